@@ -1,0 +1,130 @@
+"""The model specification: a frozen, validated description of one mixture fit.
+
+A :class:`ModelSpec` holds everything that decides *what* is fitted and *how*,
+and nothing that depends on data.  The estimator builds one from its
+scikit-learn-style parameters at ``fit`` time (scikit-learn estimators do not
+validate in ``__init__``), so a bad parameter is reported before any state
+changes.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .engines import ENGINES
+from .families import FAMILIES
+
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+
+def _choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in valid:
+        raise ValueError(
+            f"{name}={value!r} is not one of the valid choices: "
+            + ", ".join(repr(v) for v in valid)
+        )
+    return value
+
+
+def _integer(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _real(name: str, value: Any, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    if not np.isfinite(value) or value < minimum:
+        raise ValueError(f"{name} must be a finite number >= {minimum}, got {value}")
+    return float(value)
+
+
+def _optional_array(name: str, value: Any) -> np.ndarray | None:
+    if value is None:
+        return None
+    try:
+        array = np.array(value, dtype=np.float64)  # a private copy: the caller's array is never kept
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values; give finite numbers")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    """What to fit: the mixture, the engine and the optimisation settings.
+
+    Parameters mirror :class:`sklearn.mixture.GaussianMixture`; see
+    :class:`bayesgmm.GaussianMixture` for their meaning.  Construction
+    validates every field and raises ``ValueError``/``TypeError`` naming the
+    bad parameter and the valid range.
+    """
+
+    n_components: int = 1
+    covariance_type: str = "full"
+    engine: str = "em"
+    tol: float = 1e-3
+    reg_covar: float = 1e-6
+    max_iter: int = 100
+    n_init: int = 1
+    init_params: str = "kmeans"
+    weights_init: np.ndarray | None = None
+    means_init: np.ndarray | None = None
+    precisions_init: np.ndarray | None = None
+    random_state: Any = None
+    warm_start: bool = False
+    prior: Any = None  # engine hyperparameters; interpreted by the engine (None: its defaults)
+
+    def __post_init__(self) -> None:
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        set_("n_components", _integer("n_components", self.n_components, 1))
+        set_("covariance_type", _choice("covariance_type", self.covariance_type, tuple(FAMILIES)))
+        set_("engine", _choice("engine", self.engine, tuple(ENGINES)))
+        set_("tol", _real("tol", self.tol))
+        set_("reg_covar", _real("reg_covar", self.reg_covar))
+        set_("max_iter", _integer("max_iter", self.max_iter, 0))
+        set_("n_init", _integer("n_init", self.n_init, 1))
+        set_("init_params", _choice("init_params", self.init_params, INIT_METHODS))
+        for name in ("weights_init", "means_init", "precisions_init"):
+            set_(name, _optional_array(name, getattr(self, name)))
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
+        set_("warm_start", bool(self.warm_start))
+
+    @property
+    def family(self):
+        """The covariance family object named by ``covariance_type``."""
+        return FAMILIES[self.covariance_type]
+
+    def check_initial_parameters(self, n_features: int) -> None:
+        """Validate user-given initial parameters against the data's width."""
+        K, D = self.n_components, n_features
+        if self.weights_init is not None:
+            w = self.weights_init
+            if w.shape != (K,):
+                raise ValueError(
+                    f"weights_init has shape {w.shape}; expected ({K},), one weight per component"
+                )
+            if np.any(w < 0) or np.any(w > 1):
+                raise ValueError("weights_init must lie in [0, 1]")
+            if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
+                raise ValueError(
+                    f"weights_init must sum to 1, but sums to {w.sum():.8g}; divide by its sum"
+                )
+        if self.means_init is not None and self.means_init.shape != (K, D):
+            raise ValueError(
+                f"means_init has shape {self.means_init.shape}; expected ({K}, {D}) "
+                "(n_components, n_features)"
+            )
+        if self.precisions_init is not None:
+            self.family.check_precisions(self.precisions_init, K, D)
