@@ -1,0 +1,17 @@
+"""Numba kernels: the only code that reads the data row by row.
+
+Every kernel is a plain function on arrays (no Python objects), compiled with
+``cache=True``.  Two kernel forms serve the four covariance families:
+
+* ``full``: a per-component upper-triangular precision factor ``U`` (K, D, D);
+* ``diag``: a per-component, per-feature precision square root (K, D).
+
+A kernel evaluates ``log rho[n, k] = log_offset[k] - 0.5 * ||(x_n - m_k) U_k||^2``,
+the Gaussian log-density with a per-component offset that every engine
+(EM, MAP, VB) can express, so one kernel serves all engines.
+"""
+
+from .estep import estep_stats_diag, estep_stats_full
+from .logprob import log_rho_diag, log_rho_full
+
+__all__ = ["estep_stats_full", "estep_stats_diag", "log_rho_full", "log_rho_diag"]

@@ -1,0 +1,167 @@
+"""What passes between the kernels and the engines.
+
+* :class:`GaussianTerms` is what an engine hands the E-step: means, a precision
+  factor in the kernel's form and a per-component log offset.
+* :class:`SuffStats` is what the E-step hands back: additive sufficient
+  statistics.  Statistics of two chunks of rows (taken about the same means)
+  add up, which is what sample weights, chunked and distributed fits rest on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+
+from . import kernels
+from .families import CovarianceFamily
+
+LOG_2PI = np.log(2.0 * np.pi)
+
+
+@dataclass(frozen=True)
+class GaussianTerms:
+    """Inputs of the E-step kernel: ``log rho[n,k] = log_offset[k] - 0.5 ||(x_n - m_k) U_k||^2``.
+
+    Attributes
+    ----------
+    means : (K, D) float64
+    factor : precision factor in kernel form: (K, D, D) upper triangular for the
+        ``full`` kernel, (K, D) square roots of precisions for ``diag``
+    log_offset : (K,) float64, log weight + log det U - D/2 log 2 pi (+ engine terms)
+    kernel : "full" or "diag"
+    """
+
+    means: np.ndarray
+    factor: np.ndarray
+    log_offset: np.ndarray
+    kernel: str
+
+    @classmethod
+    def gaussian(
+        cls,
+        family: CovarianceFamily,
+        log_weights: np.ndarray,
+        means: np.ndarray,
+        precision_cholesky: np.ndarray,
+        extra_offset: np.ndarray | float = 0.0,
+    ) -> GaussianTerms:
+        """Terms of a mixture of Gaussians with the given (log) weights.
+
+        ``extra_offset`` lets an engine add per-component constants (VB adds
+        ``-D / (2 beta_k)`` and replaces the log-determinant by its expectation).
+        """
+        K, D = means.shape
+        log_det = family.log_det_precision_cholesky(precision_cholesky, K, D)
+        offset = np.asarray(log_weights, dtype=np.float64) + log_det - 0.5 * D * LOG_2PI + extra_offset
+        return cls(
+            means=np.ascontiguousarray(means, dtype=np.float64),
+            factor=family.kernel_factor(precision_cholesky, K, D),
+            log_offset=np.ascontiguousarray(offset, dtype=np.float64),
+            kernel=family.kernel,
+        )
+
+
+@dataclass(frozen=True)
+class SuffStats:
+    """Additive sufficient statistics, moments taken about ``center``.
+
+    Attributes
+    ----------
+    nk : (K,) summed responsibilities (times sample weights)
+    sx : (K, D) first moments about ``center``
+    sxx : (K, D, D) second moments about ``center`` (``diag`` kernel: (K, D), the diagonal)
+    loglik : summed log-likelihood (the E-step's log-sum-exp) at the terms used
+    center : (K, D) the means the moments are taken about
+    total_weight : number of rows, or the sum of sample weights
+    """
+
+    nk: np.ndarray
+    sx: np.ndarray
+    sxx: np.ndarray
+    loglik: float
+    center: np.ndarray
+    total_weight: float
+
+    def __add__(self, other: SuffStats) -> SuffStats:
+        if not np.array_equal(self.center, other.center):
+            raise ValueError("statistics taken about different means cannot be added")
+        return SuffStats(
+            self.nk + other.nk,
+            self.sx + other.sx,
+            self.sxx + other.sxx,
+            self.loglik + other.loglik,
+            self.center,
+            self.total_weight + other.total_weight,
+        )
+
+    @property
+    def is_diagonal(self) -> bool:
+        return self.sxx.ndim == 2
+
+    def shifted_scatter(self, shift: np.ndarray) -> np.ndarray:
+        """``sum_n r (x - c - shift)(x - c - shift)^T`` per component (kernel form)."""
+        nk = self.nk[:, None]
+        if self.is_diagonal:
+            return self.sxx - 2.0 * self.sx * shift + nk * shift**2
+        cross = self.sx[:, :, None] * shift[:, None, :]
+        outer = shift[:, :, None] * shift[:, None, :]
+        return self.sxx - cross - np.swapaxes(cross, 1, 2) + nk[:, :, None] * outer
+
+    def weighted_means(self, nk_denominator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Means ``center + sx / denominator`` and the scatter about them.
+
+        The denominator is ``nk`` plus any guard an engine adds against empty
+        components (EM: ``10 * eps`` as scikit-learn).
+        """
+        shift = self.sx / nk_denominator[:, None]
+        return self.center + shift, self.shifted_scatter(shift)
+
+
+def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | None = None) -> SuffStats:
+    """One pass over ``X``: the E-step folded into sufficient statistics."""
+    weights = _EMPTY if sample_weight is None else sample_weight
+    kernel = kernels.estep_stats_full if terms.kernel == "full" else kernels.estep_stats_diag
+    nk, sx, sxx, loglik = kernel(X, weights, terms.means, terms.factor, terms.log_offset)
+    total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
+
+
+def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
+    """The (N, K) matrix of per-component log densities (weights included)."""
+    kernel = kernels.log_rho_full if terms.kernel == "full" else kernels.log_rho_diag
+    return kernel(X, terms.means, terms.factor, terms.log_offset)
+
+
+def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row log-likelihood (N,) and log-responsibilities (N, K)."""
+    rho = log_rho(X, terms)
+    norm = logsumexp(rho, axis=1)
+    return norm, rho - norm[:, None]
+
+
+_EMPTY = np.empty(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class DataMoments:
+    """Weighted mean and covariance of the data, for data-dependent prior defaults."""
+
+    mean: np.ndarray
+    covariance: np.ndarray  # (D, D), normalised by n - 1 as numpy's cov
+    total_weight: float
+
+
+def data_moments(X: np.ndarray, sample_weight: np.ndarray | None = None) -> DataMoments:
+    """Mean and covariance in one kernel pass: a one-component E-step about the mean."""
+    D = X.shape[1]
+    if sample_weight is None:
+        mean = X.mean(axis=0, dtype=np.float64)
+    else:
+        mean = (sample_weight @ X) / sample_weight.sum()
+    terms = GaussianTerms(mean[None], np.eye(D)[None], np.zeros(1), "full")
+    stats = accumulate(X, terms, sample_weight)
+    scatter = stats.shifted_scatter(stats.sx / stats.nk[:, None])[0]
+    dof = max(stats.total_weight - 1.0, 1.0)
+    return DataMoments(mean + stats.sx[0] / stats.nk[0], scatter / dof, stats.total_weight)
