@@ -1,0 +1,151 @@
+"""Input validation and coercion: the only place that looks at what the user passed.
+
+Every public method funnels its data through :func:`as_feature_matrix`, which
+returns a C-contiguous float32/float64 array the kernels can read (copying only
+when the input is not already one) and the feature names, if the input had any.
+The caller's array is never modified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _is_dataframe(X: Any) -> bool:
+    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "to_numpy")
+
+
+def _is_dataarray(X: Any) -> bool:
+    return hasattr(X, "dims") and hasattr(X, "coords") and hasattr(X, "values")
+
+
+def _names_or_none(labels: Any) -> np.ndarray | None:
+    labels = list(labels)
+    if labels and all(isinstance(label, str) for label in labels):
+        return np.asarray(labels, dtype=object)
+    return None
+
+
+def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate ``X`` as an (n_samples, n_features) matrix of finite real numbers.
+
+    Returns
+    -------
+    array : C-contiguous float32 (if the input was float32) or float64 array
+    feature_names : object array of column names, or None when the input has none
+
+    Raises
+    ------
+    TypeError
+        for non-numeric, complex or boolean data.
+    ValueError
+        for wrong dimensionality, empty input, NaN or infinite values.
+    """
+    feature_names = None
+    if _is_dataframe(X):
+        bad = [str(col) for col, dtype in zip(X.columns, X.dtypes) if not _is_real_dtype(dtype)]
+        if bad:
+            raise TypeError(
+                f"{name} has non-numeric columns {bad}; drop them or encode them as numbers "
+                "before fitting a Gaussian mixture"
+            )
+        feature_names = _names_or_none(X.columns)
+        X = X.to_numpy()
+    elif _is_dataarray(X):
+        if len(X.dims) == 2 and X.dims[1] in X.coords:
+            feature_names = _names_or_none(X.coords[X.dims[1]].values)
+        X = X.values
+
+    if hasattr(X, "__array_namespace__") or isinstance(X, np.ndarray):
+        array = X
+    else:
+        try:
+            array = np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} cannot be read as a numeric array: {exc}") from None
+    array = np.asarray(array)
+
+    if array.dtype == bool:
+        raise TypeError(
+            f"{name} is boolean; a Gaussian mixture needs real-valued measurements. "
+            "If the 0/1 values are meant, pass X.astype(float)"
+        )
+    if np.iscomplexobj(array):
+        raise TypeError(f"{name} is complex; split it into real and imaginary features")
+    if array.dtype.kind in "OUSV":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{name} contains non-numeric values ({exc}); convert or drop them first"
+            ) from None
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"{name} has unsupported dtype {array.dtype}; give real numbers")
+
+    if array.ndim != 2:
+        hint = (
+            "reshape it with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a "
+            "single sample"
+            if array.ndim == 1
+            else "pass a 2-D (n_samples, n_features) array"
+        )
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {array.ndim}-D; {hint}")
+    n_samples, n_features = array.shape
+    if n_samples == 0:
+        raise ValueError(f"{name} has 0 samples (shape {array.shape}); at least one is required")
+    if n_features == 0:
+        raise ValueError(f"{name} has 0 features (shape {array.shape}); at least one is required")
+
+    dtype = np.float32 if array.dtype == np.float32 else np.float64
+    array = np.ascontiguousarray(array, dtype=dtype)
+
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad_rows = np.flatnonzero(~finite.all(axis=1))
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {bad_rows.size} row"
+            f"{'s' if bad_rows.size != 1 else ''} (first: {bad_rows[0]}); drop or impute them"
+        )
+    return array, feature_names
+
+
+def _is_real_dtype(dtype: Any) -> bool:
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:  # pandas extension dtypes
+        return getattr(dtype, "kind", "O") in "fiu"
+    return kind in "fiu"
+
+
+def as_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """Validate sample weights: finite, non-negative, one per row, not all zero."""
+    if sample_weight is None:
+        return None
+    weights = np.array(sample_weight, dtype=np.float64).reshape(-1)
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight has {weights.size} entries for {n_samples} samples; give one per row"
+        )
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError("sample_weight must be finite and non-negative")
+    if weights.sum() <= 0:
+        raise ValueError("sample_weight sums to zero; at least one row must carry weight")
+    return weights
+
+
+def check_features(
+    X: np.ndarray, feature_names: np.ndarray | None, n_features_in: int, names_in: np.ndarray | None
+) -> None:
+    """Check data given after fitting against what the model was fitted on."""
+    if X.shape[1] != n_features_in:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the model was fitted on {n_features_in}; "
+            "pass the same columns in the same order"
+        )
+    if names_in is not None and feature_names is not None and list(names_in) != list(feature_names):
+        raise ValueError(
+            f"X has feature names {list(feature_names)}, but the model was fitted with "
+            f"{list(names_in)}; select and order the columns as at fit time"
+        )

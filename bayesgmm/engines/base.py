@@ -1,0 +1,86 @@
+"""The protocol every engine follows.
+
+An engine knows one set of update equations (EM, MAP-EM, VB) and nothing
+about the data: it receives :class:`~bayesgmm.stats.SuffStats`, returns its
+new state, turns a state into the :class:`~bayesgmm.stats.GaussianTerms` the
+E-step kernel needs, and says what it adds to the summed log-likelihood to
+make the objective it maximises (0 for EM, the log prior for MAP, minus the
+KL divergence of q from the prior for VB).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..families import CovarianceFamily
+from ..stats import DataMoments, GaussianTerms, SuffStats
+
+# scikit-learn adds this to every component's count so that an empty component
+# divides by a tiny number instead of zero; we do the same to agree with it.
+EMPTY_COMPONENT_GUARD = 10 * np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class MixtureParameters:
+    """A point estimate of the mixture in scikit-learn's storage conventions."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+
+
+def mixture_terms(family: CovarianceFamily, parameters: MixtureParameters) -> GaussianTerms:
+    """Kernel terms of a plain Gaussian mixture (its log-likelihood, for any engine)."""
+    return GaussianTerms.gaussian(
+        family, np.log(parameters.weights), parameters.means, parameters.precisions_cholesky
+    )
+
+
+class Engine(ABC):
+    """Base class of the update rules; subclasses set ``name``."""
+
+    name: ClassVar[str]
+    uses_data_moments: ClassVar[bool] = False
+    # True when terms(state) are the Gaussian terms of the point estimate, so the
+    # E-step's summed log-sum-exp is the log-likelihood of parameters(state).
+    terms_are_point_estimate: ClassVar[bool] = True
+
+    def __init__(self, spec: Any, n_features: int, moments: DataMoments | None = None):
+        self.spec = spec
+        self.family: CovarianceFamily = spec.family
+        self.n_components = spec.n_components
+        self.n_features = n_features
+        self.moments = moments
+
+    @abstractmethod
+    def mstep(self, stats: SuffStats) -> Any:
+        """The engine's update: new state from the statistics of one E-step."""
+
+    @abstractmethod
+    def terms(self, state: Any) -> GaussianTerms:
+        """What the E-step kernel needs from a state."""
+
+    @abstractmethod
+    def penalty(self, state: Any) -> float:
+        """Added to the summed log-likelihood to form the objective."""
+
+    @abstractmethod
+    def parameters(self, state: Any) -> MixtureParameters:
+        """The point estimate a state stands for (for predict, BIC, saving)."""
+
+    @abstractmethod
+    def with_initial_parameters(self, state: Any, weights, means, precisions) -> Any:
+        """Replace parts of an initial state by user-given ``*_init`` arrays (None: keep)."""
+
+    def state_variables(self, state: Any) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+        """Engine-specific variables for the result Dataset beyond the point estimate."""
+        return {}
+
+    @abstractmethod
+    def state_from_saved(self, parameters: MixtureParameters, variables: dict[str, np.ndarray]) -> Any:
+        """Rebuild a state from a saved point estimate and :meth:`state_variables`."""

@@ -1,0 +1,112 @@
+"""Initialisation: starting statistics from a first guess of the responsibilities.
+
+Each method produces hard labels or soft responsibilities; they are folded
+into :class:`~bayesgmm.stats.SuffStats` and the engine's own M-step turns them
+into a starting state, exactly as scikit-learn initialises (``_initialize``).
+
+* ``kmeans``: Lloyd's algorithm with k-means++ seeding (:func:`scipy.cluster.vq.kmeans2`).
+* ``k-means++``: k-means++ seeds, each row assigned to its nearest seed.
+* ``random_from_data``: ``n_components`` distinct rows as seeds, each row
+  assigned to its nearest seed.
+* ``random``: uniform random responsibilities, normalised per row (as scikit-learn).
+
+scikit-learn's ``k-means++`` and ``random_from_data`` give each component only
+its seed row (a covariance of ``reg_covar`` alone); assigning every row to its
+nearest seed starts from usable covariances instead.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+from scipy.cluster import vq
+
+from .stats import SuffStats
+
+KMEANS_ITERATIONS = 20
+_BLOCK_ROWS = 65536
+
+
+def initial_labels_or_responsibilities(
+    X: np.ndarray, n_components: int, method: str, rng: np.random.Generator
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Hard labels (N,) or soft responsibilities (N, K) for ``method``."""
+    N = X.shape[0]
+    if method == "random":
+        resp = rng.uniform(size=(N, n_components))
+        return None, resp / resp.sum(axis=1, keepdims=True)
+    if method == "random_from_data":
+        seeds = X[rng.choice(N, size=n_components, replace=False)]
+        return vq.vq(X, seeds, check_finite=False)[0], None
+    iterations = 1 if method == "k-means++" else KMEANS_ITERATIONS
+    with warnings.catch_warnings():
+        # an empty k-means cluster is handled downstream like any empty component
+        warnings.simplefilter("ignore", UserWarning)
+        _, labels = vq.kmeans2(
+            X, n_components, iter=iterations, minit="++", missing="warn", check_finite=False, rng=rng
+        )
+    return labels, None
+
+
+def _blocks(N: int, K: int, labels, resp) -> Iterator[tuple[slice, np.ndarray]]:
+    for start in range(0, N, _BLOCK_ROWS):
+        rows = slice(start, min(start + _BLOCK_ROWS, N))
+        if labels is None:
+            yield rows, resp[rows]
+        else:
+            block = np.zeros((rows.stop - rows.start, K))
+            block[np.arange(block.shape[0]), labels[rows]] = 1.0
+            yield rows, block
+
+
+def statistics_from_assignment(
+    X: np.ndarray,
+    n_components: int,
+    diagonal: bool,
+    labels: np.ndarray | None = None,
+    resp: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+) -> SuffStats:
+    """Sufficient statistics of given responsibilities, in two passes over row blocks.
+
+    The first pass finds each component's mean, the second accumulates the
+    scatter about it, so offset data keep their precision.  The log-likelihood
+    is NaN: no Gaussian terms were involved.
+    """
+    N, D = X.shape
+    K = n_components
+    nk = np.zeros(K)
+    first = np.zeros((K, D))
+    for rows, r in _blocks(N, K, labels, resp):
+        if sample_weight is not None:
+            r = r * sample_weight[rows, None]
+        nk += r.sum(axis=0)
+        first += r.T @ X[rows]
+    safe = np.where(nk > 0, nk, 1.0)
+    center = np.where(nk[:, None] > 0, first / safe[:, None], X.mean(axis=0, dtype=np.float64))
+    sx = np.zeros((K, D))
+    sxx = np.zeros((K, D) if diagonal else (K, D, D))
+    for rows, r in _blocks(N, K, labels, resp):
+        if sample_weight is not None:
+            r = r * sample_weight[rows, None]
+        for k in range(K):
+            rk = r[:, k]
+            if not rk.any():
+                continue
+            diff = X[rows] - center[k]
+            weighted = diff * rk[:, None]
+            sx[k] += weighted.sum(axis=0)
+            sxx[k] += (weighted * diff).sum(axis=0) if diagonal else weighted.T @ diff
+    total = float(N) if sample_weight is None else float(sample_weight.sum())
+    return SuffStats(nk, sx, sxx, float("nan"), center, total)
+
+
+def as_generator(random_state) -> np.random.Generator:
+    """A NumPy Generator from None, an int seed, a Generator or a legacy RandomState."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    return np.random.default_rng(random_state)
