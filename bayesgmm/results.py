@@ -1,0 +1,328 @@
+"""Fit results as labelled xarray Datasets, saved to and loaded from netCDF.
+
+A :class:`FitResult` is everything a fit produced: the spec, the point
+estimate, the engine's extra state, the objective trace and summary numbers.
+:meth:`FitResult.to_dataset` labels it with dims ``component``, ``feature``,
+``feature2`` and ``iteration``; :func:`save` writes that Dataset to netCDF
+(h5netcdf) atomically and :func:`load` reads it back, checking every variable
+and attribute it uses.  Nothing is pickled and nothing in a file is executed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .engines import ENGINES, Engine, MixtureParameters
+from .families import FAMILIES
+from .spec import ModelSpec
+
+FORMAT_NAME = "bayesgmm.FitResult"
+FORMAT_VERSION = 1
+
+# ModelSpec fields stored as attributes, with the type each must have when read back
+_SPEC_ATTRS = {"n_components": int, "covariance_type": str, "engine": str, "tol": float,
+               "reg_covar": float, "max_iter": int, "n_init": int, "init_params": str}
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """The outcome of one fit (the best of ``n_init`` runs).
+
+    Attributes
+    ----------
+    spec : the ModelSpec that was fitted
+    parameters : point estimate (weights, means, covariances, precisions_cholesky)
+    engine_variables : engine-specific state, name -> (dims, array)
+    trace : per-sample objective at each iteration (before that iteration's update)
+    converged, n_iter, lower_bound : as scikit-learn's ``converged_``, ``n_iter_``, ``lower_bound_``
+    objective : summed objective at the final parameters (log-likelihood, log-posterior or ELBO)
+    log_likelihood : summed log-likelihood of the fitting data at the point estimate
+    n_samples, total_weight : rows, and their summed weights
+    feature_names : names of the features, or None
+    """
+
+    spec: ModelSpec
+    parameters: MixtureParameters
+    engine_variables: dict = field(repr=False)
+    trace: np.ndarray = field(repr=False)
+    converged: bool
+    lower_bound: float
+    objective: float
+    log_likelihood: float
+    n_samples: int
+    total_weight: float
+    feature_names: np.ndarray | None = None
+
+    @classmethod
+    def from_fit(cls, *, spec, engine: Engine, state, **fields) -> FitResult:
+        return cls(
+            spec=spec,
+            parameters=engine.parameters(state),
+            engine_variables=engine.state_variables(state),
+            **fields,
+        )
+
+    @property
+    def n_iter(self) -> int:
+        return int(self.trace.size)
+
+    @property
+    def n_components(self) -> int:
+        return int(self.parameters.weights.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.parameters.means.shape[1])
+
+    @property
+    def n_parameters(self) -> int:
+        """Free parameters, counted as scikit-learn's ``_n_parameters``."""
+        return self.spec.family.n_parameters(self.n_components, self.n_features)
+
+    def bic(self) -> float:
+        """Bayesian information criterion on the fitting data (lower is better)."""
+        return -2.0 * self.log_likelihood + self.n_parameters * np.log(self.total_weight)
+
+    def aic(self) -> float:
+        """Akaike information criterion on the fitting data (lower is better)."""
+        return -2.0 * self.log_likelihood + 2.0 * self.n_parameters
+
+    def summary(self) -> str:
+        """A readable multi-line description: spec, fit quality and parameters per component."""
+        p = self.parameters
+        family = self.spec.family
+        names = (
+            [str(n) for n in self.feature_names]
+            if self.feature_names is not None
+            else [f"x{i}" for i in range(self.n_features)]
+        )
+        width = max(10, *(len(n) for n in names))
+        lines = [
+            f"Gaussian mixture: {self.n_components} components, covariance_type="
+            f"{self.spec.covariance_type!r}, engine={self.spec.engine!r}",
+            f"  samples {self.n_samples}, features {self.n_features} ({', '.join(names)})",
+            f"  log-likelihood {self.log_likelihood:.4f}   BIC {self.bic():.4f}   "
+            f"AIC {self.aic():.4f}   parameters {self.n_parameters}",
+            f"  iterations {self.n_iter}, converged {self.converged}, objective per sample "
+            f"{self.lower_bound:.6f}",
+        ]
+        for k in range(self.n_components):
+            lines.append(f"component {k}: weight {p.weights[k]:.4f}")
+            lines.append("  mean        " + "  ".join(f"{n:>{width}}" for n in names))
+            lines.append("              " + "  ".join(f"{v:>{width}.5g}" for v in p.means[k]))
+            covariance = _as_full_covariance(family.name, p.covariances, k, self.n_features)
+            lines.append("  covariance")
+            for row, name in zip(covariance, names):
+                lines.append(f"  {name:>{width}}  " + "  ".join(f"{v:>{width}.5g}" for v in row))
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ xarray
+    def to_dataset(self) -> xr.Dataset:
+        """The result as a labelled :class:`xarray.Dataset`."""
+        family = self.spec.family
+        p = self.parameters
+        K, D = self.n_components, self.n_features
+        features = self.feature_names if self.feature_names is not None else np.arange(D)
+        coords = {
+            "component": np.arange(K),
+            "feature": np.asarray(features) if self.feature_names is None else features.astype(str),
+            "iteration": np.arange(1, self.n_iter + 1),
+        }
+        coords["feature2"] = coords["feature"].copy()
+        data_vars = {
+            "weights": (("component",), p.weights),
+            "means": (("component", "feature"), p.means),
+            "covariances": (family.covariance_dims, p.covariances),
+            "precisions_cholesky": (family.covariance_dims, p.precisions_cholesky),
+            "objective_trace": (("iteration",), self.trace),
+        }
+        data_vars.update(self.engine_variables)
+        attrs = {name: getattr(self.spec, name) for name in _SPEC_ATTRS}
+        attrs.update(
+            warm_start=int(self.spec.warm_start),
+            n_features=D,
+            n_samples=self.n_samples,
+            total_weight=self.total_weight,
+            log_likelihood=self.log_likelihood,
+            objective=self.objective,
+            lower_bound=self.lower_bound,
+            n_parameters=self.n_parameters,
+            bic=self.bic(),
+            aic=self.aic(),
+            n_iter=self.n_iter,
+            converged=int(self.converged),
+            has_feature_names=int(self.feature_names is not None),
+            format=FORMAT_NAME,
+            format_version=FORMAT_VERSION,
+            bayesgmm_version=_version(),
+        )
+        if isinstance(self.spec.random_state, (int, np.integer)):
+            attrs["random_state"] = int(self.spec.random_state)
+        variables = {
+            name: xr.Variable(dims, np.asarray(values), attrs=_VARIABLE_DOCS.get(name, {}))
+            for name, (dims, values) in data_vars.items()
+        }
+        return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+    @classmethod
+    def from_dataset(cls, ds: xr.Dataset) -> FitResult:
+        """Rebuild a result from :meth:`to_dataset` output, checking what it reads."""
+        attrs = ds.attrs
+        if attrs.get("format") != FORMAT_NAME:
+            raise ValueError(
+                f"not a bayesgmm result: attribute 'format' is {attrs.get('format')!r}, "
+                f"expected {FORMAT_NAME!r}"
+            )
+        version = _attr(attrs, "format_version", int)
+        if version > FORMAT_VERSION:
+            raise ValueError(
+                f"the file was written by a newer bayesgmm (format {version}); upgrade bayesgmm"
+            )
+        covariance_type = _attr(attrs, "covariance_type", str)
+        engine_name = _attr(attrs, "engine", str)
+        if covariance_type not in FAMILIES or engine_name not in ENGINES:
+            raise ValueError(
+                f"unknown covariance_type {covariance_type!r} or engine {engine_name!r} in the file"
+            )
+        spec_fields = {name: _attr(attrs, name, kind) for name, kind in _SPEC_ATTRS.items()}
+        spec_fields["warm_start"] = bool(_attr(attrs, "warm_start", int))
+        if "random_state" in attrs:
+            spec_fields["random_state"] = _attr(attrs, "random_state", int)
+        spec = ModelSpec(**spec_fields)
+        K, D = _attr(attrs, "n_components", int), _attr(attrs, "n_features", int)
+        family = spec.family
+        expected = {
+            "weights": (K,),
+            "means": (K, D),
+            "covariances": family.covariance_shape(K, D),
+            "precisions_cholesky": family.covariance_shape(K, D),
+        }
+        arrays = {name: _variable(ds, name, shape) for name, shape in expected.items()}
+        trace = _variable(ds, "objective_trace", (_attr(attrs, "n_iter", int),))
+        engine_variables = {
+            name: (tuple(ds[name].dims), np.asarray(ds[name].values))
+            for name in ds.data_vars
+            if name not in expected and name != "objective_trace"
+        }
+        names = None
+        if _attr(attrs, "has_feature_names", int):
+            names = np.asarray([str(v) for v in ds["feature"].values], dtype=object)
+        return cls(
+            spec=spec,
+            parameters=MixtureParameters(**arrays),
+            engine_variables=engine_variables,
+            trace=trace,
+            converged=bool(_attr(attrs, "converged", int)),
+            lower_bound=_attr(attrs, "lower_bound", float),
+            objective=_attr(attrs, "objective", float),
+            log_likelihood=_attr(attrs, "log_likelihood", float),
+            n_samples=_attr(attrs, "n_samples", int),
+            total_weight=_attr(attrs, "total_weight", float),
+            feature_names=names,
+        )
+
+
+def _as_full_covariance(covariance_type: str, covariances: np.ndarray, k: int, D: int) -> np.ndarray:
+    if covariance_type == "full":
+        return covariances[k]
+    if covariance_type == "tied":
+        return covariances
+    if covariance_type == "diag":
+        return np.diag(covariances[k])
+    return np.eye(D) * covariances[k]
+
+
+_VARIABLE_DOCS = {
+    "weights": {"long_name": "mixture weights"},
+    "means": {"long_name": "component means"},
+    "covariances": {"long_name": "component covariances (shape per covariance_type)"},
+    "precisions_cholesky": {"long_name": "upper Cholesky factors U of the precisions, P = U U^T"},
+    "objective_trace": {"long_name": "per-sample objective before each iteration's update"},
+}
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _attr(attrs: dict, name: str, kind: type) -> Any:
+    if name not in attrs:
+        raise ValueError(f"the file lacks the attribute {name!r}; it is not a complete bayesgmm result")
+    value = attrs[name]
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    ok = isinstance(value, str) if kind is str else (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        and (kind is float or float(value).is_integer())
+    )
+    if not ok:
+        raise ValueError(f"attribute {name!r} should be {kind.__name__}, found {value!r}")
+    return kind(value)
+
+
+def _variable(ds: xr.Dataset, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    if name not in ds.variables:
+        raise ValueError(f"the file lacks the variable {name!r}; it is not a complete bayesgmm result")
+    values = np.asarray(ds[name].values)
+    if values.shape != tuple(shape) or values.dtype.kind != "f":
+        raise ValueError(
+            f"variable {name!r} has shape {values.shape} and dtype {values.dtype}; "
+            f"expected floats of shape {tuple(shape)}"
+        )
+    return values.astype(np.float64, copy=False)
+
+
+def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write a fitted estimator, a :class:`FitResult` or its Dataset to netCDF.
+
+    The file is written to a temporary name in the same folder and renamed
+    into place, so an interrupted save leaves any previous file intact.
+    An existing file is replaced only with ``overwrite=True``.
+    """
+    if hasattr(result, "result_"):
+        result = result.result_
+    dataset = result.to_dataset() if isinstance(result, FitResult) else result
+    if not isinstance(dataset, xr.Dataset):
+        raise TypeError(f"cannot save a {type(result).__name__}; give a fitted GaussianMixture")
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        dataset.to_netcdf(temporary, engine="h5netcdf", invalid_netcdf=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_result(path: str | os.PathLike) -> FitResult:
+    """Read a :class:`FitResult` saved by :func:`save`."""
+    try:
+        with xr.open_dataset(path, engine="h5netcdf", decode_cf=False) as ds:
+            ds = ds.load()
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a readable netCDF file: {exc}") from None
+    return FitResult.from_dataset(ds)
+
+
+def load(path: str | os.PathLike):
+    """Read a saved fit and return a fitted :class:`~bayesgmm.GaussianMixture`."""
+    from .estimator import GaussianMixture
+
+    return GaussianMixture.from_result(load_result(path))
