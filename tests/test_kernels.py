@@ -1,0 +1,110 @@
+"""Every kernel against the plain NumPy/SciPy reference, all four covariance types."""
+
+import numpy as np
+import pytest
+from conftest import COVARIANCE_TYPES
+from reference import estep_statistics, full_covariances, log_rho
+
+from bayesgmm.families import FAMILIES
+from bayesgmm.stats import GaussianTerms, accumulate, data_moments, log_responsibilities
+from bayesgmm.stats import log_rho as kernel_log_rho
+
+
+def random_model(covariance_type, K, D, rng):
+    weights = rng.dirichlet(np.ones(K) * 2)
+    means = rng.normal(scale=2.0, size=(K, D))
+    if covariance_type == "full":
+        A = rng.normal(size=(K, D, D))
+        cov = A @ np.swapaxes(A, 1, 2) / D + 0.3 * np.eye(D)
+    elif covariance_type == "tied":
+        A = rng.normal(size=(D, D))
+        cov = A @ A.T / D + 0.3 * np.eye(D)
+    elif covariance_type == "diag":
+        cov = rng.uniform(0.3, 2.0, size=(K, D))
+    else:
+        cov = rng.uniform(0.3, 2.0, size=K)
+    return weights, means, cov
+
+
+def terms_of(covariance_type, weights, means, cov):
+    family = FAMILIES[covariance_type]
+    return GaussianTerms.gaussian(family, np.log(weights), means, family.precision_cholesky(cov))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_samples", [7, 5000])  # one block, and several blocks in parallel
+def test_estep_statistics_match_reference(covariance_type, weighted, n_samples):
+    rng = np.random.default_rng(42)
+    K, D = 4, 3
+    weights, means, cov = random_model(covariance_type, K, D, rng)
+    X = rng.normal(scale=2.5, size=(n_samples, D))
+    sample_weight = rng.uniform(0, 3, size=n_samples) if weighted else None
+    stats = accumulate(X, terms_of(covariance_type, weights, means, cov), sample_weight)
+    diagonal = covariance_type in ("diag", "spherical")
+    expected = estep_statistics(
+        X, weights, means, full_covariances(covariance_type, cov, K, D), sample_weight, diagonal
+    )
+    for got, want in zip((stats.nk, stats.sx, stats.sxx, stats.loglik), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+    assert stats.total_weight == pytest.approx(n_samples if not weighted else sample_weight.sum())
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_rho_matches_scipy_densities(covariance_type):
+    rng = np.random.default_rng(7)
+    K, D = 3, 4
+    weights, means, cov = random_model(covariance_type, K, D, rng)
+    X = rng.normal(scale=3.0, size=(300, D))
+    got = kernel_log_rho(X, terms_of(covariance_type, weights, means, cov))
+    want = log_rho(X, weights, means, full_covariances(covariance_type, cov, K, D))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_float32_input_is_read_without_upcasting_the_statistics(covariance_type):
+    rng = np.random.default_rng(3)
+    weights, means, cov = random_model(covariance_type, 3, 2, rng)
+    X32 = rng.normal(size=(2000, 2)).astype(np.float32)
+    terms = terms_of(covariance_type, weights, means, cov)
+    stats32 = accumulate(X32, terms)
+    stats64 = accumulate(X32.astype(np.float64), terms)
+    np.testing.assert_array_equal(stats32.nk, stats64.nk)
+    np.testing.assert_array_equal(stats32.sxx, stats64.sxx)
+
+
+def test_statistics_of_chunks_add_up_to_the_whole():
+    rng = np.random.default_rng(5)
+    weights, means, cov = random_model("full", 3, 3, rng)
+    X = rng.normal(size=(9000, 3))
+    terms = terms_of("full", weights, means, cov)
+    whole = accumulate(X, terms)
+    parts = accumulate(X[:2500], terms) + accumulate(X[2500:7000], terms) + accumulate(X[7000:], terms)
+    for name in ("nk", "sx", "sxx"):
+        np.testing.assert_allclose(getattr(parts, name), getattr(whole, name), rtol=1e-12)
+    assert parts.loglik == pytest.approx(whole.loglik, rel=1e-13)
+    assert parts.total_weight == whole.total_weight
+
+
+def test_far_outliers_keep_finite_responsibilities():
+    rng = np.random.default_rng(9)
+    weights, means, cov = random_model("full", 3, 2, rng)
+    X = np.vstack([rng.normal(size=(10, 2)), [[1e6, -1e6], [3e7, 2e7]]])
+    norm, log_resp = log_responsibilities(X, terms_of("full", weights, means, cov))
+    resp = np.exp(log_resp)
+    assert np.all(np.isfinite(norm)) and np.all(np.isfinite(resp))
+    np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_data_moments_match_numpy():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(500, 3)) @ rng.normal(size=(3, 3)) + 1e6
+    w = rng.uniform(0.5, 2, size=500)
+    unweighted = data_moments(X)
+    np.testing.assert_allclose(unweighted.mean, X.mean(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(unweighted.covariance, np.cov(X.T), rtol=1e-9)
+    weighted = data_moments(X, w)
+    np.testing.assert_allclose(weighted.mean, np.average(X, axis=0, weights=w), rtol=1e-14)
+    np.testing.assert_allclose(
+        weighted.covariance * (w.sum() - 1), np.cov(X.T, aweights=w, ddof=0) * w.sum(), rtol=1e-9
+    )
