@@ -149,7 +149,8 @@ def test_unfitted_estimator_says_so():
 
 def test_singular_covariance_names_the_component_and_leaves_no_state():
     X = np.vstack([np.zeros((50, 2)), np.random.default_rng(0).normal(size=(50, 2)) + 10])
-    gm = GaussianMixture(2, reg_covar=0, means_init=[[0, 0], [10, 10]])
+    gm = GaussianMixture(2, reg_covar=0, means_init=[[0, 0], [10, 10]], weights_init=[0.5, 0.5],
+                         precisions_init=np.stack([np.eye(2)] * 2), random_state=0)
     with pytest.raises(SingularCovarianceError, match=r"component 0.*reg_covar.*engine='map'"):
         gm.fit(X)
     assert not hasattr(gm, "result_") and not hasattr(gm, "weights_")
