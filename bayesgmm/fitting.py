@@ -34,6 +34,10 @@ def initial_state(
     engine: Engine, X: np.ndarray, rng: np.random.Generator, sample_weight: np.ndarray | None
 ) -> Any:
     spec = engine.spec
+    user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
+    if all(value is not None for value in user_given):
+        # the user fixed the whole starting point: no data-driven guess is needed
+        return engine.with_initial_parameters(None, *user_given)
     labels, resp = initial_labels_or_responsibilities(X, spec.n_components, spec.init_params, rng)
     stats = statistics_from_assignment(
         X, spec.n_components, engine.family.kernel == "diag", labels, resp, sample_weight

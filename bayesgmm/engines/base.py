@@ -75,7 +75,11 @@ class Engine(ABC):
 
     @abstractmethod
     def with_initial_parameters(self, state: Any, weights, means, precisions) -> Any:
-        """Replace parts of an initial state by user-given ``*_init`` arrays (None: keep)."""
+        """Replace parts of an initial state by user-given ``*_init`` arrays (None: keep).
+
+        ``state`` is None when the user gave all three; the engine then builds its
+        starting state from them alone.
+        """
 
     def state_variables(self, state: Any) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
         """Engine-specific variables for the result Dataset beyond the point estimate."""

@@ -37,6 +37,8 @@ class EMEngine(Engine):
         return state
 
     def with_initial_parameters(self, state, weights, means, precisions):
+        if state is None:
+            state = MixtureParameters(weights, means, None, None)
         precisions_cholesky = state.precisions_cholesky
         covariances = state.covariances
         if precisions is not None:
