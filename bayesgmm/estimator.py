@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import logsumexp
 
-from . import fitting
+from . import criteria, fitting
 from .data import as_feature_matrix, as_sample_weight, check_features
 from .engines import ENGINES
 from .exceptions import NotFittedError
@@ -296,15 +296,35 @@ class GaussianMixture:
         self._check_fitted()
         return self.result_.n_parameters
 
-    def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better, as scikit-learn)."""
-        data = self._validated(X)
-        return -2.0 * self.score(data) * data.shape[0] + self._n_parameters() * np.log(data.shape[0])
+    def _data_fit(self, X) -> tuple[float, float, float]:
+        # criteria use the point estimate (for VB the posterior-mean parameters)
+        return criteria.data_fit(self._validated(X), self.result_.spec.family, self.result_.parameters)
+
+    def bic(self, X, convention: str = "sklearn") -> float:
+        """Bayesian information criterion on ``X``: ``-2 log L + p log n``.
+
+        ``convention="sklearn"`` (default): lower is better, as scikit-learn.
+        ``"mclust"``: the negative, higher is better, as R's mclust reports it.
+        """
+        criteria.check_convention(convention)
+        log_likelihood, _, n = self._data_fit(X)
+        return criteria.bic(log_likelihood, self._n_parameters(), n, convention)
 
     def aic(self, X) -> float:
-        """Akaike information criterion on ``X`` (lower is better)."""
-        data = self._validated(X)
-        return -2.0 * self.score(data) * data.shape[0] + 2.0 * self._n_parameters()
+        """Akaike information criterion on ``X``: ``-2 log L + 2 p`` (lower is better)."""
+        log_likelihood, _, _ = self._data_fit(X)
+        return criteria.aic(log_likelihood, self._n_parameters())
+
+    def icl(self, X, convention: str = "sklearn") -> float:
+        """mclust's integrated completed likelihood on ``X``: BIC plus twice the entropy
+        of the hard classification, ``-2 sum_n log z[n, map(n)]``.
+
+        Lower is better (``convention="mclust"``: the negative, as mclust's ``icl``).
+        It exceeds the BIC by more the more the components overlap.
+        """
+        criteria.check_convention(convention)
+        log_likelihood, entropy, n = self._data_fit(X)
+        return criteria.icl(log_likelihood, self._n_parameters(), n, entropy, convention)
 
     def to_dataset(self) -> xr.Dataset:
         """The fit as a labelled :class:`xarray.Dataset` (see :meth:`FitResult.to_dataset`)."""

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from . import criteria
 from .engines import ENGINES, Engine, MixtureParameters
 from .families import FAMILIES
 from .spec import ModelSpec
@@ -86,13 +87,34 @@ class FitResult:
         """Free parameters, counted as scikit-learn's ``_n_parameters``."""
         return self.spec.family.n_parameters(self.n_components, self.n_features)
 
-    def bic(self) -> float:
-        """Bayesian information criterion on the fitting data (lower is better)."""
-        return -2.0 * self.log_likelihood + self.n_parameters * np.log(self.total_weight)
+    def bic(self, convention: str = "sklearn") -> float:
+        """Bayesian information criterion on the fitting data.
+
+        ``convention="sklearn"``: ``-2 log L + p log n``, lower is better;
+        ``"mclust"``: its negative, higher is better (see :mod:`bayesgmm.criteria`).
+        """
+        return criteria.bic(self.log_likelihood, self.n_parameters, self.total_weight, convention)
 
     def aic(self) -> float:
         """Akaike information criterion on the fitting data (lower is better)."""
-        return -2.0 * self.log_likelihood + 2.0 * self.n_parameters
+        return criteria.aic(self.log_likelihood, self.n_parameters)
+
+    def icl(self, X, sample_weight=None, convention: str = "sklearn") -> float:
+        """mclust's integrated completed likelihood on ``X``: BIC plus twice the entropy of
+        the hard classification (lower is better; ``convention="mclust"``: negative).
+
+        The classification needs the responsibilities, hence the data: pass the
+        fitting data (and its ``sample_weight``) for the ICL of the fit.
+        """
+        from .data import as_feature_matrix, as_sample_weight, check_features
+
+        data, names = as_feature_matrix(X)
+        check_features(data, names, self.n_features, self.feature_names)
+        weights = as_sample_weight(sample_weight, data.shape[0])
+        log_likelihood, entropy, n = criteria.data_fit(
+            data, self.spec.family, self.parameters, weights
+        )
+        return criteria.icl(log_likelihood, self.n_parameters, n, entropy, convention)
 
     def summary(self) -> str:
         """A readable multi-line description: spec, fit quality and parameters per component."""
