@@ -12,6 +12,7 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
+from .pruning import PrunePath, prune_path
 from .results import FitResult, load, load_result, save
 from .spec import ModelSpec
 
@@ -21,9 +22,11 @@ __all__ = [
     "GaussianMixture",
     "ModelSpec",
     "NotFittedError",
+    "PrunePath",
     "SingularCovarianceError",
     "__version__",
     "load",
     "load_result",
+    "prune_path",
     "save",
 ]

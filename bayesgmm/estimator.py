@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import logsumexp
 
-from . import criteria, fitting
+from . import criteria, fitting, pruning
 from .data import as_feature_matrix, as_sample_weight, check_features
 from .engines import ENGINES
 from .exceptions import NotFittedError
@@ -52,6 +52,13 @@ class GaussianMixture:
         The update equations; maximum-likelihood EM.
     prior : optional
         Prior hyperparameters for Bayesian engines; unused by EM.
+    prune : float or None, default None
+        Weight threshold: after fitting, components whose weight falls below it
+        are removed and the survivors refitted, until none falls below
+        (see :mod:`bayesgmm.pruning`).  None switches pruning off; ``1e-2`` is
+        the usual choice.  ``n_components`` stays as given; the fitted model
+        has ``n_components_fitted`` components and ``result_.pruning`` records
+        what was removed.
 
     Attributes
     ----------
@@ -84,6 +91,7 @@ class GaussianMixture:
         verbose_interval: int = 10,
         engine: str = "em",
         prior=None,
+        prune: float | None = None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -101,6 +109,7 @@ class GaussianMixture:
         self.verbose_interval = verbose_interval
         self.engine = engine
         self.prior = prior
+        self.prune = prune
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -217,7 +226,9 @@ class GaussianMixture:
         """A fitted estimator from a :class:`FitResult` (e.g. one loaded from disk)."""
         spec = result.spec
         estimator = cls(
-            n_components=spec.n_components,
+            n_components=(
+                spec.n_components if result.pruning is None else result.pruning.initial_n_components
+            ),
             covariance_type=spec.covariance_type,
             tol=spec.tol,
             reg_covar=spec.reg_covar,
@@ -227,6 +238,7 @@ class GaussianMixture:
             random_state=spec.random_state,
             warm_start=spec.warm_start,
             engine=spec.engine,
+            prune=spec.prune,
         )
         estimator._set_result(result)
         return estimator
@@ -325,6 +337,19 @@ class GaussianMixture:
         criteria.check_convention(convention)
         log_likelihood, entropy, n = self._data_fit(X)
         return criteria.icl(log_likelihood, self._n_parameters(), n, entropy, convention)
+
+    def prune_components(self, threshold: float, X, sample_weight=None) -> GaussianMixture:
+        """Remove components whose weight is below ``threshold`` and refit the survivors.
+
+        Repeats until no weight is below the threshold (``1e-2`` is the usual
+        choice); ``X`` and ``sample_weight`` must be the fitting data.  The
+        fitted attributes change only if the refit succeeds; ``result_.pruning``
+        records every step.  Returns ``self``.  (``FitResult.prune`` does the
+        same on a result; here the name ``prune`` is the constructor parameter.)
+        """
+        self._check_fitted()
+        self._set_result(pruning.prune_result(self.result_, threshold, X, sample_weight))
+        return self
 
     def to_dataset(self) -> xr.Dataset:
         """The fit as a labelled :class:`xarray.Dataset` (see :meth:`FitResult.to_dataset`)."""
