@@ -14,6 +14,8 @@ from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
 from .pruning import PrunePath, prune_path
 from .results import FitResult, load, load_result, save
+# the function shadows its module's name here; `from bayesgmm.select import ...` still works
+from .select import best_model, criteria_table, select
 from .spec import ModelSpec
 
 __all__ = [
@@ -25,8 +27,11 @@ __all__ = [
     "PrunePath",
     "SingularCovarianceError",
     "__version__",
+    "best_model",
+    "criteria_table",
     "load",
     "load_result",
     "prune_path",
     "save",
+    "select",
 ]
