@@ -174,7 +174,7 @@ def test_pruning_inside_a_sweep_is_recorded():
 
 def test_sweep_saves_to_netcdf(tmp_path):
     X = make_mixture(200, 2, 2, seed=4)
-    ds = select_function(np.vstack([X, np.repeat(X[:1], 5, axis=0)]), [1, 2, 200], ["full", "tied"],
+    ds = select_function(np.vstack([X, np.repeat(X[:1], 5, axis=0)]), [1, 2, 300], ["full", "tied"],
                          random_state=0, progress=False)
     path = tmp_path / "sweep.nc"
     ds.to_netcdf(path, engine="h5netcdf")
