@@ -240,20 +240,23 @@ def select(
 
 def _winners(ds: xr.Dataset) -> xr.Dataset:
     """Per criterion: the engine, covariance type and K with the lowest value."""
-    best = {"engine": [], "covariance_type": [], "n_components": [], "value": []}
+    rows = []
     for name in CRITERIA:
         values = ds[name].values
-        if np.isnan(values).all():
-            best["engine"].append(""), best["covariance_type"].append("")
-            best["n_components"].append(0), best["value"].append(np.nan)
+        if np.isnan(values).all():  # every fit failed: no winner
+            rows.append(("", "", 0, np.nan))
             continue
         e, c, k = np.unravel_index(np.nanargmin(values), values.shape)
-        best["engine"].append(str(ds.engine.values[e]))
-        best["covariance_type"].append(str(ds.covariance_type.values[c]))
-        best["n_components"].append(int(ds.n_components.values[k]))
-        best["value"].append(float(values[e, c, k]))
+        rows.append((str(ds.engine.values[e]), str(ds.covariance_type.values[c]),
+                     int(ds.n_components.values[k]), float(values[e, c, k])))
+    engine, covariance_type, n_components, value = (np.asarray(column) for column in zip(*rows))
     return xr.Dataset(
-        {f"best_{name}": ("criterion", np.asarray(values)) for name, values in best.items()},
+        {
+            "best_engine": ("criterion", engine),
+            "best_covariance_type": ("criterion", covariance_type),
+            "best_n_components": ("criterion", n_components.astype(np.int64)),
+            "best_value": ("criterion", value.astype(np.float64)),
+        },
         coords={"criterion": list(CRITERIA)},
     )
 
