@@ -12,7 +12,10 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
+from .pruning import PrunePath, prune_path
 from .results import FitResult, load, load_result, save
+# the function shadows its module's name here; `from bayesgmm.select import ...` still works
+from .select import best_model, criteria_table, select
 from .spec import ModelSpec
 
 __all__ = [
@@ -21,9 +24,14 @@ __all__ = [
     "GaussianMixture",
     "ModelSpec",
     "NotFittedError",
+    "PrunePath",
     "SingularCovarianceError",
     "__version__",
+    "best_model",
+    "criteria_table",
     "load",
     "load_result",
+    "prune_path",
     "save",
+    "select",
 ]

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import logsumexp
 
-from . import fitting
+from . import criteria, fitting, pruning
 from .data import as_feature_matrix, as_sample_weight, check_features
 from .engines import ENGINES
 from .exceptions import NotFittedError
@@ -52,6 +52,13 @@ class GaussianMixture:
         The update equations; maximum-likelihood EM.
     prior : optional
         Prior hyperparameters for Bayesian engines; unused by EM.
+    prune : float or None, default None
+        Weight threshold: after fitting, components whose weight falls below it
+        are removed and the survivors refitted, until none falls below
+        (see :mod:`bayesgmm.pruning`).  None switches pruning off; ``1e-2`` is
+        the usual choice.  ``n_components`` stays as given; the fitted model
+        has ``n_components_fitted`` components and ``result_.pruning`` records
+        what was removed.
 
     Attributes
     ----------
@@ -84,6 +91,7 @@ class GaussianMixture:
         verbose_interval: int = 10,
         engine: str = "em",
         prior=None,
+        prune: float | None = None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -101,6 +109,7 @@ class GaussianMixture:
         self.verbose_interval = verbose_interval
         self.engine = engine
         self.prior = prior
+        self.prune = prune
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -217,7 +226,9 @@ class GaussianMixture:
         """A fitted estimator from a :class:`FitResult` (e.g. one loaded from disk)."""
         spec = result.spec
         estimator = cls(
-            n_components=spec.n_components,
+            n_components=(
+                spec.n_components if result.pruning is None else result.pruning.initial_n_components
+            ),
             covariance_type=spec.covariance_type,
             tol=spec.tol,
             reg_covar=spec.reg_covar,
@@ -227,6 +238,7 @@ class GaussianMixture:
             random_state=spec.random_state,
             warm_start=spec.warm_start,
             engine=spec.engine,
+            prune=spec.prune,
         )
         estimator._set_result(result)
         return estimator
@@ -296,15 +308,48 @@ class GaussianMixture:
         self._check_fitted()
         return self.result_.n_parameters
 
-    def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better, as scikit-learn)."""
-        data = self._validated(X)
-        return -2.0 * self.score(data) * data.shape[0] + self._n_parameters() * np.log(data.shape[0])
+    def _data_fit(self, X) -> tuple[float, float, float]:
+        # criteria use the point estimate (for VB the posterior-mean parameters)
+        return criteria.data_fit(self._validated(X), self.result_.spec.family, self.result_.parameters)
+
+    def bic(self, X, convention: str = "sklearn") -> float:
+        """Bayesian information criterion on ``X``: ``-2 log L + p log n``.
+
+        ``convention="sklearn"`` (default): lower is better, as scikit-learn.
+        ``"mclust"``: the negative, higher is better, as R's mclust reports it.
+        """
+        criteria.check_convention(convention)
+        log_likelihood, _, n = self._data_fit(X)
+        return criteria.bic(log_likelihood, self._n_parameters(), n, convention)
 
     def aic(self, X) -> float:
-        """Akaike information criterion on ``X`` (lower is better)."""
-        data = self._validated(X)
-        return -2.0 * self.score(data) * data.shape[0] + 2.0 * self._n_parameters()
+        """Akaike information criterion on ``X``: ``-2 log L + 2 p`` (lower is better)."""
+        log_likelihood, _, _ = self._data_fit(X)
+        return criteria.aic(log_likelihood, self._n_parameters())
+
+    def icl(self, X, convention: str = "sklearn") -> float:
+        """mclust's integrated completed likelihood on ``X``: BIC plus twice the entropy
+        of the hard classification, ``-2 sum_n log z[n, map(n)]``.
+
+        Lower is better (``convention="mclust"``: the negative, as mclust's ``icl``).
+        It exceeds the BIC by more the more the components overlap.
+        """
+        criteria.check_convention(convention)
+        log_likelihood, entropy, n = self._data_fit(X)
+        return criteria.icl(log_likelihood, self._n_parameters(), n, entropy, convention)
+
+    def prune_components(self, threshold: float, X, sample_weight=None) -> GaussianMixture:
+        """Remove components whose weight is below ``threshold`` and refit the survivors.
+
+        Repeats until no weight is below the threshold (``1e-2`` is the usual
+        choice); ``X`` and ``sample_weight`` must be the fitting data.  The
+        fitted attributes change only if the refit succeeds; ``result_.pruning``
+        records every step.  Returns ``self``.  (``FitResult.prune`` does the
+        same on a result; here the name ``prune`` is the constructor parameter.)
+        """
+        self._check_fitted()
+        self._set_result(pruning.prune_result(self.result_, threshold, X, sample_weight))
+        return self
 
     def to_dataset(self) -> xr.Dataset:
         """The fit as a labelled :class:`xarray.Dataset` (see :meth:`FitResult.to_dataset`)."""

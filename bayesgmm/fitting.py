@@ -9,6 +9,7 @@ objective.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from .engines import ENGINES, Engine
 from .engines.base import mixture_terms
 from .exceptions import ConvergenceWarning
 from .init import as_generator, initial_labels_or_responsibilities, statistics_from_assignment
+from .pruning_history import PruningHistory
 from .results import FitResult
 from .spec import ModelSpec
 from .stats import accumulate, data_moments
@@ -91,9 +93,12 @@ def fit(
             f"X has {X.shape[0]} samples but n_components={spec.n_components}; a mixture needs "
             "at least one sample per component: use fewer components or more data"
         )
+    warm = previous is not None
+    if warm and previous.pruning is not None and previous.n_components < spec.n_components:
+        # continue from the pruned model: removed components do not come back
+        spec = dataclasses.replace(spec, n_components=previous.n_components)
     engine = make_engine(spec, X, sample_weight)
     rng = as_generator(spec.random_state)
-    warm = previous is not None
     best = None
     for run in range(1 if warm else spec.n_init):
         callback = None if on_iteration is None else (lambda i, o, run=run: on_iteration(run, i, o))
@@ -109,6 +114,16 @@ def fit(
         if best is None or lower_bound > best[0]:
             best = (lower_bound, state, trace, converged)
     lower_bound, state, trace, converged = best
+    pruning = None
+    if warm and previous.pruning is not None:
+        # iterations count along this fit's trace: earlier fits' steps become negative
+        pruning = previous.pruning.shifted(-previous.n_iter)
+    if spec.prune is not None:
+        from .pruning import prune_below  # pruning builds on this module's loop
+
+        engine, state, trace, converged, pruning = prune_below(
+            engine, X, state, sample_weight, spec.prune, trace, converged, pruning
+        )
     if not converged and spec.max_iter > 0:
         warnings.warn(
             "The best of the initialisations did not converge within max_iter="
@@ -117,6 +132,20 @@ def fit(
             ConvergenceWarning,
             stacklevel=3,
         )
+    return finish_fit(engine, X, state, sample_weight, trace, converged, feature_names, pruning)
+
+
+def finish_fit(
+    engine: Engine,
+    X: np.ndarray,
+    state: Any,
+    sample_weight: np.ndarray | None,
+    trace: list[float],
+    converged: bool,
+    feature_names: np.ndarray | None = None,
+    pruning: PruningHistory | None = None,
+) -> FitResult:
+    """The result of a finished loop: a final pass gives the objective at ``state``."""
     final = accumulate(X, engine.terms(state), sample_weight)
     parameters = engine.parameters(state)
     if engine.terms_are_point_estimate:
@@ -124,15 +153,16 @@ def fit(
     else:
         log_likelihood = accumulate(X, mixture_terms(engine.family, parameters), sample_weight).loglik
     return FitResult.from_fit(
-        spec=spec,
+        spec=engine.spec,
         engine=engine,
         state=state,
         trace=np.asarray(trace, dtype=np.float64),
         converged=converged,
-        lower_bound=lower_bound,
+        lower_bound=trace[-1] if len(trace) else -np.inf,
         objective=final.loglik + engine.penalty(state),
         log_likelihood=log_likelihood,
         n_samples=int(X.shape[0]),
         total_weight=final.total_weight,
         feature_names=feature_names,
+        pruning=pruning,
     )

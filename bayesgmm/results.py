@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from . import criteria
 from .engines import ENGINES, Engine, MixtureParameters
 from .families import FAMILIES
+from .pruning_history import PruningHistory
 from .spec import ModelSpec
 
 FORMAT_NAME = "bayesgmm.FitResult"
@@ -46,6 +48,7 @@ class FitResult:
     log_likelihood : summed log-likelihood of the fitting data at the point estimate
     n_samples, total_weight : rows, and their summed weights
     feature_names : names of the features, or None
+    pruning : PruningHistory or None, what pruning removed (None: nothing was pruned)
     """
 
     spec: ModelSpec
@@ -59,6 +62,7 @@ class FitResult:
     n_samples: int
     total_weight: float
     feature_names: np.ndarray | None = None
+    pruning: PruningHistory | None = None
 
     @classmethod
     def from_fit(cls, *, spec, engine: Engine, state, **fields) -> FitResult:
@@ -86,13 +90,45 @@ class FitResult:
         """Free parameters, counted as scikit-learn's ``_n_parameters``."""
         return self.spec.family.n_parameters(self.n_components, self.n_features)
 
-    def bic(self) -> float:
-        """Bayesian information criterion on the fitting data (lower is better)."""
-        return -2.0 * self.log_likelihood + self.n_parameters * np.log(self.total_weight)
+    def bic(self, convention: str = "sklearn") -> float:
+        """Bayesian information criterion on the fitting data.
+
+        ``convention="sklearn"``: ``-2 log L + p log n``, lower is better;
+        ``"mclust"``: its negative, higher is better (see :mod:`bayesgmm.criteria`).
+        """
+        return criteria.bic(self.log_likelihood, self.n_parameters, self.total_weight, convention)
 
     def aic(self) -> float:
         """Akaike information criterion on the fitting data (lower is better)."""
-        return -2.0 * self.log_likelihood + 2.0 * self.n_parameters
+        return criteria.aic(self.log_likelihood, self.n_parameters)
+
+    def icl(self, X, sample_weight=None, convention: str = "sklearn") -> float:
+        """mclust's integrated completed likelihood on ``X``: BIC plus twice the entropy of
+        the hard classification (lower is better; ``convention="mclust"``: negative).
+
+        The classification needs the responsibilities, hence the data: pass the
+        fitting data (and its ``sample_weight``) for the ICL of the fit.
+        """
+        from .data import as_feature_matrix, as_sample_weight, check_features
+
+        data, names = as_feature_matrix(X)
+        check_features(data, names, self.n_features, self.feature_names)
+        weights = as_sample_weight(sample_weight, data.shape[0])
+        log_likelihood, entropy, n = criteria.data_fit(
+            data, self.spec.family, self.parameters, weights
+        )
+        return criteria.icl(log_likelihood, self.n_parameters, n, entropy, convention)
+
+    def prune(self, threshold: float, X, sample_weight=None) -> FitResult:
+        """A new result without the components whose weight is below ``threshold``.
+
+        The survivors are refitted (warm start) until no weight falls below the
+        threshold; ``X`` (and ``sample_weight``) must be the fitting data.  See
+        :func:`bayesgmm.pruning.prune_result`.
+        """
+        from .pruning import prune_result  # the mechanism builds on the fitting loop
+
+        return prune_result(self, threshold, X, sample_weight)
 
     def summary(self) -> str:
         """A readable multi-line description: spec, fit quality and parameters per component."""
@@ -113,6 +149,11 @@ class FitResult:
             f"  iterations {self.n_iter}, converged {self.converged}, objective per sample "
             f"{self.lower_bound:.6f}",
         ]
+        if self.pruning is not None:
+            lines.append(
+                f"  pruned from {self.pruning.initial_n_components} to {self.n_components} "
+                f"components in {self.pruning.n_steps} step(s)"
+            )
         for k in range(self.n_components):
             lines.append(f"component {k}: weight {p.weights[k]:.4f}")
             lines.append("  mean        " + "  ".join(f"{n:>{width}}" for n in names))
@@ -165,10 +206,14 @@ class FitResult:
         )
         if isinstance(self.spec.random_state, (int, np.integer)):
             attrs["random_state"] = int(self.spec.random_state)
+        if self.spec.prune is not None:
+            attrs["prune"] = self.spec.prune
         variables = {
             name: xr.Variable(dims, np.asarray(values), attrs=_VARIABLE_DOCS.get(name, {}))
             for name, (dims, values) in data_vars.items()
         }
+        if self.pruning is not None:
+            variables.update(self.pruning.to_variables())
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
     @classmethod
@@ -195,6 +240,8 @@ class FitResult:
         spec_fields["warm_start"] = bool(_attr(attrs, "warm_start", int))
         if "random_state" in attrs:
             spec_fields["random_state"] = _attr(attrs, "random_state", int)
+        if "prune" in attrs:
+            spec_fields["prune"] = _attr(attrs, "prune", float)
         spec = ModelSpec(**spec_fields)
         K, D = _attr(attrs, "n_components", int), _attr(attrs, "n_features", int)
         family = spec.family
@@ -209,7 +256,7 @@ class FitResult:
         engine_variables = {
             name: (tuple(ds[name].dims), np.asarray(ds[name].values))
             for name in ds.data_vars
-            if name not in expected and name != "objective_trace"
+            if name not in expected and name != "objective_trace" and not name.startswith("pruning_")
         }
         names = None
         if _attr(attrs, "has_feature_names", int):
@@ -226,6 +273,7 @@ class FitResult:
             n_samples=_attr(attrs, "n_samples", int),
             total_weight=_attr(attrs, "total_weight", float),
             feature_names=names,
+            pruning=PruningHistory.from_dataset(ds, K),
         )
 
 

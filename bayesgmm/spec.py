@@ -60,6 +60,19 @@ def _optional_array(name: str, value: Any) -> np.ndarray | None:
     return array
 
 
+def prune_threshold(value: Any, name: str = "prune") -> float:
+    """Validate a pruning weight threshold: a number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not 0.0 < value < 1.0:  # also refuses NaN
+        raise ValueError(
+            f"{name}={value} is not a weight threshold: give a number between 0 and 1 "
+            "(1e-2 is the usual choice), or None to switch pruning off"
+        )
+    return value
+
+
 @dataclass(frozen=True, eq=False)
 class ModelSpec:
     """What to fit: the mixture, the engine and the optimisation settings.
@@ -84,6 +97,7 @@ class ModelSpec:
     random_state: Any = None
     warm_start: bool = False
     prior: Any = None  # engine hyperparameters; interpreted by the engine (None: its defaults)
+    prune: float | None = None  # weight threshold below which components are removed (None: off)
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
@@ -100,6 +114,8 @@ class ModelSpec:
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
         set_("warm_start", bool(self.warm_start))
+        if self.prune is not None:
+            set_("prune", prune_threshold(self.prune))
 
     @property
     def family(self):
