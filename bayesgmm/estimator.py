@@ -10,11 +10,12 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from . import fitting
-from .data import as_feature_matrix, as_sample_weight, check_features
+from .data import as_feature_matrix, as_sample_weight, check_features, is_dask_collection
 from .engines import ENGINES
 from .exceptions import NotFittedError
 from .init import as_generator
 from .results import FitResult
+from .sources import DataSource, InMemoryData
 from .spec import ModelSpec
 from .stats import log_rho
 
@@ -150,18 +151,20 @@ class GaussianMixture:
     def fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
         """Fit the mixture to ``X`` (n_samples, n_features); returns ``self``.
 
-        ``sample_weight`` (one non-negative number per row) scales each row's
-        contribution: a weight of 2 counts the row twice.  Nothing on the
-        estimator changes unless the fit succeeds.
+        ``X`` may be a Dask array or a Dask-backed DataArray: the fit then runs
+        chunk by chunk on the active Dask scheduler and never gathers the rows
+        (see :mod:`bayesgmm.distributed`).  ``sample_weight`` (one non-negative
+        number per row) scales each row's contribution: a weight of 2 counts the
+        row twice, a weight of 0 drops it.  Nothing on the estimator changes
+        unless the fit succeeds.
         """
         spec = self._spec()
-        data, names = as_feature_matrix(X)
-        weights = as_sample_weight(sample_weight, data.shape[0])
+        data, names = _data_source(X, sample_weight)
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
             check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
             previous = self.result_
-        result = fitting.fit(spec, data, weights, names, previous, self._progress_printer())
+        result = fitting.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result)
         return self
 
@@ -245,25 +248,32 @@ class GaussianMixture:
         check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
         return data
 
-    def _log_rho(self, X) -> np.ndarray:
-        return log_rho(self._validated(X), self._terms)
+    def _per_row(self, X, function, n_columns: int | None = None, dtype=np.float64):
+        """``function(rows, terms)`` on validated rows; for Dask input a lazy Dask array."""
+        self._check_fitted()
+        if is_dask_collection(X):
+            from .distributed import as_dask_matrix, map_rows
+
+            data, names = as_dask_matrix(X)
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            return map_rows(function, data, self._terms, n_columns, dtype)
+        return function(self._validated(X), self._terms)
 
     def score_samples(self, X) -> np.ndarray:
-        """Log-density of each row under the fitted mixture."""
-        return logsumexp(self._log_rho(X), axis=1)
+        """Log-density of each row under the fitted mixture (lazy for Dask input)."""
+        return self._per_row(X, _log_density_rows)
 
     def score(self, X, y=None) -> float:
         """Mean log-density per row."""
         return float(self.score_samples(X).mean())
 
     def predict(self, X) -> np.ndarray:
-        """The most probable component of each row."""
-        return self._log_rho(X).argmax(axis=1)
+        """The most probable component of each row (lazy for Dask input)."""
+        return self._per_row(X, _label_rows, dtype=np.intp)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Posterior probability of each component for each row (rows sum to 1)."""
-        rho = self._log_rho(X)
-        return np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
+        """Posterior probability of each component for each row (rows sum to 1; lazy for Dask)."""
+        return self._per_row(X, _probability_rows, n_columns=self.n_components_fitted)
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
@@ -298,18 +308,42 @@ class GaussianMixture:
 
     def bic(self, X) -> float:
         """Bayesian information criterion on ``X`` (lower is better, as scikit-learn)."""
-        data = self._validated(X)
-        return -2.0 * self.score(data) * data.shape[0] + self._n_parameters() * np.log(data.shape[0])
+        log_density = self.score_samples(X)
+        n_samples = log_density.shape[0]
+        return -2.0 * float(log_density.sum()) + self._n_parameters() * np.log(n_samples)
 
     def aic(self, X) -> float:
         """Akaike information criterion on ``X`` (lower is better)."""
-        data = self._validated(X)
-        return -2.0 * self.score(data) * data.shape[0] + 2.0 * self._n_parameters()
+        return -2.0 * float(self.score_samples(X).sum()) + 2.0 * self._n_parameters()
 
     def to_dataset(self) -> xr.Dataset:
         """The fit as a labelled :class:`xarray.Dataset` (see :meth:`FitResult.to_dataset`)."""
         self._check_fitted()
         return self.result_.to_dataset()
+
+
+def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:
+    """The rows (and weights) as a data source, and the feature names if the input has them."""
+    if is_dask_collection(X):
+        from .distributed import DaskData
+
+        source = DaskData(X, sample_weight)
+        return source, source.feature_names
+    data, names = as_feature_matrix(X)
+    return InMemoryData(data, as_sample_weight(sample_weight, data.shape[0])), names
+
+
+def _log_density_rows(X: np.ndarray, terms) -> np.ndarray:
+    return logsumexp(log_rho(X, terms), axis=1)
+
+
+def _label_rows(X: np.ndarray, terms) -> np.ndarray:
+    return log_rho(X, terms).argmax(axis=1)
+
+
+def _probability_rows(X: np.ndarray, terms) -> np.ndarray:
+    rho = log_rho(X, terms)
+    return np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -45,6 +45,11 @@ class DataSource(ABC):
     n_features: int
     total_weight: float
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_samples, n_features)``, as an array's."""
+        return self.n_samples, self.n_features
+
     @abstractmethod
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         """One pass over every row: the E-step at ``terms`` folded into statistics."""
