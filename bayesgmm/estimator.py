@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from .data import as_feature_matrix, as_sample_weight, check_features, is_dask_c
 from .engines import ENGINES
 from .exceptions import NotFittedError
 from .init import as_generator
+from .online import RunningStatistics, online_step
 from .results import FitResult
 from .sources import DataSource, InMemoryData
 from .spec import ModelSpec
@@ -53,6 +55,19 @@ class GaussianMixture:
         The update equations; maximum-likelihood EM.
     prior : optional
         Prior hyperparameters for Bayesian engines; unused by EM.
+    learning_method : {"batch", "online"}, default "batch"
+        "batch": every iteration is an E-step over all rows.  "online": mini-batch EM
+        (:mod:`bayesgmm.online`); every iteration is one pass over the rows in shuffled
+        batches, each followed by an update.  Also what :meth:`partial_fit` does.
+    batch_size : int, default 1024
+        Rows per mini-batch for in-memory data; a Dask array's row chunks are its batches.
+    learning_decay, learning_offset : float, default 0.7 and 10.0
+        Step size ``(t + learning_offset) ** -learning_decay`` of the t-th mini-batch
+        update; ``learning_decay`` lies in (0.5, 1].
+    total_samples : float, optional
+        Weight of the whole data set that :meth:`partial_fit` chunks come from (the M-step
+        treats the running average as statistics of this much data); default: the weight
+        seen so far.
 
     Attributes
     ----------
@@ -85,6 +100,11 @@ class GaussianMixture:
         verbose_interval: int = 10,
         engine: str = "em",
         prior=None,
+        learning_method: str = "batch",
+        batch_size: int = 1024,
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        total_samples: float | None = None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -102,6 +122,11 @@ class GaussianMixture:
         self.verbose_interval = verbose_interval
         self.engine = engine
         self.prior = prior
+        self.learning_method = learning_method
+        self.batch_size = batch_size
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
+        self.total_samples = total_samples
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -166,6 +191,70 @@ class GaussianMixture:
             previous = self.result_
         result = fitting.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result)
+        self._online = None  # a later partial_fit starts its running statistics afresh
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
+        """One mini-batch EM update on the rows ``X``; returns ``self``.
+
+        For data that arrive, or only fit in memory, chunk by chunk
+        (:mod:`bayesgmm.online`).  The first call starts from the current fit
+        if there is one, else initialises on ``X`` (``init_params`` or the
+        ``*_init`` arrays); the model's parameters are fixed by that call.
+        Each call runs the E-step on ``X`` at the current parameters, folds
+        its statistics into the running average with step size
+        ``(t + learning_offset) ** -learning_decay`` and updates the
+        parameters, treating the average as statistics of ``total_samples``
+        units of weight (default: the weight seen so far).
+
+        ``n_iter_`` counts the calls and ``lower_bounds_`` holds each chunk's
+        per-sample objective at the parameters before its update;
+        ``result_.log_likelihood`` sums the chunks' log-likelihoods likewise,
+        each scored by a model that had not yet learnt from it.
+        """
+        spec = self._spec()
+        data, names = _data_source(X, sample_weight)
+        progress = getattr(self, "_online", None)
+        if progress is None:
+            engine = fitting.make_engine(spec, data)
+            if hasattr(self, "result_"):
+                check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+                state = engine.state_from_saved(self.result_.parameters, self.result_.engine_variables)
+            else:
+                spec.check_initial_parameters(data.n_features)
+                if data.n_samples < spec.n_components:
+                    raise ValueError(
+                        f"the first partial_fit chunk has {data.n_samples} rows but n_components="
+                        f"{spec.n_components}; start with a chunk of at least one row per component"
+                    )
+                state = fitting.initial_state(engine, data, as_generator(spec.random_state))
+            progress = _OnlineProgress(engine, state)
+        else:
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+        engine = progress.engine
+        seen_weight = progress.total_weight + data.total_weight
+        total = seen_weight if spec.total_samples is None else spec.total_samples
+        state, running, batch = online_step(engine, progress.state, progress.running, data, total)
+        objective = batch.loglik / batch.total_weight + engine.penalty(progress.state) / total
+        trace = [*progress.trace, objective]
+        loglik = progress.log_likelihood + batch.loglik
+        result = FitResult.from_fit(
+            spec=spec,
+            engine=engine,
+            state=state,
+            trace=np.asarray(trace, dtype=np.float64),
+            converged=False,
+            lower_bound=objective,
+            objective=loglik + engine.penalty(state),
+            log_likelihood=loglik,
+            n_samples=progress.n_samples + data.n_samples,
+            total_weight=seen_weight,
+            feature_names=names,
+        )
+        self._set_result(result)
+        self._online = _OnlineProgress(
+            engine, state, running, trace, loglik, result.n_samples, seen_weight
+        )
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
@@ -230,6 +319,11 @@ class GaussianMixture:
             random_state=spec.random_state,
             warm_start=spec.warm_start,
             engine=spec.engine,
+            learning_method=spec.learning_method,
+            batch_size=spec.batch_size,
+            learning_decay=spec.learning_decay,
+            learning_offset=spec.learning_offset,
+            total_samples=spec.total_samples,
         )
         estimator._set_result(result)
         return estimator
@@ -320,6 +414,19 @@ class GaussianMixture:
         """The fit as a labelled :class:`xarray.Dataset` (see :meth:`FitResult.to_dataset`)."""
         self._check_fitted()
         return self.result_.to_dataset()
+
+
+@dataclass(frozen=True)
+class _OnlineProgress:
+    """What successive partial_fit calls carry forward."""
+
+    engine: Any
+    state: Any
+    running: RunningStatistics = field(default_factory=RunningStatistics)
+    trace: list = field(default_factory=list)
+    log_likelihood: float = 0.0
+    n_samples: int = 0
+    total_weight: float = 0.0
 
 
 def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:

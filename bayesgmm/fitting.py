@@ -19,6 +19,7 @@ from .engines import ENGINES, Engine
 from .engines.base import mixture_terms
 from .exceptions import ConvergenceWarning
 from .init import as_generator
+from .online import run_minibatch_loop
 from .results import FitResult
 from .sources import DataSource, as_data_source
 from .spec import ModelSpec
@@ -103,7 +104,12 @@ def fit(
             start_objective = previous.lower_bound
         else:
             state, start_objective = initial_state(engine, data, rng), -np.inf
-        state, trace, converged = run_em_loop(engine, data, state, start_objective, callback)
+        if spec.learning_method == "online":
+            state, trace, converged = run_minibatch_loop(
+                engine, data, state, rng, start_objective, callback
+            )
+        else:
+            state, trace, converged = run_em_loop(engine, data, state, start_objective, callback)
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
             best = (lower_bound, state, trace, converged)
