@@ -178,7 +178,8 @@ class GaussianMixture:
 
         ``X`` may be a Dask array or a Dask-backed DataArray: the fit then runs
         chunk by chunk on the active Dask scheduler and never gathers the rows
-        (see :mod:`bayesgmm.distributed`).  ``sample_weight`` (one non-negative
+        (see :mod:`bayesgmm.distributed`; pass a
+        :class:`~bayesgmm.distributed.DaskData` to choose its settings).  ``sample_weight`` (one non-negative
         number per row) scales each row's contribution: a weight of 2 counts the
         row twice, a weight of 0 drops it.  Nothing on the estimator changes
         unless the fit succeeds.
@@ -431,6 +432,10 @@ class _OnlineProgress:
 
 def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:
     """The rows (and weights) as a data source, and the feature names if the input has them."""
+    if isinstance(X, DataSource):  # e.g. DaskData(X, persist=False): the caller chose the settings
+        if sample_weight is not None:
+            raise TypeError("give sample_weight to the DataSource itself, not to fit")
+        return X, getattr(X, "feature_names", None)
     if is_dask_collection(X):
         from .distributed import DaskData
 

@@ -54,9 +54,11 @@ def draw_rows(block_info=None):
     rng = np.random.default_rng([7, info["chunk-location"][0]])
     weights, means, factors = true_mixture()
     labels = rng.choice(N_COMPONENTS, p=weights, size=stop - start)
-    noise = rng.standard_normal((stop - start, N_FEATURES))
-    rows = means[labels] + np.einsum("nij,nj->ni", factors[labels], noise)
-    return rows.astype(np.float32)
+    rows = np.empty((stop - start, N_FEATURES), dtype=np.float32)
+    for k in range(N_COMPONENTS):  # one component at a time keeps the chunk's memory small
+        members = np.flatnonzero(labels == k)
+        rows[members] = means[k] + rng.standard_normal((members.size, N_FEATURES)) @ factors[k].T
+    return rows
 
 
 def peak_rss_mb() -> float:

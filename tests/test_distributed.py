@@ -125,14 +125,16 @@ def test_weighted_reservoir_sample_never_draws_zero_weight_rows(data):
 
 def test_persist_can_be_chosen(data):
     X = da.from_array(data, chunks=(UNEVEN, 3))
+    settings = dict(covariance_type="diag", tol=0, max_iter=5, **start(data, "diag"))
     with threaded():
         assert DaskData(X).persisted  # small data fit in memory
         streamed = DaskData(X, persist=False)
         assert not streamed.persisted
-        spec = ModelSpec(3, tol=0, max_iter=5, **start(data, "diag"), covariance_type="diag")
-        streamed_fit = fitting.fit(spec, streamed)
-    in_memory = fitting.fit(spec, data)
-    np.testing.assert_allclose(streamed_fit.parameters.means, in_memory.parameters.means, rtol=1e-12)
+        streamed_fit = GaussianMixture(3, **settings).fit(streamed)
+        with pytest.raises(TypeError, match="give sample_weight to the DataSource itself"):
+            GaussianMixture(3, **settings).fit(streamed, sample_weight=np.ones(len(data)))
+    in_memory = GaussianMixture(3, **settings).fit(data)
+    np.testing.assert_allclose(streamed_fit.means_, in_memory.means_, rtol=1e-12)
     with pytest.raises(ValueError, match="persist must be 'auto', True or False"):
         DaskData(X, persist="sometimes")
 
