@@ -466,7 +466,11 @@ def _fits_in_worker_memory(nbytes: float) -> bool:
     except (ImportError, ValueError):
         client = None
     if client is not None:
-        workers = client.scheduler_info(n_workers=-1)["workers"].values()
+        try:
+            info = client.scheduler_info(n_workers=-1)  # newer distributed lists only 5 by default
+        except TypeError:
+            info = client.scheduler_info()
+        workers = info["workers"].values()
         limits = [worker.get("memory_limit") or 0 for worker in workers]
         if limits and all(limits):
             return nbytes <= PERSIST_MEMORY_FRACTION * sum(limits)

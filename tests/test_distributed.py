@@ -21,6 +21,7 @@ from distributed import Client, LocalCluster
 from bayesgmm import GaussianMixture, ModelSpec, fitting
 from bayesgmm.distributed import DaskData
 from bayesgmm.engines import ENGINES
+from bayesgmm.stats import data_moments
 
 pytestmark = pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs
 
@@ -121,6 +122,16 @@ def test_weighted_reservoir_sample_never_draws_zero_weight_rows(data):
     assert len(np.unique(small[0])) == 50 and np.all(weights[small[0]] > 0)
     np.testing.assert_array_equal(small[0], small[1])
     assert not np.array_equal(small[0], small[2])
+
+
+def test_moments_of_a_dask_array_equal_the_in_memory_moments(data):
+    weights = np.random.default_rng(3).uniform(0, 2, size=len(data))
+    with threaded():
+        on_dask = DaskData(da.from_array(data, chunks=(UNEVEN, 3)), weights).moments()
+    in_memory = data_moments(data, weights)
+    np.testing.assert_allclose(on_dask.mean, in_memory.mean, rtol=1e-13)
+    np.testing.assert_allclose(on_dask.covariance, in_memory.covariance, rtol=1e-10)
+    assert on_dask.total_weight == pytest.approx(in_memory.total_weight, rel=1e-14)
 
 
 def test_persist_can_be_chosen(data):
