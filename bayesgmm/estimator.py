@@ -179,10 +179,10 @@ class GaussianMixture:
         ``X`` may be a Dask array or a Dask-backed DataArray: the fit then runs
         chunk by chunk on the active Dask scheduler and never gathers the rows
         (see :mod:`bayesgmm.distributed`; pass a
-        :class:`~bayesgmm.distributed.DaskData` to choose its settings).  ``sample_weight`` (one non-negative
-        number per row) scales each row's contribution: a weight of 2 counts the
-        row twice, a weight of 0 drops it.  Nothing on the estimator changes
-        unless the fit succeeds.
+        :class:`~bayesgmm.distributed.DaskData` to choose its settings).
+        ``sample_weight`` (one non-negative number per row) scales each row's
+        contribution: a weight of 2 counts the row twice, a weight of 0 drops
+        it.  Nothing on the estimator changes unless the fit succeeds.
         """
         spec = self._spec()
         data, names = _data_source(X, sample_weight)

@@ -173,7 +173,7 @@ def client():
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
         memory_limit="1GiB",
     )
-    with Client(cluster) as client:
+    with Client(cluster.scheduler_address) as client:  # by address, as to a remote scheduler
         yield client
     cluster.close()
 
