@@ -8,9 +8,19 @@ The caller's array is never modified.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
+
+
+def is_dask_collection(X: Any) -> bool:
+    """True for a Dask array or a Dask-backed xarray object; never imports Dask itself."""
+    if "dask" not in sys.modules:  # nothing can be a Dask collection before Dask is imported
+        return False
+    import dask
+
+    return dask.is_dask_collection(X)
 
 
 def _is_dataframe(X: Any) -> bool:

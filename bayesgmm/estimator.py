@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -10,11 +11,14 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from . import criteria, fitting, pruning
-from .data import as_feature_matrix, as_sample_weight, check_features
+from .data import as_feature_matrix, as_sample_weight, check_features, is_dask_collection
 from .engines import ENGINES
+from .engines.base import mixture_terms
 from .exceptions import NotFittedError
 from .init import as_generator
+from .online import RunningStatistics, online_step
 from .results import FitResult
+from .sources import DataSource, InMemoryData
 from .spec import ModelSpec
 from .stats import log_rho
 
@@ -59,6 +63,19 @@ class GaussianMixture:
         the usual choice.  ``n_components`` stays as given; the fitted model
         has ``n_components_fitted`` components and ``result_.pruning`` records
         what was removed.
+    learning_method : {"batch", "online"}, default "batch"
+        "batch": every iteration is an E-step over all rows.  "online": mini-batch EM
+        (:mod:`bayesgmm.online`); every iteration is one pass over the rows in shuffled
+        batches, each followed by an update.  Also what :meth:`partial_fit` does.
+    batch_size : int, default 1024
+        Rows per mini-batch for in-memory data; a Dask array's row chunks are its batches.
+    learning_decay, learning_offset : float, default 0.7 and 10.0
+        Step size ``(t + learning_offset) ** -learning_decay`` of the t-th mini-batch
+        update; ``learning_decay`` lies in (0.5, 1].
+    total_samples : float, optional
+        Weight of the whole data set that :meth:`partial_fit` chunks come from (the M-step
+        treats the running average as statistics of this much data); default: the weight
+        seen so far.
 
     Attributes
     ----------
@@ -92,6 +109,11 @@ class GaussianMixture:
         engine: str = "em",
         prior=None,
         prune: float | None = None,
+        learning_method: str = "batch",
+        batch_size: int = 1024,
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        total_samples: float | None = None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -110,6 +132,11 @@ class GaussianMixture:
         self.engine = engine
         self.prior = prior
         self.prune = prune
+        self.learning_method = learning_method
+        self.batch_size = batch_size
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
+        self.total_samples = total_samples
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -159,19 +186,86 @@ class GaussianMixture:
     def fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
         """Fit the mixture to ``X`` (n_samples, n_features); returns ``self``.
 
+        ``X`` may be a Dask array or a Dask-backed DataArray: the fit then runs
+        chunk by chunk on the active Dask scheduler and never gathers the rows
+        (see :mod:`bayesgmm.distributed`; pass a
+        :class:`~bayesgmm.distributed.DaskData` to choose its settings).
         ``sample_weight`` (one non-negative number per row) scales each row's
-        contribution: a weight of 2 counts the row twice.  Nothing on the
-        estimator changes unless the fit succeeds.
+        contribution: a weight of 2 counts the row twice, a weight of 0 drops
+        it.  Nothing on the estimator changes unless the fit succeeds.
         """
         spec = self._spec()
-        data, names = as_feature_matrix(X)
-        weights = as_sample_weight(sample_weight, data.shape[0])
+        data, names = _data_source(X, sample_weight)
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
             check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
             previous = self.result_
-        result = fitting.fit(spec, data, weights, names, previous, self._progress_printer())
+        result = fitting.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result)
+        self._online = None  # a later partial_fit starts its running statistics afresh
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
+        """One mini-batch EM update on the rows ``X``; returns ``self``.
+
+        For data that arrive, or only fit in memory, chunk by chunk
+        (:mod:`bayesgmm.online`).  The first call starts from the current fit
+        if there is one, else initialises on ``X`` (``init_params`` or the
+        ``*_init`` arrays); the model's parameters are fixed by that call.
+        Each call runs the E-step on ``X`` at the current parameters, folds
+        its statistics into the running average with step size
+        ``(t + learning_offset) ** -learning_decay`` and updates the
+        parameters, treating the average as statistics of ``total_samples``
+        units of weight (default: the weight seen so far).
+
+        ``n_iter_`` counts the calls and ``lower_bounds_`` holds each chunk's
+        per-sample objective at the parameters before its update;
+        ``result_.log_likelihood`` sums the chunks' log-likelihoods likewise,
+        each scored by a model that had not yet learnt from it.
+        """
+        spec = self._spec()
+        data, names = _data_source(X, sample_weight)
+        progress = getattr(self, "_online", None)
+        if progress is None:
+            engine = fitting.make_engine(spec, data)
+            if hasattr(self, "result_"):
+                check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+                state = engine.state_from_saved(self.result_.parameters, self.result_.engine_variables)
+            else:
+                spec.check_initial_parameters(data.n_features)
+                if data.n_samples < spec.n_components:
+                    raise ValueError(
+                        f"the first partial_fit chunk has {data.n_samples} rows but n_components="
+                        f"{spec.n_components}; start with a chunk of at least one row per component"
+                    )
+                state = fitting.initial_state(engine, data, as_generator(spec.random_state))
+            progress = _OnlineProgress(engine, state)
+        else:
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+        engine = progress.engine
+        seen_weight = progress.total_weight + data.total_weight
+        total = seen_weight if spec.total_samples is None else spec.total_samples
+        state, running, batch = online_step(engine, progress.state, progress.running, data, total)
+        objective = batch.loglik / batch.total_weight + engine.penalty(progress.state) / total
+        trace = [*progress.trace, objective]
+        loglik = progress.log_likelihood + batch.loglik
+        result = FitResult.from_fit(
+            spec=spec,
+            engine=engine,
+            state=state,
+            trace=np.asarray(trace, dtype=np.float64),
+            converged=False,
+            lower_bound=objective,
+            objective=loglik + engine.penalty(state),
+            log_likelihood=loglik,
+            n_samples=progress.n_samples + data.n_samples,
+            total_weight=seen_weight,
+            feature_names=names,
+        )
+        self._set_result(result)
+        self._online = _OnlineProgress(
+            engine, state, running, trace, loglik, result.n_samples, seen_weight
+        )
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
@@ -239,6 +333,11 @@ class GaussianMixture:
             warm_start=spec.warm_start,
             engine=spec.engine,
             prune=spec.prune,
+            learning_method=spec.learning_method,
+            batch_size=spec.batch_size,
+            learning_decay=spec.learning_decay,
+            learning_offset=spec.learning_offset,
+            total_samples=spec.total_samples,
         )
         estimator._set_result(result)
         return estimator
@@ -257,25 +356,32 @@ class GaussianMixture:
         check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
         return data
 
-    def _log_rho(self, X) -> np.ndarray:
-        return log_rho(self._validated(X), self._terms)
+    def _per_row(self, X, function, n_columns: int | None = None, dtype=np.float64):
+        """``function(rows, terms)`` on validated rows; for Dask input a lazy Dask array."""
+        self._check_fitted()
+        if is_dask_collection(X):
+            from .distributed import as_dask_matrix, map_rows
+
+            data, names = as_dask_matrix(X)
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            return map_rows(function, data, self._terms, n_columns, dtype)
+        return function(self._validated(X), self._terms)
 
     def score_samples(self, X) -> np.ndarray:
-        """Log-density of each row under the fitted mixture."""
-        return logsumexp(self._log_rho(X), axis=1)
+        """Log-density of each row under the fitted mixture (lazy for Dask input)."""
+        return self._per_row(X, _log_density_rows)
 
     def score(self, X, y=None) -> float:
         """Mean log-density per row."""
         return float(self.score_samples(X).mean())
 
     def predict(self, X) -> np.ndarray:
-        """The most probable component of each row."""
-        return self._log_rho(X).argmax(axis=1)
+        """The most probable component of each row (lazy for Dask input)."""
+        return self._per_row(X, _label_rows, dtype=np.intp)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Posterior probability of each component for each row (rows sum to 1)."""
-        rho = self._log_rho(X)
-        return np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
+        """Posterior probability of each component for each row (rows sum to 1; lazy for Dask)."""
+        return self._per_row(X, _probability_rows, n_columns=self.n_components_fitted)
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
@@ -310,7 +416,17 @@ class GaussianMixture:
 
     def _data_fit(self, X) -> tuple[float, float, float]:
         # criteria use the point estimate (for VB the posterior-mean parameters)
-        return criteria.data_fit(self._validated(X), self.result_.spec.family, self.result_.parameters)
+        self._check_fitted()
+        family, parameters = self.result_.spec.family, self.result_.parameters
+        if is_dask_collection(X):
+            from .distributed import as_dask_matrix, map_rows
+
+            data, names = as_dask_matrix(X)
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            terms = mixture_terms(family, parameters)
+            sums = map_rows(_data_fit_rows, data, terms, 2, np.float64).sum(axis=0).compute()
+            return float(sums[0]), -float(sums[1]), float(data.shape[0])
+        return criteria.data_fit(self._validated(X), family, parameters)
 
     def bic(self, X, convention: str = "sklearn") -> float:
         """Bayesian information criterion on ``X``: ``-2 log L + p log n``.
@@ -355,6 +471,54 @@ class GaussianMixture:
         """The fit as a labelled :class:`xarray.Dataset` (see :meth:`FitResult.to_dataset`)."""
         self._check_fitted()
         return self.result_.to_dataset()
+
+
+@dataclass(frozen=True)
+class _OnlineProgress:
+    """What successive partial_fit calls carry forward."""
+
+    engine: Any
+    state: Any
+    running: RunningStatistics = field(default_factory=RunningStatistics)
+    trace: list = field(default_factory=list)
+    log_likelihood: float = 0.0
+    n_samples: int = 0
+    total_weight: float = 0.0
+
+
+def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:
+    """The rows (and weights) as a data source, and the feature names if the input has them."""
+    if isinstance(X, DataSource):  # e.g. DaskData(X, persist=False): the caller chose the settings
+        if sample_weight is not None:
+            raise TypeError("give sample_weight to the DataSource itself, not to fit")
+        return X, getattr(X, "feature_names", None)
+    if is_dask_collection(X):
+        from .distributed import DaskData
+
+        source = DaskData(X, sample_weight)
+        return source, source.feature_names
+    data, names = as_feature_matrix(X)
+    return InMemoryData(data, as_sample_weight(sample_weight, data.shape[0])), names
+
+
+def _data_fit_rows(X: np.ndarray, terms) -> np.ndarray:
+    """Per row: log p(x) and log z[n, map(n)], the pieces of the criteria (see criteria.data_fit)."""
+    rho = log_rho(X, terms)
+    norm = logsumexp(rho, axis=1)
+    return np.column_stack([norm, rho.max(axis=1) - norm])
+
+
+def _log_density_rows(X: np.ndarray, terms) -> np.ndarray:
+    return logsumexp(log_rho(X, terms), axis=1)
+
+
+def _label_rows(X: np.ndarray, terms) -> np.ndarray:
+    return log_rho(X, terms).argmax(axis=1)
+
+
+def _probability_rows(X: np.ndarray, terms) -> np.ndarray:
+    rho = log_rho(X, terms)
+    return np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -19,30 +19,28 @@ import numpy as np
 from .engines import ENGINES, Engine
 from .engines.base import mixture_terms
 from .exceptions import ConvergenceWarning
-from .init import as_generator, initial_labels_or_responsibilities, statistics_from_assignment
+from .init import as_generator
+from .online import run_minibatch_loop
 from .pruning_history import PruningHistory
 from .results import FitResult
+from .sources import DataSource, as_data_source
 from .spec import ModelSpec
-from .stats import accumulate, data_moments
 
 
-def make_engine(spec: ModelSpec, X: np.ndarray, sample_weight: np.ndarray | None) -> Engine:
+def make_engine(spec: ModelSpec, data: DataSource) -> Engine:
     engine_class = ENGINES[spec.engine]
-    moments = data_moments(X, sample_weight) if engine_class.uses_data_moments else None
-    return engine_class(spec, X.shape[1], moments)
+    moments = data.moments() if engine_class.uses_data_moments else None
+    return engine_class(spec, data.n_features, moments)
 
 
-def initial_state(
-    engine: Engine, X: np.ndarray, rng: np.random.Generator, sample_weight: np.ndarray | None
-) -> Any:
+def initial_state(engine: Engine, data: DataSource, rng: np.random.Generator) -> Any:
     spec = engine.spec
     user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
     if all(value is not None for value in user_given):
         # the user fixed the whole starting point: no data-driven guess is needed
         return engine.with_initial_parameters(None, *user_given)
-    labels, resp = initial_labels_or_responsibilities(X, spec.n_components, spec.init_params, rng)
-    stats = statistics_from_assignment(
-        X, spec.n_components, engine.family.kernel == "diag", labels, resp, sample_weight
+    stats = data.initial_statistics(
+        spec.n_components, spec.init_params, engine.family.kernel == "diag", rng
     )
     state = engine.mstep(stats)
     return engine.with_initial_parameters(
@@ -52,21 +50,20 @@ def initial_state(
 
 def run_em_loop(
     engine: Engine,
-    X: np.ndarray,
+    data: DataSource,
     state: Any,
-    sample_weight: np.ndarray | None,
     previous_objective: float = -np.inf,
     on_iteration: Callable[[int, float], None] | None = None,
 ) -> tuple[Any, list[float], bool]:
     """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged)."""
     spec = engine.spec
-    total_weight = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    total_weight = data.total_weight
     objective = previous_objective
     trace: list[float] = []
     converged = False
     for iteration in range(1, spec.max_iter + 1):
         previous = objective
-        stats = accumulate(X, engine.terms(state), sample_weight)
+        stats = data.accumulate(engine.terms(state))
         objective = (stats.loglik + engine.penalty(state)) / total_weight
         state = engine.mstep(stats)
         trace.append(objective)
@@ -80,24 +77,29 @@ def run_em_loop(
 
 def fit(
     spec: ModelSpec,
-    X: np.ndarray,
+    X: np.ndarray | DataSource,
     sample_weight: np.ndarray | None = None,
     feature_names: np.ndarray | None = None,
     previous: FitResult | None = None,
     on_iteration: Callable[[int, int, float], None] | None = None,
 ) -> FitResult:
-    """Fit ``spec`` to validated data ``X``; ``previous`` continues a warm start."""
-    spec.check_initial_parameters(X.shape[1])
-    if X.shape[0] < spec.n_components:
+    """Fit ``spec`` to validated data; ``previous`` continues a warm start.
+
+    ``X`` is a validated array (with its ``sample_weight``) or any
+    :class:`~bayesgmm.sources.DataSource`, such as a Dask array's.
+    """
+    data = as_data_source(X, sample_weight)
+    spec.check_initial_parameters(data.n_features)
+    if data.n_samples < spec.n_components:
         raise ValueError(
-            f"X has {X.shape[0]} samples but n_components={spec.n_components}; a mixture needs "
+            f"X has {data.n_samples} samples but n_components={spec.n_components}; a mixture needs "
             "at least one sample per component: use fewer components or more data"
         )
     warm = previous is not None
     if warm and previous.pruning is not None and previous.n_components < spec.n_components:
         # continue from the pruned model: removed components do not come back
         spec = dataclasses.replace(spec, n_components=previous.n_components)
-    engine = make_engine(spec, X, sample_weight)
+    engine = make_engine(spec, data)
     rng = as_generator(spec.random_state)
     best = None
     for run in range(1 if warm else spec.n_init):
@@ -106,10 +108,13 @@ def fit(
             state = engine.state_from_saved(previous.parameters, previous.engine_variables)
             start_objective = previous.lower_bound
         else:
-            state, start_objective = initial_state(engine, X, rng, sample_weight), -np.inf
-        state, trace, converged = run_em_loop(
-            engine, X, state, sample_weight, start_objective, callback
-        )
+            state, start_objective = initial_state(engine, data, rng), -np.inf
+        if spec.learning_method == "online":
+            state, trace, converged = run_minibatch_loop(
+                engine, data, state, rng, start_objective, callback
+            )
+        else:
+            state, trace, converged = run_em_loop(engine, data, state, start_objective, callback)
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
             best = (lower_bound, state, trace, converged)
@@ -122,7 +127,7 @@ def fit(
         from .pruning import prune_below  # pruning builds on this module's loop
 
         engine, state, trace, converged, pruning = prune_below(
-            engine, X, state, sample_weight, spec.prune, trace, converged, pruning
+            engine, data, state, spec.prune, trace, converged, pruning
         )
     if not converged and spec.max_iter > 0:
         warnings.warn(
@@ -132,26 +137,25 @@ def fit(
             ConvergenceWarning,
             stacklevel=3,
         )
-    return finish_fit(engine, X, state, sample_weight, trace, converged, feature_names, pruning)
+    return finish_fit(engine, data, state, trace, converged, feature_names, pruning)
 
 
 def finish_fit(
     engine: Engine,
-    X: np.ndarray,
+    data: DataSource,
     state: Any,
-    sample_weight: np.ndarray | None,
     trace: list[float],
     converged: bool,
     feature_names: np.ndarray | None = None,
     pruning: PruningHistory | None = None,
 ) -> FitResult:
     """The result of a finished loop: a final pass gives the objective at ``state``."""
-    final = accumulate(X, engine.terms(state), sample_weight)
+    final = data.accumulate(engine.terms(state))
     parameters = engine.parameters(state)
     if engine.terms_are_point_estimate:
         log_likelihood = final.loglik
     else:
-        log_likelihood = accumulate(X, mixture_terms(engine.family, parameters), sample_weight).loglik
+        log_likelihood = data.accumulate(mixture_terms(engine.family, parameters)).loglik
     return FitResult.from_fit(
         spec=engine.spec,
         engine=engine,
@@ -161,7 +165,7 @@ def finish_fit(
         lower_bound=trace[-1] if len(trace) else -np.inf,
         objective=final.loglik + engine.penalty(state),
         log_likelihood=log_likelihood,
-        n_samples=int(X.shape[0]),
+        n_samples=data.n_samples,
         total_weight=final.total_weight,
         feature_names=feature_names,
         pruning=pruning,

@@ -50,7 +50,8 @@ from .exceptions import ConvergenceWarning
 from .pruning_history import PruningHistory
 from .results import FitResult
 from .spec import prune_threshold
-from .stats import GaussianTerms, accumulate
+from .sources import DataSource, InMemoryData
+from .stats import GaussianTerms
 
 
 def restricted_terms(terms: GaussianTerms, keep: np.ndarray) -> GaussianTerms:
@@ -64,11 +65,11 @@ def restricted_terms(terms: GaussianTerms, keep: np.ndarray) -> GaussianTerms:
 
 
 def refit_survivors(
-    engine: Engine, X: np.ndarray, state: Any, sample_weight: np.ndarray | None, keep: np.ndarray
+    engine: Engine, data: DataSource, state: Any, keep: np.ndarray
 ) -> tuple[Engine, Any]:
     """An engine for the surviving components and its first state (one E-step, one M-step)."""
     keep = np.asarray(keep, dtype=bool)
-    stats = accumulate(X, restricted_terms(engine.terms(state), keep), sample_weight)
+    stats = data.accumulate(restricted_terms(engine.terms(state), keep))
     spec = dataclasses.replace(
         engine.spec,
         n_components=int(keep.sum()),
@@ -81,22 +82,20 @@ def refit_survivors(
     return smaller, smaller.mstep(stats)
 
 
-def per_sample_objective(
-    engine: Engine, X: np.ndarray, state: Any, sample_weight: np.ndarray | None
-) -> float:
+def per_sample_objective(engine: Engine, data: DataSource, state: Any) -> float:
     """The engine's objective at ``state`` divided by the total weight (as the trace)."""
-    stats = accumulate(X, engine.terms(state), sample_weight)
+    stats = data.accumulate(engine.terms(state))
     return (stats.loglik + engine.penalty(state)) / stats.total_weight
 
 
-def _remove_and_refit(engine, X, state, sample_weight, remove, trace, history, threshold):
+def _remove_and_refit(engine, data, state, remove, trace, history, threshold):
     if history is None:
         history = PruningHistory.start(engine.n_components)
     weights = engine.parameters(state).weights
-    before = per_sample_objective(engine, X, state, sample_weight)
-    engine, state = refit_survivors(engine, X, state, sample_weight, ~remove)
-    state, more, converged = fitting.run_em_loop(engine, X, state, sample_weight)
-    after = per_sample_objective(engine, X, state, sample_weight)
+    before = per_sample_objective(engine, data, state)
+    engine, state = refit_survivors(engine, data, state, ~remove)
+    state, more, converged = fitting.run_em_loop(engine, data, state)
+    after = per_sample_objective(engine, data, state)
     history = history.with_step(
         iteration=len(trace),
         threshold=threshold,
@@ -110,9 +109,8 @@ def _remove_and_refit(engine, X, state, sample_weight, remove, trace, history, t
 
 def prune_below(
     engine: Engine,
-    X: np.ndarray,
+    data: DataSource,
     state: Any,
-    sample_weight: np.ndarray | None,
     threshold: float,
     trace: list[float],
     converged: bool,
@@ -132,7 +130,7 @@ def prune_below(
         if not remove.any():
             return engine, state, list(trace), converged, history
         engine, state, trace, converged, history = _remove_and_refit(
-            engine, X, state, sample_weight, remove, trace, history, threshold
+            engine, data, state, remove, trace, history, threshold
         )
 
 
@@ -148,14 +146,14 @@ def _as_result(model: Any) -> FitResult:
     )
 
 
-def _fitting_data(result: FitResult, X, sample_weight):
-    data, names = as_feature_matrix(X)
-    check_features(data, names, result.n_features, result.feature_names)
-    return data, as_sample_weight(sample_weight, data.shape[0])
+def _fitting_data(result: FitResult, X, sample_weight) -> InMemoryData:
+    array, names = as_feature_matrix(X)
+    check_features(array, names, result.n_features, result.feature_names)
+    return InMemoryData(array, as_sample_weight(sample_weight, array.shape[0]))
 
 
-def _engine_and_state(result: FitResult, data, weights) -> tuple[Engine, Any]:
-    engine = fitting.make_engine(result.spec, data, weights)
+def _engine_and_state(result: FitResult, data: DataSource) -> tuple[Engine, Any]:
+    engine = fitting.make_engine(result.spec, data)
     return engine, engine.state_from_saved(result.parameters, result.engine_variables)
 
 
@@ -181,16 +179,13 @@ def prune_result(result: FitResult, threshold: float, X, sample_weight=None) -> 
     threshold = prune_threshold(threshold, "threshold")
     if not (result.parameters.weights < threshold).any() or result.n_components == 1:
         return result
-    data, weights = _fitting_data(result, X, sample_weight)
-    engine, state = _engine_and_state(result, data, weights)
+    data = _fitting_data(result, X, sample_weight)
+    engine, state = _engine_and_state(result, data)
     engine, state, trace, converged, history = prune_below(
-        engine, data, state, weights, threshold, list(result.trace), result.converged,
-        result.pruning,
+        engine, data, state, threshold, list(result.trace), result.converged, result.pruning
     )
     _warn_if_not_converged(converged, engine.spec)
-    return fitting.finish_fit(
-        engine, data, state, weights, trace, converged, result.feature_names, history
-    )
+    return fitting.finish_fit(engine, data, state, trace, converged, result.feature_names, history)
 
 
 def _warn_if_not_converged(converged: bool, spec) -> None:
@@ -261,8 +256,8 @@ def prune_path(model, X, sample_weight=None, *, min_components: int = 1) -> Prun
             f"min_components={min_components} must lie between 1 and the model's "
             f"{result.n_components} components"
         )
-    data, weights = _fitting_data(result, X, sample_weight)
-    engine, state = _engine_and_state(result, data, weights)
+    data = _fitting_data(result, X, sample_weight)
+    engine, state = _engine_and_state(result, data)
     trace, history = list(result.trace), result.pruning
     results, n_iter, removed_weight = [result], [result.n_iter], [np.nan]
     while engine.n_components > min_components:
@@ -271,15 +266,14 @@ def prune_path(model, X, sample_weight=None, *, min_components: int = 1) -> Prun
         remove[np.argmin(current)] = True
         start = len(trace)
         engine, state, trace, converged, history = _remove_and_refit(
-            engine, data, state, weights, remove, trace, history, np.nan
+            engine, data, state, remove, trace, history, np.nan
         )
         results.append(
-            fitting.finish_fit(engine, data, state, weights, trace, converged,
-                               result.feature_names, history)
+            fitting.finish_fit(engine, data, state, trace, converged, result.feature_names, history)
         )
         n_iter.append(len(trace) - start)
         removed_weight.append(float(current[remove][0]))
-    rows = [criteria.result_criteria(r, data, weights) for r in results]
+    rows = [criteria.result_criteria(r, data.X, data.sample_weight) for r in results]
     table = xr.Dataset(
         {
             **{name: ("n_components", [row[name] for row in rows])

@@ -31,6 +31,9 @@ FORMAT_VERSION = 1
 # ModelSpec fields stored as attributes, with the type each must have when read back
 _SPEC_ATTRS = {"n_components": int, "covariance_type": str, "engine": str, "tol": float,
                "reg_covar": float, "max_iter": int, "n_init": int, "init_params": str}
+# added after format 1 was first written: read when present, spec defaults otherwise
+_OPTIONAL_SPEC_ATTRS = {"learning_method": str, "batch_size": int, "learning_decay": float,
+                        "learning_offset": float, "total_samples": float}
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,6 +190,11 @@ class FitResult:
         data_vars.update(self.engine_variables)
         attrs = {name: getattr(self.spec, name) for name in _SPEC_ATTRS}
         attrs.update(
+            (name, getattr(self.spec, name))
+            for name in _OPTIONAL_SPEC_ATTRS
+            if getattr(self.spec, name) is not None
+        )
+        attrs.update(
             warm_start=int(self.spec.warm_start),
             n_features=D,
             n_samples=self.n_samples,
@@ -237,6 +245,9 @@ class FitResult:
                 f"unknown covariance_type {covariance_type!r} or engine {engine_name!r} in the file"
             )
         spec_fields = {name: _attr(attrs, name, kind) for name, kind in _SPEC_ATTRS.items()}
+        spec_fields.update(
+            (name, _attr(attrs, name, kind)) for name, kind in _OPTIONAL_SPEC_ATTRS.items() if name in attrs
+        )
         spec_fields["warm_start"] = bool(_attr(attrs, "warm_start", int))
         if "random_state" in attrs:
             spec_fields["random_state"] = _attr(attrs, "random_state", int)

@@ -19,6 +19,7 @@ from .engines import ENGINES
 from .families import FAMILIES
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+LEARNING_METHODS = ("batch", "online")
 
 
 
@@ -98,6 +99,12 @@ class ModelSpec:
     warm_start: bool = False
     prior: Any = None  # engine hyperparameters; interpreted by the engine (None: its defaults)
     prune: float | None = None  # weight threshold below which components are removed (None: off)
+    # mini-batch EM (bayesgmm.online): step sizes (t + learning_offset) ** -learning_decay
+    learning_method: str = "batch"
+    batch_size: int = 1024
+    learning_decay: float = 0.7
+    learning_offset: float = 10.0
+    total_samples: float | None = None  # partial_fit's data-set weight (None: the weight seen)
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
@@ -116,6 +123,21 @@ class ModelSpec:
         set_("warm_start", bool(self.warm_start))
         if self.prune is not None:
             set_("prune", prune_threshold(self.prune))
+        set_("learning_method", _choice("learning_method", self.learning_method, LEARNING_METHODS))
+        set_("batch_size", _integer("batch_size", self.batch_size, 1))
+        set_("learning_offset", _real("learning_offset", self.learning_offset))
+        decay = _real("learning_decay", self.learning_decay)
+        if not 0.5 < decay <= 1.0:
+            raise ValueError(
+                f"learning_decay must lie in (0.5, 1] so that the step sizes sum to infinity "
+                f"while their squares converge, got {decay}"
+            )
+        set_("learning_decay", decay)
+        if self.total_samples is not None:
+            total = _real("total_samples", self.total_samples)
+            if total <= 0:
+                raise ValueError(f"total_samples must be positive, got {total}")
+            set_("total_samples", total)
 
     @property
     def family(self):

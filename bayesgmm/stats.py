@@ -118,6 +118,33 @@ class SuffStats:
         shift = self.sx / nk_denominator[:, None]
         return self.center + shift, self.shifted_scatter(shift)
 
+    def recentered(self, center: np.ndarray) -> SuffStats:
+        """The same statistics with moments taken about ``center`` instead (exact algebra).
+
+        Statistics gathered about different means (mini-batches seen at
+        different iterations) must share a centre before they can be added.
+        """
+        shift = np.asarray(center, dtype=np.float64) - self.center
+        return SuffStats(
+            self.nk,
+            self.sx - self.nk[:, None] * shift,
+            self.shifted_scatter(shift),
+            self.loglik,
+            np.asarray(center, dtype=np.float64),
+            self.total_weight,
+        )
+
+    def scaled(self, factor: float) -> SuffStats:
+        """Every additive statistic times ``factor`` (as if each row's weight were scaled)."""
+        return SuffStats(
+            self.nk * factor,
+            self.sx * factor,
+            self.sxx * factor,
+            self.loglik * factor,
+            self.center,
+            self.total_weight * factor,
+        )
+
 
 def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | None = None) -> SuffStats:
     """One pass over ``X``: the E-step folded into sufficient statistics."""

@@ -11,6 +11,7 @@ import bayesgmm
 from bayesgmm import GaussianMixture, prune_path
 from bayesgmm.engines import ENGINES
 from bayesgmm.fitting import make_engine
+from bayesgmm.sources import InMemoryData
 from bayesgmm.pruning import refit_survivors
 
 
@@ -85,10 +86,11 @@ def test_survivors_get_one_em_step_with_responsibilities_shared_among_them(covar
     gm = GaussianMixture(4, covariance_type=covariance_type, random_state=1, max_iter=5, tol=0)
     with pytest.warns(bayesgmm.ConvergenceWarning):
         gm.fit(clusters)
-    engine = make_engine(gm.result_.spec, clusters, None)
+    data = InMemoryData(clusters)
+    engine = make_engine(gm.result_.spec, data)
     state = engine.state_from_saved(gm.result_.parameters, {})
     keep = np.array([True, False, True, True])
-    smaller, new = refit_survivors(engine, clusters, state, None, keep)
+    smaller, new = refit_survivors(engine, data, state, keep)
     assert smaller.n_components == smaller.spec.n_components == 3
     K, D = 4, clusters.shape[1]
     covs = full_covariances(covariance_type, gm.covariances_, K, D)[keep]

@@ -1,0 +1,127 @@
+"""Mini-batch (online) EM: a stochastic approximation of the sufficient statistics.
+
+Online EM (Cappé & Moulines, 2009, J. R. Statist. Soc. B 71, 593-613) replaces
+the E-step over all rows by a running average of the statistics of one
+mini-batch at a time,
+
+    s_t = (1 - rho_t) s_{t-1} + rho_t * stats(batch_t) / w(batch_t),
+    rho_t = (t + t0) ** -kappa,   kappa in (0.5, 1],
+
+where ``stats(batch_t)`` is the E-step on the batch at the current parameters
+and ``w(batch_t)`` the batch's weight, so ``s`` is the expected statistic of
+one unit of weight.  The engine's own update then runs on ``N * s``, the
+statistics of a data set of total weight ``N``; engines whose prior competes
+with the data (MAP, VB) see the data set's real size.  ``kappa`` in (0.5, 1]
+makes the steps sum to infinity and their squares converge (Robbins-Monro);
+``t0`` damps the first steps.  The first update takes ``rho = 1``: the first
+batch's statistics replace whatever the starting point implied.
+
+Statistics are taken about the current means, which move after every update,
+so the running average is re-centred on the new means before each addition
+(:meth:`~bayesgmm.stats.SuffStats.recentered`, exact algebra): data far from
+the origin keep their precision.
+
+This is the estimator's ``learning_method="online"`` (one iteration = one pass
+over the data in shuffled mini-batches; on Dask each row chunk is a batch) and
+its ``partial_fit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .engines import Engine
+from .sources import DataSource
+from .stats import SuffStats
+
+
+@dataclass(frozen=True)
+class RunningStatistics:
+    """The running average of per-unit-weight statistics and how it was formed.
+
+    Attributes
+    ----------
+    average : SuffStats or None
+        Statistics of one unit of weight (None before the first update).
+    n_updates : int
+        Mini-batch updates so far (``t`` in the step size).
+    """
+
+    average: SuffStats | None = None
+    n_updates: int = 0
+
+    def step_size(self, decay: float, offset: float) -> float:
+        """``rho_t`` for the next update: 1 for the first, ``(t + offset) ** -decay`` after."""
+        if self.average is None:
+            return 1.0
+        return float((self.n_updates + 1 + offset) ** -decay)
+
+    def updated(self, batch: SuffStats, decay: float, offset: float) -> RunningStatistics:
+        """Fold one batch's statistics into the average."""
+        rho = self.step_size(decay, offset)
+        per_unit = batch.scaled(1.0 / batch.total_weight)
+        if self.average is None:
+            average = per_unit
+        else:
+            average = self.average.recentered(per_unit.center).scaled(1.0 - rho) + per_unit.scaled(rho)
+        return RunningStatistics(average, self.n_updates + 1)
+
+
+def online_step(
+    engine: Engine,
+    state: Any,
+    running: RunningStatistics,
+    batch: DataSource,
+    total_weight: float,
+) -> tuple[Any, RunningStatistics, SuffStats]:
+    """One mini-batch update: E-step on ``batch``, average, M-step on ``total_weight`` units.
+
+    Returns the new state, the new running statistics and the batch's own
+    statistics (their log-likelihood is the batch's, at the state before the update).
+    """
+    spec = engine.spec
+    batch_stats = batch.accumulate(engine.terms(state))
+    running = running.updated(batch_stats, spec.learning_decay, spec.learning_offset)
+    state = engine.mstep(running.average.scaled(total_weight))
+    return state, running, batch_stats
+
+
+def run_minibatch_loop(
+    engine: Engine,
+    data: DataSource,
+    state: Any,
+    rng: np.random.Generator,
+    previous_objective: float = -np.inf,
+    on_iteration: Callable[[int, float], None] | None = None,
+) -> tuple[Any, list[float], bool]:
+    """Passes of mini-batch EM; returns (state, per-sample trace, converged) as the batch loop.
+
+    One iteration is one pass over the data in shuffled mini-batches.  Its
+    objective is the sum of the batches' log-likelihoods, each at the
+    parameters before that batch's update, plus the engine's penalty at the
+    end of the pass, per unit of weight: an estimate that costs no extra pass.
+    """
+    spec = engine.spec
+    running = RunningStatistics()
+    objective = previous_objective
+    trace: list[float] = []
+    converged = False
+    for iteration in range(1, spec.max_iter + 1):
+        previous = objective
+        loglik, weight = 0.0, 0.0
+        for batch in data.batches(spec.batch_size, rng):
+            state, running, batch_stats = online_step(engine, state, running, batch, data.total_weight)
+            loglik += batch_stats.loglik
+            weight += batch_stats.total_weight
+        objective = loglik / weight + engine.penalty(state) / data.total_weight
+        trace.append(objective)
+        if on_iteration is not None:
+            on_iteration(iteration, objective)
+        if abs(objective - previous) < spec.tol:
+            converged = True
+            break
+    return state, trace, converged

@@ -1,0 +1,245 @@
+"""Dask fits: the same numbers as in memory, on the threaded scheduler and on a LocalCluster.
+
+Tests on the threaded scheduler come first; one LocalCluster (2 worker processes,
+1 thread each) is shared by the tests after them.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+
+import dask
+import dask.array as da
+import numba
+import numpy as np
+import pytest
+import xarray as xr
+from conftest import COVARIANCE_TYPES, make_mixture
+from distributed import Client, LocalCluster
+
+from bayesgmm import GaussianMixture, ModelSpec, fitting
+from bayesgmm.distributed import DaskData
+from bayesgmm.engines import ENGINES
+from bayesgmm.stats import data_moments
+
+pytestmark = pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs
+
+UNEVEN = (700, 1000, 13, 1287)  # rows per chunk, one chunk far smaller than the others
+FITTED = ("weights_", "means_", "covariances_", "precisions_cholesky_", "lower_bounds_")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_mixture(sum(UNEVEN), 3, 3, seed=1) + 1e3  # offset: precision matters
+
+
+def start(X, covariance_type, K=3):
+    init = GaussianMixture(K, covariance_type=covariance_type, max_iter=0, random_state=0).fit(X)
+    return dict(weights_init=init.weights_, means_init=init.means_, precisions_init=init.precisions_)
+
+
+def assert_same_fit(a, b, rtol=1e-10):
+    for name in FITTED:
+        expected = np.asarray(getattr(b, name))
+        np.testing.assert_allclose(
+            getattr(a, name), expected, rtol=rtol, atol=rtol * np.abs(expected).max(), err_msg=name
+        )
+    assert a.result_.log_likelihood == pytest.approx(b.result_.log_likelihood, rel=rtol)
+
+
+def threaded():
+    return dask.config.set(scheduler="threads")
+
+
+# ------------------------------------------------------------ threaded scheduler
+def test_importing_bayesgmm_does_not_import_dask():
+    code = "import sys, bayesgmm; assert 'dask' not in sys.modules, 'dask imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, env=os.environ)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_threaded_fit_equals_in_memory_fit(data, dtype):
+    X = data.astype(dtype)
+    settings = dict(tol=0, max_iter=10, **start(X, "full"))
+    with threaded():
+        on_dask = GaussianMixture(3, **settings).fit(da.from_array(X, chunks=(UNEVEN, 3)))
+    assert_same_fit(on_dask, GaussianMixture(3, **settings).fit(X))
+
+
+def test_dask_backed_dataarray_keeps_feature_names_and_chunks_columns(data):
+    array = xr.DataArray(
+        da.from_array(data, chunks=(500, 2)), dims=("row", "feature"),
+        coords={"feature": ["a", "b", "c"]},
+    )
+    with threaded():
+        gm = GaussianMixture(3, random_state=0).fit(array)
+        labels = gm.predict(array)
+    assert list(gm.feature_names_in_) == ["a", "b", "c"]
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(labels.compute(), gm.predict(data))
+
+
+@pytest.mark.parametrize("init", ["kmeans", "given"])
+def test_nonfinite_values_are_located_only_after_a_pass_shows_them(data, init):
+    X = data.copy()
+    X[1703, 1] = np.nan  # in the third chunk
+    X[2500, 0] = np.inf
+    settings = start(data, "full") if init == "given" else dict(random_state=0)
+    gm = GaussianMixture(3, **settings)
+    with threaded(), pytest.raises(ValueError, match=r"NaN or infinite values in 2 rows \(first: 1703\)"):
+        gm.fit(da.from_array(X, chunks=(UNEVEN, 3)))
+    assert not hasattr(gm, "result_")
+
+
+@pytest.mark.parametrize(
+    "X, weights, error, message",
+    [
+        (da.zeros(10), None, ValueError, "must be 2-D"),
+        (da.zeros((10, 2), dtype=bool), None, TypeError, "boolean"),
+        (da.zeros((10, 2), dtype=complex), None, TypeError, "complex"),
+        (da.zeros((0, 2)), None, ValueError, "0 samples"),
+        (da.ones((10, 2))[da.arange(10) > 4], None, ValueError, "unknown chunk sizes"),
+        (da.ones((10, 2)), np.ones(3), ValueError, "3 entries for 10 samples"),
+        (da.ones((10, 2)), -da.ones(10), ValueError, "finite and non-negative"),
+        (da.ones((10, 2)), np.zeros(10), ValueError, "sums to zero"),
+    ],
+)
+def test_invalid_dask_input(X, weights, error, message):
+    with threaded(), pytest.raises(error, match=message):
+        GaussianMixture(2).fit(X, sample_weight=weights)
+
+
+def test_weighted_reservoir_sample_never_draws_zero_weight_rows(data):
+    weights = np.ones(len(data))
+    weights[::3] = 0.0
+    with threaded():
+        source = DaskData(da.from_array(data, chunks=(UNEVEN, 3)), weights)
+        rows, values = source.sample_rows(len(data), np.random.default_rng(0))
+        np.testing.assert_array_equal(rows, np.flatnonzero(weights))
+        np.testing.assert_array_equal(values, data[rows])
+        small = [source.sample_rows(50, np.random.default_rng(seed))[0] for seed in (1, 1, 2)]
+    assert len(np.unique(small[0])) == 50 and np.all(weights[small[0]] > 0)
+    np.testing.assert_array_equal(small[0], small[1])
+    assert not np.array_equal(small[0], small[2])
+
+
+def test_moments_of_a_dask_array_equal_the_in_memory_moments(data):
+    weights = np.random.default_rng(3).uniform(0, 2, size=len(data))
+    with threaded():
+        on_dask = DaskData(da.from_array(data, chunks=(UNEVEN, 3)), weights).moments()
+    in_memory = data_moments(data, weights)
+    np.testing.assert_allclose(on_dask.mean, in_memory.mean, rtol=1e-13)
+    np.testing.assert_allclose(on_dask.covariance, in_memory.covariance, rtol=1e-10)
+    assert on_dask.total_weight == pytest.approx(in_memory.total_weight, rel=1e-14)
+
+
+def test_persist_can_be_chosen(data):
+    X = da.from_array(data, chunks=(UNEVEN, 3))
+    settings = dict(covariance_type="diag", tol=0, max_iter=5, **start(data, "diag"))
+    with threaded():
+        assert DaskData(X).persisted  # small data fit in memory
+        streamed = DaskData(X, persist=False)
+        assert not streamed.persisted
+        streamed_fit = GaussianMixture(3, **settings).fit(streamed)
+        with pytest.raises(TypeError, match="give sample_weight to the DataSource itself"):
+            GaussianMixture(3, **settings).fit(streamed, sample_weight=np.ones(len(data)))
+    in_memory = GaussianMixture(3, **settings).fit(data)
+    np.testing.assert_allclose(streamed_fit.means_, in_memory.means_, rtol=1e-12)
+    with pytest.raises(ValueError, match="persist must be 'auto', True or False"):
+        DaskData(X, persist="sometimes")
+
+
+def test_minibatch_em_over_dask_chunks():
+    separated = make_mixture(3000, 3, 3, separation=10.0, seed=3)
+    X = da.from_array(separated, chunks=300)
+    batch = GaussianMixture(3, random_state=0, tol=1e-8).fit(separated)
+    with threaded():
+        online = GaussianMixture(3, learning_method="online", max_iter=10, tol=0, random_state=0).fit(X)
+        chunked = GaussianMixture(3, random_state=0)
+        for block in X.blocks:
+            chunked.partial_fit(block)
+    batch_ll = batch.result_.log_likelihood
+    assert abs(online.result_.log_likelihood - batch_ll) <= 0.01 * abs(batch_ll)
+    assert abs(chunked.score(separated) - batch.score(separated)) <= 0.01 * abs(batch.score(separated))
+    assert online.n_iter_ == 10 and chunked.n_iter_ == 10
+
+
+# ------------------------------------------------------------------ LocalCluster
+@pytest.fixture(scope="module")
+def client():
+    # no NUMBA_NUM_THREADS here: importing bayesgmm.distributed made 1 the default
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        memory_limit="1GiB",
+    )
+    with Client(cluster.scheduler_address) as client:  # by address, as to a remote scheduler
+        yield client
+    cluster.close()
+
+
+def test_cluster_workers_run_one_numba_thread(client):
+    threads = client.run(numba.get_num_threads)
+    assert list(threads.values()) == [1, 1]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_cluster_fit_equals_in_memory_fit(client, data, engine, covariance_type, weighted):
+    weights = np.random.default_rng(2).integers(0, 4, size=len(data)).astype(float) if weighted else None
+    settings = dict(engine=engine, covariance_type=covariance_type, tol=0, max_iter=10,
+                    **start(data, covariance_type))
+    X = da.from_array(data, chunks=(UNEVEN, 3))
+    dask_weights = None if weights is None else da.from_array(weights, chunks=(UNEVEN,))
+    on_cluster = GaussianMixture(3, **settings).fit(X, sample_weight=dask_weights)
+    assert_same_fit(on_cluster, GaussianMixture(3, **settings).fit(data, sample_weight=weights))
+
+
+def test_fit_survives_the_loss_of_a_worker(client, data):
+    spec = ModelSpec(3, tol=0, max_iter=8, **start(data, "full"))
+    source = DaskData(da.from_array(data, chunks=(UNEVEN, 3)))
+    assert source.persisted
+    killed = []
+
+    def kill_a_worker_holding_data(run, iteration, objective):
+        if iteration == 3:
+            holders = {worker for workers in client.who_has(source.X).values() for worker in workers}
+            victim = sorted(holders)[0]
+            pid = client.run(os.getpid, workers=[victim])[victim]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    survived = fitting.fit(spec, source, on_iteration=kill_a_worker_holding_data)
+    in_memory = fitting.fit(spec, data)
+    assert killed
+    np.testing.assert_allclose(survived.trace, in_memory.trace, rtol=1e-10)
+    np.testing.assert_allclose(survived.parameters.means, in_memory.parameters.means, rtol=1e-10)
+    np.testing.assert_allclose(
+        survived.parameters.covariances, in_memory.parameters.covariances, rtol=1e-10
+    )
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker for later tests
+    assert killed[0] not in client.run(os.getpid).values()
+
+
+def test_predictions_on_the_cluster_are_lazy_dask_arrays(client, data):
+    gm = GaussianMixture(3, random_state=0).fit(data)
+    X = da.from_array(data, chunks=(UNEVEN, 3))
+    proba, labels, density = gm.predict_proba(X), gm.predict(X), gm.score_samples(X)
+    for lazy in (proba, labels, density):
+        assert isinstance(lazy, da.Array) and lazy.chunks[0] == UNEVEN
+    np.testing.assert_allclose(proba.compute(), gm.predict_proba(data), rtol=1e-13, atol=1e-300)
+    np.testing.assert_array_equal(labels.compute(), gm.predict(data))
+    np.testing.assert_allclose(density.compute(), gm.score_samples(data), rtol=1e-13)
+    assert gm.score(X) == pytest.approx(gm.score(data), rel=1e-13)
+    assert gm.bic(X) == pytest.approx(gm.bic(data), rel=1e-13)
+
+
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+def test_initialisation_on_a_sample_finds_the_in_memory_optimum(client, init_params):
+    X = make_mixture(4000, 2, 3, separation=12.0, seed=2) - 5e3
+    best = GaussianMixture(3, n_init=3, random_state=1, tol=1e-8).fit(X)
+    spec = ModelSpec(3, init_params=init_params, n_init=2, random_state=0, tol=1e-8, max_iter=300)
+    source = DaskData(da.from_array(X, chunks=1000), init_sample_size=300)
+    result = fitting.fit(spec, source)
+    assert result.lower_bound == pytest.approx(best.lower_bound_, rel=1e-6)
