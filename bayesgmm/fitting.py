@@ -35,17 +35,21 @@ def initial_state(
 ) -> Any:
     spec = engine.spec
     user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
+
+    def estep(point):  # for engines that start from the responsibilities of a given mixture
+        return accumulate(X, mixture_terms(engine.family, point), sample_weight)
+
     if all(value is not None for value in user_given):
         # the user fixed the whole starting point: no data-driven guess is needed
-        return engine.with_initial_parameters(None, *user_given)
+        return engine.with_initial_parameters(None, *user_given, estep=estep)
     labels, resp = initial_labels_or_responsibilities(X, spec.n_components, spec.init_params, rng)
     stats = statistics_from_assignment(
         X, spec.n_components, engine.family.kernel == "diag", labels, resp, sample_weight
     )
     state = engine.mstep(stats)
-    return engine.with_initial_parameters(
-        state, spec.weights_init, spec.means_init, spec.precisions_init
-    )
+    if all(value is None for value in user_given):
+        return state
+    return engine.with_initial_parameters(state, *user_given, estep=estep)
 
 
 def run_em_loop(
