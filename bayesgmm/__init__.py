@@ -10,18 +10,23 @@ import os as _os
 # passive.  Must be set before the OpenMP runtime loads; a user's own setting wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from .bayesian import BayesianGaussianMixture
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
+from .priors import MAPPrior, VBPrior
 from .results import FitResult, load, load_result, save
 from .spec import ModelSpec
 
 __all__ = [
+    "BayesianGaussianMixture",
     "ConvergenceWarning",
     "FitResult",
     "GaussianMixture",
+    "MAPPrior",
     "ModelSpec",
     "NotFittedError",
     "SingularCovarianceError",
+    "VBPrior",
     "__version__",
     "load",
     "load_result",

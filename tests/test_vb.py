@@ -1,0 +1,251 @@
+"""Variational Bayes: scikit-learn's BayesianGaussianMixture to 1e-8, its face, and what VB is for.
+
+Both implementations start from the same responsibilities: scikit-learn through
+its ``_initialize(X, resp)`` (monkeypatched in place of its random start), ours
+through ``statistics_from_assignment(..., resp=R)`` and the engine's M-step.
+"""
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+from conftest import COVARIANCE_TYPES, make_mixture
+from scipy.special import logsumexp
+from sklearn.mixture import BayesianGaussianMixture as SkBayesianGaussianMixture
+
+import bayesgmm
+from bayesgmm import BayesianGaussianMixture, GaussianMixture, ModelSpec, VBPrior
+from bayesgmm.datasets import load_faithful
+from bayesgmm.fitting import make_engine, run_em_loop
+from bayesgmm.init import statistics_from_assignment
+from bayesgmm.stats import log_rho
+
+RTOL = 1e-8
+WEIGHT_PRIORS = ["dirichlet_process", "dirichlet_distribution"]
+
+
+@pytest.fixture(scope="module", params=["faithful", "mixture4d"])
+def data_and_responsibilities(request):
+    X = load_faithful().values if request.param == "faithful" else make_mixture(300, 4, 3, seed=3)
+    R = np.random.default_rng(0).dirichlet(np.ones(4), size=len(X))
+    return X, R
+
+
+def sklearn_from_responsibilities(X, R, covariance_type, weight_prior, n_iter, **params):
+    sk = SkBayesianGaussianMixture(
+        n_components=R.shape[1], covariance_type=covariance_type,
+        weight_concentration_prior_type=weight_prior, max_iter=n_iter, tol=0, **params,
+    )
+    sk._initialize_parameters = lambda X, random_state, xp=None: sk._initialize(X, R)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: tol=0 runs to max_iter
+        return sk.fit(X)
+
+
+def ours_from_responsibilities(X, R, covariance_type, weight_prior, n_iter, prior=None, **params):
+    prior = prior or VBPrior(weight_prior=weight_prior)
+    spec = ModelSpec(n_components=R.shape[1], covariance_type=covariance_type, engine="vb",
+                     prior=prior, max_iter=n_iter, tol=0, **params)
+    engine = make_engine(spec, X, None)
+    state = engine.mstep(statistics_from_assignment(X, R.shape[1], engine.family.kernel == "diag", resp=R))
+    state, trace, _ = run_em_loop(engine, X, state, None)
+    return engine, state, trace
+
+
+@pytest.mark.parametrize("n_iter", [1, 50])
+@pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_vb_matches_scikit_learn(data_and_responsibilities, covariance_type, weight_prior, n_iter):
+    X, R = data_and_responsibilities
+    theirs = sklearn_from_responsibilities(X, R, covariance_type, weight_prior, n_iter)
+    engine, state, _ = ours_from_responsibilities(X, R, covariance_type, weight_prior, n_iter)
+    point, attributes = engine.parameters(state), engine.fitted_attributes(state)
+    np.testing.assert_allclose(point.weights, theirs.weights_, rtol=RTOL)
+    np.testing.assert_allclose(point.means, theirs.means_, rtol=RTOL, atol=RTOL * np.abs(X).max())
+    np.testing.assert_allclose(point.covariances, theirs.covariances_, rtol=RTOL)
+    np.testing.assert_allclose(point.precisions_cholesky, theirs.precisions_cholesky_, rtol=RTOL, atol=1e-12)
+    if weight_prior == "dirichlet_process":
+        for ours_part, their_part in zip(attributes["weight_concentration_"], theirs.weight_concentration_):
+            np.testing.assert_allclose(ours_part, their_part, rtol=RTOL)
+    else:
+        np.testing.assert_allclose(attributes["weight_concentration_"], theirs.weight_concentration_, rtol=RTOL)
+    np.testing.assert_allclose(attributes["degrees_of_freedom_"], theirs.degrees_of_freedom_, rtol=RTOL)
+    assert np.shape(attributes["degrees_of_freedom_"]) == np.shape(theirs.degrees_of_freedom_)
+    np.testing.assert_allclose(attributes["mean_precision_"], theirs.mean_precision_, rtol=RTOL)
+    for name in ("weight_concentration_prior_", "mean_precision_prior_", "mean_prior_",
+                 "degrees_of_freedom_prior_", "covariance_prior_"):
+        np.testing.assert_allclose(attributes[name], getattr(theirs, name), rtol=1e-12)
+    # predictions rest on the E-step terms: scikit-learn's _estimate_weighted_log_prob
+    np.testing.assert_allclose(
+        log_rho(np.ascontiguousarray(X, dtype=np.float64), engine.terms(state)),
+        theirs._estimate_weighted_log_prob(X), rtol=RTOL,
+    )
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_user_given_hyperparameters_match_scikit_learn(covariance_type):
+    X = make_mixture(200, 3, 3, seed=5)
+    R = np.random.default_rng(1).dirichlet(np.ones(3), size=len(X))
+    covariance = {"full": np.diag([2.0, 1.0, 0.5]) + 0.1, "tied": np.diag([2.0, 1.0, 0.5]) + 0.1,
+                  "diag": np.array([2.0, 1.0, 0.5]), "spherical": 0.7}[covariance_type]
+    given = dict(weight_concentration_prior=0.05, mean_precision_prior=0.3, mean_prior=[1.0, -1.0, 0.5],
+                 degrees_of_freedom_prior=4.5, covariance_prior=covariance)
+    theirs = sklearn_from_responsibilities(X, R, covariance_type, "dirichlet_distribution", 20, **given)
+    prior = VBPrior("dirichlet_distribution", 0.05, 0.3, [1.0, -1.0, 0.5], 4.5, covariance)
+    engine, state, _ = ours_from_responsibilities(X, R, covariance_type, None, 20, prior=prior)
+    np.testing.assert_allclose(engine.parameters(state).covariances, theirs.covariances_, rtol=RTOL)
+    np.testing.assert_allclose(engine.parameters(state).weights, theirs.weights_, rtol=RTOL)
+
+
+@pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_elbo_differs_from_scikit_learns_simplified_bound_by_a_constant(covariance_type, weight_prior):
+    """scikit-learn drops the ELBO's constant terms; ours is the exact ELBO.
+
+    Evaluated at the same (q(theta), responsibilities) over several iterations,
+    the two differ by one constant, which checks every KL term of ours.
+    """
+    X = load_faithful().values
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    spec = ModelSpec(n_components=3, covariance_type=covariance_type, engine="vb",
+                     prior=VBPrior(weight_prior=weight_prior), reg_covar=0)
+    engine = make_engine(spec, X, None)
+    sk = SkBayesianGaussianMixture(n_components=3, covariance_type=covariance_type,
+                                   weight_concentration_prior_type=weight_prior, reg_covar=0)
+    sk._check_parameters(X)
+    R = np.random.default_rng(1).dirichlet(np.ones(3), size=len(X))
+    differences = []
+    for _ in range(6):
+        state = engine.mstep(statistics_from_assignment(X, 3, engine.family.kernel == "diag", resp=R))
+        sk._initialize(X, R)
+        rho = log_rho(X, engine.terms(state))
+        elbo = (R * rho).sum() - (R * np.log(R)).sum() + engine.penalty(state)
+        differences.append(elbo - float(np.squeeze(sk._compute_lower_bound(np.log(R), None))))
+        R = np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
+    assert np.ptp(differences) < 1e-9 * abs(differences[0])
+    assert abs(differences[0]) > 1.0  # the constants are really there
+
+
+def test_bayesian_gaussian_mixture_has_scikit_learns_signature():
+    ours = inspect.signature(BayesianGaussianMixture.__init__).parameters
+    theirs = inspect.signature(SkBayesianGaussianMixture.__init__).parameters
+    assert list(ours) == list(theirs)
+    for name in theirs:
+        assert ours[name].default == theirs[name].default and ours[name].kind == theirs[name].kind
+    assert BayesianGaussianMixture().get_params().keys() == SkBayesianGaussianMixture().get_params().keys()
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_scikit_learn_code_runs_unchanged(covariance_type, faithful):
+    params = dict(n_components=2, covariance_type=covariance_type, tol=1e-8, max_iter=500, random_state=0)
+    ours = BayesianGaussianMixture(**params).fit(faithful)
+    theirs = SkBayesianGaussianMixture(**params).fit(faithful)
+    for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
+                 "mean_precision_", "degrees_of_freedom_", "weight_concentration_prior_", "mean_prior_",
+                 "degrees_of_freedom_prior_", "covariance_prior_", "mean_precision_prior_"):
+        assert np.shape(getattr(ours, name)) == np.shape(getattr(theirs, name)), name
+    assert isinstance(ours.weight_concentration_, tuple) and len(ours.weight_concentration_) == 2
+    assert ours.converged_ and ours.predict(faithful).shape == (len(faithful),)
+    np.testing.assert_allclose(ours.predict_proba(faithful).sum(axis=1), 1.0, rtol=1e-12)
+    # different random starts, one optimum: converged fits agree (measured: means within 3e-5)
+    mine, yours = np.argsort(ours.means_[:, 0]), np.argsort(theirs.means_[:, 0])
+    np.testing.assert_allclose(ours.means_[mine], theirs.means_[yours], rtol=1e-5)
+    np.testing.assert_allclose(ours.weights_[mine], theirs.weights_[yours], rtol=1e-5)
+
+
+def test_face_equals_the_engine_it_wraps(faithful):
+    face = BayesianGaussianMixture(n_components=2, weight_concentration_prior_type="dirichlet_distribution",
+                                   mean_precision_prior=0.5, random_state=0).fit(faithful)
+    prior = VBPrior(weight_prior="dirichlet_distribution", mean_precision=0.5)
+    direct = GaussianMixture(2, engine="vb", prior=prior, random_state=0).fit(faithful)
+    np.testing.assert_array_equal(face.means_, direct.means_)
+    np.testing.assert_array_equal(face.weight_concentration_, direct.weight_concentration_)
+    assert face.prior_.mean_precision == 0.5 and face.prior_.degrees_of_freedom == 2.0
+
+
+def test_old_faithful_k6_sparse_dirichlet_leaves_the_mass_on_two_components():
+    X = load_faithful()
+    Z = (X - X.mean("sample")) / X.std("sample", ddof=1)
+    prior = VBPrior(weight_prior="dirichlet_distribution", weight_concentration=1e-3)
+    vb = GaussianMixture(6, engine="vb", prior=prior, tol=1e-6, max_iter=1000, random_state=0).fit(Z)
+    weights = np.sort(vb.weights_)[::-1]
+    assert vb.converged_
+    assert weights[:2].sum() > 0.99  # measured: 0.6427 + 0.3572
+    assert np.all(weights[2:] < 1e-3)  # four components switched off
+    assert weights[1] > 0.3  # and not everything in one
+    em = GaussianMixture(6, random_state=0).fit(Z)
+    assert np.sort(em.weights_)[-2:].sum() < 0.6  # EM spreads the mass over all six
+
+
+def test_user_given_parameters_start_vb_from_their_responsibilities(faithful):
+    """VB has no point-estimate state: *_init define responsibilities through one E-step."""
+    start = dict(weights_init=[0.35, 0.65], means_init=[[2.0, 54.0], [4.3, 80.0]],
+                 precisions_init=np.stack([np.linalg.inv(np.diag([0.1, 30.0]))] * 2))
+    vb = GaussianMixture(2, engine="vb", max_iter=0, **start).fit(faithful)
+    em = GaussianMixture(2, max_iter=0, **start).fit(faithful)
+    spec = ModelSpec(n_components=2, engine="vb", max_iter=0)
+    engine = make_engine(spec, faithful, None)
+    R = em.predict_proba(faithful)
+    expected = engine.mstep(statistics_from_assignment(faithful, 2, False, resp=R))
+    np.testing.assert_allclose(vb.means_, expected.means, rtol=1e-12)
+    np.testing.assert_allclose(vb.covariances_, expected.covariances, rtol=1e-12)
+    # only some given: the rest comes from the data-driven start
+    partial = GaussianMixture(2, engine="vb", means_init=start["means_init"], random_state=0).fit(faithful)
+    assert partial.converged_ and np.all(np.isfinite(partial.means_))
+
+
+def test_warm_start_continues_the_variational_posterior(faithful):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bayesgmm.ConvergenceWarning)
+        warm = GaussianMixture(3, engine="vb", warm_start=True, max_iter=3, tol=0, random_state=0)
+        first = warm.fit(faithful).lower_bounds_
+        second = warm.fit(faithful).lower_bounds_
+        cold = GaussianMixture(3, engine="vb", max_iter=6, tol=0, random_state=0).fit(faithful)
+    np.testing.assert_allclose(first + second, cold.lower_bounds_, rtol=1e-13)
+    np.testing.assert_allclose(warm.weight_concentration_[0], cold.weight_concentration_[0], rtol=1e-13)
+
+
+def test_switching_engine_removes_the_previous_engines_attributes(faithful):
+    gm = GaussianMixture(2, engine="vb", random_state=0).fit(faithful)
+    assert hasattr(gm, "weight_concentration_") and hasattr(gm, "prior_")
+    gm.set_params(engine="em").fit(faithful)
+    assert not hasattr(gm, "weight_concentration_") and not hasattr(gm, "prior_")
+
+
+@pytest.mark.parametrize(
+    "prior, message",
+    [
+        (dict(weight_prior="dirichlet"), "weight_prior='dirichlet' is not one of"),
+        (dict(weight_concentration=0.0), r"weight_concentration=0.0 must be a finite number > 0"),
+        (dict(mean_precision=-1.0), r"mean_precision=-1.0 must be a finite number > 0"),
+        (dict(degrees_of_freedom=1.0), r"degrees_of_freedom=1 must exceed 1 for a Wishart prior on 2 "
+                                       r"features; use at least 2"),
+        (dict(mean=[0.0, 0.0, 0.0]), "VBPrior.mean has 3 entries but the data has 2 features"),
+        (dict(covariance=np.diag([1.0, -1.0])), "not positive definite"),
+        (dict(covariance=[[1.0, 0.5], [0.0, 1.0]]), "not symmetric"),
+        (dict(covariance=np.eye(3)), r"has shape \(3, 3\), but a 'full' model with 2 features needs a "
+                                     r"\(2, 2\) matrix"),
+        (dict(covariance=[1.0, np.nan]), "NaN or infinite"),
+    ],
+)
+def test_bad_vb_priors_get_clear_errors(prior, message, faithful):
+    gm = GaussianMixture(2, engine="vb", random_state=0).fit(faithful)
+    means = gm.means_.copy()
+    with pytest.raises(ValueError, match=message):
+        gm.set_params(prior=VBPrior(**prior)).fit(faithful)
+    np.testing.assert_array_equal(gm.means_, means)  # the previous fit is intact
+
+
+def test_bayesian_face_reports_bad_parameters_like_scikit_learn_would(faithful):
+    with pytest.raises(ValueError, match="degrees_of_freedom=0.5 must exceed 1"):
+        BayesianGaussianMixture(n_components=2, degrees_of_freedom_prior=0.5).fit(faithful)
+    with pytest.raises(ValueError, match="is not one of"):
+        BayesianGaussianMixture(weight_concentration_prior_type="dp").fit(faithful)
+
+
+def test_constant_feature_makes_the_default_covariance_prior_singular():
+    X = np.column_stack([np.random.default_rng(0).normal(size=50), np.ones(50)])
+    with pytest.raises(ValueError, match=r"default VBPrior.covariance.*feature 1 is constant.*"
+                                         r"VBPrior\(covariance=...\)"):
+        GaussianMixture(2, engine="vb").fit(X)
