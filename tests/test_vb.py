@@ -249,3 +249,83 @@ def test_constant_feature_makes_the_default_covariance_prior_singular():
     with pytest.raises(ValueError, match=r"default VBPrior.covariance.*feature 1 is constant.*"
                                          r"VBPrior\(covariance=...\)"):
         GaussianMixture(2, engine="vb").fit(X)
+
+
+def state_equal_to_the_prior(engine):
+    """A VBState whose q(theta) is the prior itself (so KL(q || p) = 0)."""
+    from bayesgmm.engines.vb import VBState
+
+    prior, family, K = engine.prior, engine.family, engine.n_components
+    nu0 = prior.degrees_of_freedom
+    covariance = prior.covariance / nu0  # scikit-learn stores W^-1 / nu
+    if family.covariance_dims[0] == "component":
+        covariance = np.broadcast_to(covariance, family.covariance_shape(K, engine.n_features)).copy()
+    if prior.weight_prior == "dirichlet_process":
+        concentration = (np.ones(K), np.full(K, prior.weight_concentration))
+    else:
+        concentration = np.full(K, prior.weight_concentration)
+    return VBState(
+        weight_concentration=concentration,
+        mean_precision=np.full(K, prior.mean_precision),
+        means=np.tile(prior.mean, (K, 1)),
+        degrees_of_freedom=np.asarray(nu0) if family.name == "tied" else np.full(K, nu0),
+        covariances=covariance,
+        precisions_cholesky=family.precision_cholesky(covariance),
+        prior=prior,
+    )
+
+
+@pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_kl_of_the_prior_from_itself_is_zero(covariance_type, weight_prior):
+    X = make_mixture(100, 3, 2, seed=0)
+    spec = ModelSpec(n_components=3, covariance_type=covariance_type, engine="vb",
+                     prior=VBPrior(weight_prior, 0.3, 2.0, None, 4.5))
+    engine = make_engine(spec, X, None)
+    assert engine.penalty(state_equal_to_the_prior(engine)) == pytest.approx(0.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("covariance_type, weight_prior",
+                         [("full", "dirichlet_process"), ("diag", "dirichlet_distribution")])
+def test_kl_matches_a_monte_carlo_estimate_from_scipy_densities(covariance_type, weight_prior):
+    """-penalty = E_q[ln q(theta) - ln p(theta)], estimated by sampling q with scipy.stats."""
+    from scipy import stats
+
+    X = make_mixture(150, 2, 2, seed=1)
+    R = np.random.default_rng(3).dirichlet(np.ones(2), size=len(X))
+    spec = ModelSpec(n_components=2, covariance_type=covariance_type, engine="vb",
+                     prior=VBPrior(weight_prior, 0.5), reg_covar=0)
+    engine = make_engine(spec, X, None)
+    state = engine.mstep(statistics_from_assignment(X, 2, engine.family.kernel == "diag", resp=R))
+    prior, rng, draws = state.prior, np.random.default_rng(4), 4000
+    W0 = np.linalg.inv(np.diag(prior.covariance) if covariance_type == "diag" else prior.covariance)
+    samples = np.zeros(draws)
+    if state.is_process:
+        for a, b in zip(*state.weight_concentration):
+            v = stats.beta(a, b).rvs(draws, random_state=rng)
+            samples += stats.beta(a, b).logpdf(v) - stats.beta(1.0, prior.weight_concentration).logpdf(v)
+    else:
+        alpha = state.weight_concentration
+        pi = stats.dirichlet(alpha).rvs(draws, random_state=rng).T
+        samples += stats.dirichlet(alpha).logpdf(pi) - stats.dirichlet(np.full(2, prior.weight_concentration)).logpdf(pi)
+    D = 2
+    for k in range(2):
+        nu = state.degrees_of_freedom[k]
+        W = np.linalg.inv(np.atleast_2d(np.diag(state.covariances[k]) if covariance_type == "diag"
+                                        else state.covariances[k]) * nu)
+        q_lambda, p_lambda = stats.wishart(df=nu, scale=W), stats.wishart(df=prior.degrees_of_freedom, scale=W0)
+        lambdas = q_lambda.rvs(draws, random_state=rng)
+        samples += q_lambda.logpdf(np.moveaxis(lambdas, 0, -1)) - p_lambda.logpdf(np.moveaxis(lambdas, 0, -1))
+        # mu | Lambda ~ N(m, (beta Lambda)^-1) under q, N(m0, (beta0 Lambda)^-1) under p
+        beta, beta0 = state.mean_precision[k], prior.mean_precision
+        root = np.linalg.cholesky(np.linalg.inv(beta * lambdas))
+        mu = state.means[k] + np.einsum("nij,nj->ni", root, rng.standard_normal((draws, D)))
+        dq, dp = mu - state.means[k], mu - prior.mean
+        samples += (
+            0.5 * D * np.log(beta / beta0)
+            - 0.5 * beta * np.einsum("ni,nij,nj->n", dq, lambdas, dq)
+            + 0.5 * beta0 * np.einsum("ni,nij,nj->n", dp, lambdas, dp)
+        )
+    error = samples.std() / np.sqrt(draws)
+    assert -engine.penalty(state) == pytest.approx(samples.mean(), abs=4 * error)
+    assert error < 0.05 * abs(samples.mean())  # the check has teeth
