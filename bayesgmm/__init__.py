@@ -11,6 +11,7 @@ import os as _os
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .bayesian import BayesianGaussianMixture
+from .combine import combine_fits
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
 from .priors import MAPPrior, VBPrior
@@ -28,6 +29,7 @@ __all__ = [
     "SingularCovarianceError",
     "VBPrior",
     "__version__",
+    "combine_fits",
     "load",
     "load_result",
     "save",
