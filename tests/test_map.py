@@ -256,3 +256,34 @@ def test_map_accepts_initial_parameters_like_em(faithful):
     gm = GaussianMixture(2, engine="map", max_iter=0, **start, random_state=0).fit(faithful)
     np.testing.assert_array_equal(gm.weights_, start["weights_init"])
     np.testing.assert_array_equal(gm.means_, start["means_init"])
+
+
+def test_map_does_not_use_reg_covar(faithful):
+    plain = GaussianMixture(2, engine="map", random_state=0).fit(faithful)
+    other = GaussianMixture(2, engine="map", reg_covar=0.5, random_state=0).fit(faithful)
+    np.testing.assert_array_equal(plain.covariances_, other.covariances_)
+
+
+@pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")
+@pytest.mark.parametrize("engine", ["map", "vb"])
+def test_sample_weight_two_equals_a_duplicated_row_for_bayesian_engines(engine, faithful):
+    """Data-dependent prior defaults use the weighted moments, so weights = repeated rows."""
+    weights = np.ones(len(faithful))
+    weights[::3] = 2.0
+    duplicated = np.vstack([faithful, faithful[::3]])
+    start = dict(means_init=[[2.0, 55.0], [4.3, 80.0]], weights_init=[0.4, 0.6],
+                 precisions_init=np.stack([np.diag([10.0, 0.03])] * 2))  # k-means ignores weights
+    weighted = GaussianMixture(2, engine=engine, tol=0, max_iter=20, **start).fit(faithful, sample_weight=weights)
+    repeated = GaussianMixture(2, engine=engine, tol=0, max_iter=20, **start).fit(duplicated)
+    np.testing.assert_allclose(weighted.means_, repeated.means_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.covariances_, repeated.covariances_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.lower_bounds_, repeated.lower_bounds_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("engine", ["map", "vb"])
+def test_float32_data_fits_like_float64(engine, faithful):
+    X32 = np.ascontiguousarray(faithful, dtype=np.float32)
+    gm32 = GaussianMixture(2, engine=engine, random_state=0).fit(X32)
+    gm64 = GaussianMixture(2, engine=engine, random_state=0).fit(X32.astype(np.float64))
+    np.testing.assert_allclose(gm32.means_, gm64.means_, rtol=1e-10)
+    assert gm32.lower_bound_ == pytest.approx(gm64.lower_bound_, rel=1e-10)
