@@ -195,15 +195,26 @@ def test_user_given_parameters_start_vb_from_their_responsibilities(faithful):
     assert partial.converged_ and np.all(np.isfinite(partial.means_))
 
 
-def test_warm_start_continues_the_variational_posterior(faithful):
+@pytest.mark.parametrize("engine", ["vb", "map"])
+def test_warm_start_continues_the_bayesian_fit(engine, faithful):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bayesgmm.ConvergenceWarning)
-        warm = GaussianMixture(3, engine="vb", warm_start=True, max_iter=3, tol=0, random_state=0)
+        warm = GaussianMixture(3, engine=engine, warm_start=True, max_iter=3, tol=0, random_state=0)
         first = warm.fit(faithful).lower_bounds_
         second = warm.fit(faithful).lower_bounds_
-        cold = GaussianMixture(3, engine="vb", max_iter=6, tol=0, random_state=0).fit(faithful)
+        cold = GaussianMixture(3, engine=engine, max_iter=6, tol=0, random_state=0).fit(faithful)
     np.testing.assert_allclose(first + second, cold.lower_bounds_, rtol=1e-13)
-    np.testing.assert_allclose(warm.weight_concentration_[0], cold.weight_concentration_[0], rtol=1e-13)
+    np.testing.assert_allclose(warm.means_, cold.means_, rtol=1e-13)
+    if engine == "vb":
+        np.testing.assert_allclose(warm.weight_concentration_[0], cold.weight_concentration_[0], rtol=1e-13)
+
+
+def test_warm_start_cannot_switch_the_weight_prior(faithful):
+    gm = GaussianMixture(2, engine="vb", warm_start=True, random_state=0).fit(faithful)
+    gm.set_params(prior=VBPrior("dirichlet_distribution"))
+    with pytest.raises(ValueError, match="cannot switch to 'dirichlet_distribution'.*warm_start=False"):
+        gm.fit(faithful)
+    assert isinstance(gm.weight_concentration_, tuple)  # the previous fit is intact
 
 
 def test_switching_engine_removes_the_previous_engines_attributes(faithful):
