@@ -236,10 +236,12 @@ class GaussianMixture:
 
     @classmethod
     def from_result(cls, result: FitResult) -> GaussianMixture:
-        """A fitted estimator from a :class:`FitResult` (e.g. one loaded from disk)."""
+        """A fitted estimator from a :class:`FitResult` (e.g. one loaded from disk).
+
+        Its ``prior`` is the prior the fit used, every hyperparameter explicit,
+        so refitting it on the same data reproduces the fit.
+        """
         spec = result.spec
-        engine = ENGINES[spec.engine](spec, result.n_features)
-        used = engine.fitted_attributes(engine.state_from_saved(result.parameters, result.engine_variables))
         estimator = cls(
             n_components=spec.n_components,
             covariance_type=spec.covariance_type,
@@ -251,9 +253,10 @@ class GaussianMixture:
             random_state=spec.random_state,
             warm_start=spec.warm_start,
             engine=spec.engine,
-            prior=used.get("prior_", spec.prior),  # explicit: a refit on the same data reproduces it
+            prior=spec.prior,
         )
         estimator._set_result(result)
+        estimator.prior = getattr(estimator, "prior_", spec.prior)
         return estimator
 
     # --------------------------------------------------------------- predict
