@@ -99,6 +99,8 @@ def _scale_for_family(
         return scale
     if len(shape) == 1 and scale.ndim == 0:  # diag: one number for every feature
         return _frozen(np.full(shape, float(scale)))
+    if len(shape) == 2 and D == 1 and scale.size == 1:  # one feature: a number is a 1 x 1 matrix
+        return _frozen(scale.reshape(shape))
     wanted = {
         2: f"a ({D}, {D}) matrix",
         1: f"a number or {D} numbers, one per feature",
@@ -111,13 +113,11 @@ def _scale_for_family(
 
 
 def _check_default_scale(owner: str, name: str, scale: np.ndarray, moments: DataMoments) -> None:
-    constant = np.flatnonzero(~(np.diag(np.atleast_2d(moments.covariance)) > 0))
-    if constant.size:
-        reason = f"feature {constant[0]} is constant"
-    elif scale.ndim == 2 and not np.linalg.eigvalsh(scale).min() > 0:
-        reason = "the features are linearly dependent"
-    else:
+    positive = np.linalg.eigvalsh(scale).min() > 0 if scale.ndim == 2 else np.all(scale > 0)
+    if positive:
         return
+    constant = np.flatnonzero(~(np.diag(np.atleast_2d(moments.covariance)) > 0))
+    reason = f"feature {constant[0]} is constant" if constant.size else "the features are linearly dependent"
     raise ValueError(
         f"the default {owner}.{name}, computed from the data's covariance, is singular: "
         f"{reason}. Drop constant or redundant features, or pass {owner}({name}=...)"

@@ -287,3 +287,14 @@ def test_float32_data_fits_like_float64(engine, faithful):
     gm64 = GaussianMixture(2, engine=engine, random_state=0).fit(X32.astype(np.float64))
     np.testing.assert_allclose(gm32.means_, gm64.means_, rtol=1e-10)
     assert gm32.lower_bound_ == pytest.approx(gm64.lower_bound_, rel=1e-10)
+
+
+def test_constant_feature(faithful):
+    X = np.column_stack([faithful, np.full(len(faithful), 7.0)])
+    # the scalar default scale of diag/spherical stays positive: MAP copes where the data do not vary
+    gm = GaussianMixture(2, covariance_type="diag", engine="map", random_state=0).fit(X)
+    assert np.all(gm.covariances_[:, 2] > 0) and np.all(np.isfinite(gm.score_samples(X)))
+    with pytest.raises(ValueError, match=r"default MAPPrior.scale.*feature 2 is constant.*MAPPrior\(scale=...\)"):
+        GaussianMixture(2, engine="map").fit(X)
+    given = MAPPrior(scale=np.diag([0.1, 10.0, 0.01]))
+    assert np.all(np.isfinite(GaussianMixture(2, engine="map", prior=given, random_state=0).fit(X).means_))
