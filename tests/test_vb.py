@@ -13,6 +13,7 @@ import pytest
 from conftest import COVARIANCE_TYPES, make_mixture
 from scipy.special import logsumexp
 from sklearn.mixture import BayesianGaussianMixture as SkBayesianGaussianMixture
+from threadpoolctl import threadpool_limits
 
 import bayesgmm
 from bayesgmm import BayesianGaussianMixture, GaussianMixture, ModelSpec, VBPrior
@@ -23,6 +24,14 @@ from bayesgmm.stats import log_rho
 
 RTOL = 1e-8
 WEIGHT_PRIORS = ["dirichlet_process", "dirichlet_distribution"]
+
+
+@pytest.fixture(autouse=True)
+def single_threaded_blas():
+    # scikit-learn inverts 2 x 2 factors with solve_triangular, whose threaded OpenBLAS
+    # trsm takes milliseconds on a busy machine; one thread makes it microseconds
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture(scope="module", params=["faithful", "mixture4d"])
