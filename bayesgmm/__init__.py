@@ -10,25 +10,32 @@ import os as _os
 # passive.  Must be set before the OpenMP runtime loads; a user's own setting wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from .bayesian import BayesianGaussianMixture
+from .combine import combine_fits
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
 from .pruning import PrunePath, prune_path
+from .priors import MAPPrior, VBPrior
 from .results import FitResult, load, load_result, save
 # the function shadows its module's name here; `from bayesgmm.select import ...` still works
 from .select import best_model, criteria_table, select
 from .spec import ModelSpec
 
 __all__ = [
+    "BayesianGaussianMixture",
     "ConvergenceWarning",
     "FitResult",
     "GaussianMixture",
+    "MAPPrior",
     "ModelSpec",
     "NotFittedError",
     "PrunePath",
     "SingularCovarianceError",
+    "VBPrior",
     "__version__",
     "best_model",
     "criteria_table",
+    "combine_fits",
     "load",
     "load_result",
     "prune_path",

@@ -24,7 +24,7 @@ from .stats import log_rho
 
 
 class GaussianMixture:
-    """A Gaussian mixture fitted by EM, with scikit-learn's names and semantics.
+    """A Gaussian mixture fitted by EM, MAP-EM or variational Bayes, with scikit-learn's names.
 
     Parameters
     ----------
@@ -36,7 +36,10 @@ class GaussianMixture:
     tol : float, default 1e-3
         Stop when the per-sample objective improves by less than this.
     reg_covar : float, default 1e-6
-        Added to the diagonal of every covariance to keep it positive definite.
+        Added to the diagonal of every covariance to keep it positive definite
+        (EM), or to every component's scatter as scikit-learn's
+        BayesianGaussianMixture does (VB).  MAP does not use it: its prior keeps
+        the covariances positive definite.
     max_iter : int, default 100
         Iterations per initialisation.
     n_init : int, default 1
@@ -52,10 +55,15 @@ class GaussianMixture:
     verbose : int, default 0
         1 prints each initialisation's outcome; 2 also every ``verbose_interval`` iterations.
     verbose_interval : int, default 10
-    engine : {"em"}, default "em"
-        The update equations; maximum-likelihood EM.
-    prior : optional
-        Prior hyperparameters for Bayesian engines; unused by EM.
+    engine : {"em", "map", "vb"}, default "em"
+        The update equations: maximum-likelihood EM; MAP-EM, the posterior mode
+        under conjugate priors (mclust's Bayesian regularisation); or
+        variational Bayes (scikit-learn's BayesianGaussianMixture).  See
+        ``docs/engines.md``.
+    prior : MAPPrior or VBPrior, optional
+        The prior of ``engine="map"`` (:class:`bayesgmm.MAPPrior`) or
+        ``engine="vb"`` (:class:`bayesgmm.VBPrior`); None takes its defaults
+        from the data.  EM takes no prior.
     prune : float or None, default None
         Weight threshold: after fitting, components whose weight falls below it
         are removed and the survivors refitted, until none falls below
@@ -82,7 +90,13 @@ class GaussianMixture:
     weights_, means_, covariances_, precisions_, precisions_cholesky_
         The fitted parameters, shapes as scikit-learn's.
     converged_, n_iter_, lower_bound_, lower_bounds_
-        Convergence of the best initialisation; the bounds are per-sample objectives.
+        Convergence of the best initialisation; the bounds are per-sample objectives
+        (log-likelihood, log posterior or ELBO, by engine).
+    prior_
+        MAP and VB: the prior used, every hyperparameter explicit.
+    weight_concentration_, mean_precision_, degrees_of_freedom_, ...
+        VB: the posterior hyperparameters and the prior's values, as scikit-learn's
+        BayesianGaussianMixture names them.
     n_features_in_, feature_names_in_
         Width of the training data, and its column names when it had string names.
     result_ : FitResult
@@ -170,13 +184,16 @@ class GaussianMixture:
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
 
-    def _spec(self) -> ModelSpec:
+    def _check_verbosity(self) -> None:
         for name in ("verbose", "verbose_interval"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (
                 0 if name == "verbose" else 1
             ):
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+
+    def _spec(self) -> ModelSpec:
+        self._check_verbosity()
         return ModelSpec(
             **{name: getattr(self, name) for name in self._param_names() if name not in
                ("verbose", "verbose_interval")}
@@ -217,6 +234,10 @@ class GaussianMixture:
         ``(t + learning_offset) ** -learning_decay`` and updates the
         parameters, treating the average as statistics of ``total_samples``
         units of weight (default: the weight seen so far).
+
+        MAP and VB take their data-dependent prior defaults (data mean and
+        covariance) from the first chunk, the only data seen then; pass an
+        explicit ``prior=`` (e.g. a full fit's ``prior_``) to fix them.
 
         ``n_iter_`` counts the calls and ``lower_bounds_`` holds each chunk's
         per-sample objective at the parameters before its update;
@@ -287,6 +308,7 @@ class GaussianMixture:
         engine = ENGINES[result.spec.engine](result.spec, result.n_features)
         state = engine.state_from_saved(result.parameters, result.engine_variables)
         terms = engine.terms(state)
+        engine_attributes = engine.fitted_attributes(state)
         p = result.parameters
         family = result.spec.family
         fitted = {
@@ -308,6 +330,10 @@ class GaussianMixture:
                 f"fit done: {result.n_iter} iterations, converged={result.converged}, "
                 f"objective per sample {result.lower_bound:.6f}"
             )
+        for name in getattr(self, "_engine_attribute_names", ()):
+            if hasattr(self, name):  # left by a fit with another engine
+                delattr(self, name)
+        fitted.update(engine_attributes, _engine_attribute_names=tuple(engine_attributes))
         for name, value in fitted.items():
             setattr(self, name, value)
         if result.feature_names is not None:
@@ -317,7 +343,11 @@ class GaussianMixture:
 
     @classmethod
     def from_result(cls, result: FitResult) -> GaussianMixture:
-        """A fitted estimator from a :class:`FitResult` (e.g. one loaded from disk)."""
+        """A fitted estimator from a :class:`FitResult` (e.g. one loaded from disk).
+
+        Its ``prior`` is the prior the fit used, every hyperparameter explicit,
+        so refitting it on the same data reproduces the fit.
+        """
         spec = result.spec
         estimator = cls(
             n_components=(
@@ -338,8 +368,10 @@ class GaussianMixture:
             learning_decay=spec.learning_decay,
             learning_offset=spec.learning_offset,
             total_samples=spec.total_samples,
+            prior=spec.prior,
         )
         estimator._set_result(result)
+        estimator.prior = getattr(estimator, "prior_", spec.prior)
         return estimator
 
     # --------------------------------------------------------------- predict

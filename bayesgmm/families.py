@@ -38,7 +38,21 @@ def _upper_cholesky_of_precision(covariance: np.ndarray, component: str) -> np.n
         raise SingularCovarianceError(component) from None
     if not np.all(np.isfinite(lower)):
         raise SingularCovarianceError(component)
-    return linalg.solve_triangular(lower, np.eye(covariance.shape[0]), lower=True).T
+    return _triangular_inverse(lower, lower=True).T
+
+
+def _triangular_inverse(matrix: np.ndarray, lower: bool) -> np.ndarray:
+    """Inverse of a triangular matrix by LAPACK's trtri.
+
+    ``solve_triangular(A, I)`` goes through OpenBLAS's threaded trsm, which on a
+    busy 2-core machine took 4-17 ms for a 2 x 2 matrix (trtri: 1.4 us); the M-step
+    inverts one factor per component per iteration.
+    """
+    inverse, info = linalg.lapack.dtrtri(np.asarray(matrix, dtype=np.float64), lower=int(lower))
+    if info != 0:
+        raise np.linalg.LinAlgError(f"triangular matrix is singular (trtri info={info})")
+    # trtri leaves the other triangle as it found it
+    return np.tril(inverse) if lower else np.triu(inverse)
 
 
 def _upper_cholesky_from_precision(precision: np.ndarray) -> np.ndarray:
@@ -164,7 +178,7 @@ class Full(CovarianceFamily):
 
 
 def _covariance_from_factor(factor: np.ndarray) -> np.ndarray:
-    inverse = linalg.solve_triangular(factor, np.eye(factor.shape[0]), lower=False)
+    inverse = _triangular_inverse(factor, lower=False)
     return inverse.T @ inverse  # (U U^T)^-1 = U^-T U^-1
 
 

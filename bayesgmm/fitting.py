@@ -36,16 +36,20 @@ def make_engine(spec: ModelSpec, data: DataSource) -> Engine:
 def initial_state(engine: Engine, data: DataSource, rng: np.random.Generator) -> Any:
     spec = engine.spec
     user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
+
+    def estep(point):  # for engines that start from the responsibilities of a given mixture
+        return data.accumulate(mixture_terms(engine.family, point))
+
     if all(value is not None for value in user_given):
         # the user fixed the whole starting point: no data-driven guess is needed
-        return engine.with_initial_parameters(None, *user_given)
+        return engine.with_initial_parameters(None, *user_given, estep=estep)
     stats = data.initial_statistics(
         spec.n_components, spec.init_params, engine.family.kernel == "diag", rng
     )
     state = engine.mstep(stats)
-    return engine.with_initial_parameters(
-        state, spec.weights_init, spec.means_init, spec.precisions_init
-    )
+    if all(value is None for value in user_given):
+        return state
+    return engine.with_initial_parameters(state, *user_given, estep=estep)
 
 
 def run_em_loop(

@@ -97,7 +97,7 @@ class ModelSpec:
     precisions_init: np.ndarray | None = None
     random_state: Any = None
     warm_start: bool = False
-    prior: Any = None  # engine hyperparameters; interpreted by the engine (None: its defaults)
+    prior: Any = None  # the engine's prior (MAPPrior, VBPrior); None: its defaults
     prune: float | None = None  # weight threshold below which components are removed (None: off)
     # mini-batch EM (bayesgmm.online): step sizes (t + learning_offset) ** -learning_decay
     learning_method: str = "batch"
@@ -111,6 +111,7 @@ class ModelSpec:
         set_("n_components", _integer("n_components", self.n_components, 1))
         set_("covariance_type", _choice("covariance_type", self.covariance_type, tuple(FAMILIES)))
         set_("engine", _choice("engine", self.engine, tuple(ENGINES)))
+        ENGINES[self.engine].check_prior(self.prior)
         set_("tol", _real("tol", self.tol))
         set_("reg_covar", _real("reg_covar", self.reg_covar))
         set_("max_iter", _integer("max_iter", self.max_iter, 0))

@@ -11,6 +11,7 @@ KL divergence of q from the prior for VB).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -41,10 +42,31 @@ def mixture_terms(family: CovarianceFamily, parameters: MixtureParameters) -> Ga
     )
 
 
+def merge_initial_parameters(
+    family: CovarianceFamily, point: MixtureParameters | None, weights, means, precisions
+) -> MixtureParameters:
+    """A point estimate with user-given ``*_init`` arrays replacing parts of ``point`` (None: keep)."""
+    if point is None:
+        point = MixtureParameters(weights, means, None, None)
+    precisions_cholesky = point.precisions_cholesky
+    covariances = point.covariances
+    if precisions is not None:
+        precisions_cholesky = family.precision_cholesky_from_precisions(precisions)
+        covariances = family.covariances(precisions_cholesky)
+    return MixtureParameters(
+        weights=point.weights if weights is None else np.array(weights, dtype=np.float64),
+        means=point.means if means is None else np.array(means, dtype=np.float64),
+        covariances=covariances,
+        precisions_cholesky=precisions_cholesky,
+    )
+
+
 class Engine(ABC):
     """Base class of the update rules; subclasses set ``name``."""
 
     name: ClassVar[str]
+    # The class of the ``prior`` this engine accepts (None: it takes no prior).
+    prior_class: ClassVar[type | None] = None
     uses_data_moments: ClassVar[bool] = False
     # True when terms(state) are the Gaussian terms of the point estimate, so the
     # E-step's summed log-sum-exp is the log-likelihood of parameters(state).
@@ -73,16 +95,46 @@ class Engine(ABC):
     def parameters(self, state: Any) -> MixtureParameters:
         """The point estimate a state stands for (for predict, BIC, saving)."""
 
+    @classmethod
+    def check_prior(cls, prior: Any) -> None:
+        """Raise a clear error when ``prior`` is not something this engine can use."""
+        if prior is None:
+            return
+        if cls.prior_class is None:
+            raise TypeError(
+                f"engine={cls.name!r} takes no prior, got a {type(prior).__name__}; use "
+                "engine='map' with a bayesgmm.MAPPrior or engine='vb' with a bayesgmm.VBPrior"
+            )
+        if not isinstance(prior, cls.prior_class):
+            raise TypeError(
+                f"the prior of engine={cls.name!r} must be a bayesgmm.{cls.prior_class.__name__} "
+                f"(or None for its defaults), got a {type(prior).__name__}"
+            )
+
     @abstractmethod
-    def with_initial_parameters(self, state: Any, weights, means, precisions) -> Any:
+    def with_initial_parameters(
+        self,
+        state: Any,
+        weights,
+        means,
+        precisions,
+        *,
+        estep: Callable[[MixtureParameters], SuffStats] | None = None,
+    ) -> Any:
         """Replace parts of an initial state by user-given ``*_init`` arrays (None: keep).
 
         ``state`` is None when the user gave all three; the engine then builds its
-        starting state from them alone.
+        starting state from them alone.  ``estep(point)`` runs one E-step over the
+        data under a plain mixture, for engines whose state a point estimate does
+        not determine (VB starts from the responsibilities of the given mixture).
         """
 
     def state_variables(self, state: Any) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
         """Engine-specific variables for the result Dataset beyond the point estimate."""
+        return {}
+
+    def fitted_attributes(self, state: Any) -> dict[str, Any]:
+        """Engine-specific fitted attributes of the estimator (name ending in ``_`` -> value)."""
         return {}
 
     @abstractmethod

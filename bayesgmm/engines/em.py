@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..stats import GaussianTerms, SuffStats
-from .base import EMPTY_COMPONENT_GUARD, Engine, MixtureParameters, mixture_terms
+from .base import (
+    EMPTY_COMPONENT_GUARD,
+    Engine,
+    MixtureParameters,
+    merge_initial_parameters,
+    mixture_terms,
+)
 
 
 class EMEngine(Engine):
@@ -36,20 +40,8 @@ class EMEngine(Engine):
     def parameters(self, state: MixtureParameters) -> MixtureParameters:
         return state
 
-    def with_initial_parameters(self, state, weights, means, precisions):
-        if state is None:
-            state = MixtureParameters(weights, means, None, None)
-        precisions_cholesky = state.precisions_cholesky
-        covariances = state.covariances
-        if precisions is not None:
-            precisions_cholesky = self.family.precision_cholesky_from_precisions(precisions)
-            covariances = self.family.covariances(precisions_cholesky)
-        return MixtureParameters(
-            weights=state.weights if weights is None else np.array(weights, dtype=np.float64),
-            means=state.means if means is None else np.array(means, dtype=np.float64),
-            covariances=covariances,
-            precisions_cholesky=precisions_cholesky,
-        )
+    def with_initial_parameters(self, state, weights, means, precisions, *, estep=None):
+        return merge_initial_parameters(self.family, state, weights, means, precisions)
 
     def state_from_saved(self, parameters, variables):
         return parameters

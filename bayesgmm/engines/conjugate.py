@@ -1,0 +1,79 @@
+"""Shared algebra of the conjugate engines (MAP-EM and VB), in *kernel form*.
+
+The E-step kernels hand back scatter in one of two forms: ``full`` (K, D, D)
+matrices or ``diag`` (K, D) diagonals.  The Bayesian updates are written once
+on per-component matrices in that form (the same formula serves a (D, D)
+matrix and its diagonal, since both are elementwise in the diagonal case), and
+the covariance family projects the result onto its own shape with
+:meth:`~bayesgmm.families.CovarianceFamily.pool`.  Nothing here knows a
+family by name: ``tied`` and ``spherical`` differ from ``full`` and ``diag``
+only in how their ``pool`` aggregates the per-component copies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..families import CovarianceFamily
+
+
+def in_kernel_form(family: CovarianceFamily, value: np.ndarray, D: int) -> np.ndarray:
+    """A per-component covariance-like hyperparameter as a (D, D) matrix or (D,) diagonal."""
+    if family.kernel == "full":
+        return np.asarray(value, dtype=np.float64)
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), (D,))
+
+
+def outer(kernel: str, vectors: np.ndarray) -> np.ndarray:
+    """``v v^T`` per row of ``vectors`` (K, D), in kernel form."""
+    if kernel == "full":
+        return vectors[:, :, None] * vectors[:, None, :]
+    return vectors**2
+
+
+def add_to_diagonal(kernel: str, matrices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``matrices[k] + values[k] I`` in kernel form."""
+    if kernel == "full":
+        D = matrices.shape[-1]
+        return matrices + values[:, None, None] * np.eye(D)
+    return matrices + values[:, None]
+
+
+def log_det(kernel: str, matrix: np.ndarray) -> float:
+    """``log |A|`` of one positive definite hyperparameter in kernel form."""
+    if kernel == "full":
+        return float(np.linalg.slogdet(matrix)[1])
+    return float(np.log(matrix).sum())
+
+
+def precisions(kernel: str, factor: np.ndarray) -> np.ndarray:
+    """Precision matrices (or diagonals) from kernel factors: ``U U^T`` or ``f**2``."""
+    if kernel == "full":
+        return factor @ np.swapaxes(factor, -1, -2)
+    return factor**2
+
+
+def quadratic(kernel: str, vectors: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``||v_k U_k||^2 = v_k^T P_k v_k`` per component, as the E-step kernel evaluates it."""
+    if kernel == "full":
+        projected = np.einsum("ki,kij->kj", vectors, factor)
+    else:
+        projected = vectors * factor
+    return (projected**2).sum(axis=1)
+
+
+def trace_product(prior: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """``tr(A P_k)`` per component for a symmetric ``A`` in kernel form."""
+    return (prior * precision).reshape(precision.shape[0], -1).sum(axis=1)
+
+
+def kernel_copies(family: CovarianceFamily, K: int, D: int) -> float:
+    """How many kernel-form entries stand for one free covariance parameter.
+
+    1 for full and diag, K for tied (its one matrix is handed to every
+    component), D for spherical (its one variance is repeated along the
+    features).  A prior on the free parameters, spread over the kernel form,
+    counts ``1 / kernel_copies`` per entry.
+    """
+    kernel_size = K * D * D if family.kernel == "full" else K * D
+    return kernel_size / float(np.prod(family.covariance_shape(K, D)))

@@ -1,0 +1,280 @@
+"""Variational Bayes (Bishop, PRML section 10.2), as scikit-learn's BayesianGaussianMixture.
+
+The posterior is approximated by ``q(z) q(pi) prod_k q(mu_k, Lambda_k)``:
+``q(pi)`` a Dirichlet (or, for the truncated Dirichlet process, a Beta per
+stick), ``q(mu_k, Lambda_k)`` Normal-Wishart with ``beta_k``, ``m_k``, ``nu_k``,
+``W_k``.  The M-step is the optimal ``q(theta)`` for the responsibilities of
+the E-step, written once in matrix form on per-component kernel-form scatter::
+
+    beta_k = beta_0 + n_k
+    m_k    = (beta_0 m_0 + n_k xbar_k) / beta_k
+    A_k    = sum_n r_nk (x_n - m_k)(x_n - m_k)^T + beta_0 (m_k - m_0)(m_k - m_0)^T + n_k reg_covar I
+           = n_k (S_k + reg_covar I) + beta_0 n_k / beta_k (xbar_k - m_0)(xbar_k - m_0)^T
+    W^-1   = W_0^-1 + pool(A_k) / copies,      nu = nu_0 + pool(n_k) / copies
+
+where ``pool`` is the covariance family's projection and ``copies`` how many
+components share one Wishart (tied: all G, so ``nu = nu_0 + n / G``; else 1).
+This reproduces scikit-learn exactly, including its conventions: ``reg_covar``
+is added to ``S_k``; ``tied`` is the optimum over G per-component precisions
+constrained to share one ``q`` (hence ``n / G`` and G times the KL term);
+``diag``/``spherical`` are Wisharts whose scale is constrained to be
+diagonal/isotropic, with ``E[ln|Lambda|]`` of the D-dimensional Wishart.  With
+these readings each update is the exact coordinate-ascent step of the ELBO.
+
+The E-step is the shared kernel with precision ``nu_k W_k`` and offset
+``E[ln pi_k] + 1/2 E[ln|Lambda_k|] - D/2 ln 2 pi - D / (2 beta_k)``; the
+objective is its summed log-sum-exp plus ``-KL(q(theta) || p(theta))``.  With
+``q(z)`` optimal for ``q(theta)`` (which is what the log-sum-exp is), that sum
+is the exact ELBO of ``q(theta)``, so it never decreases (with ``reg_covar=0``;
+``reg_covar > 0`` perturbs the M-step by ``n_k reg_covar``, as in scikit-learn).
+
+Stored like scikit-learn: ``covariances`` is ``W_k^-1 / nu_k`` (the inverse of
+the posterior mean precision) and ``precisions_cholesky`` the Cholesky factor
+of ``nu_k W_k``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import betaln, digamma, gammaln, multigammaln
+
+from ..priors import VBPrior, saved_array
+from ..stats import GaussianTerms, SuffStats
+from .base import EMPTY_COMPONENT_GUARD, Engine, MixtureParameters, merge_initial_parameters
+from .conjugate import add_to_diagonal, in_kernel_form, log_det, outer, precisions, quadratic, trace_product
+
+
+@dataclass(frozen=True)
+class VBState:
+    """The variational posterior ``q(theta)`` and the (resolved) prior it belongs to.
+
+    ``weight_concentration`` is (K,) for a Dirichlet distribution and a pair of
+    (K,) arrays (the Beta parameters of each stick) for a Dirichlet process,
+    as scikit-learn's ``weight_concentration_``.  ``degrees_of_freedom`` is
+    (K,), or a 0-d array for ``tied``.
+    """
+
+    weight_concentration: np.ndarray | tuple[np.ndarray, np.ndarray]
+    mean_precision: np.ndarray
+    means: np.ndarray
+    degrees_of_freedom: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+    prior: VBPrior
+
+    @property
+    def is_process(self) -> bool:
+        return self.prior.weight_prior == "dirichlet_process"
+
+
+class VBEngine(Engine):
+    """Coordinate-ascent variational Bayes under a :class:`~bayesgmm.VBPrior`."""
+
+    name = "vb"
+    prior_class = VBPrior
+    uses_data_moments = True
+    terms_are_point_estimate = False
+
+    def __init__(self, spec, n_features, moments=None):
+        super().__init__(spec, n_features, moments)
+        prior = spec.prior if spec.prior is not None else VBPrior()
+        self.prior = (
+            prior.resolved(moments, self.n_components, n_features, self.family)
+            if moments is not None or prior.is_explicit
+            else None
+        )
+
+    def _resolved_prior(self) -> VBPrior:
+        if self.prior is None:
+            raise ValueError("this VB engine has no data to resolve its prior's defaults from")
+        return self.prior
+
+    # ------------------------------------------------------------ M-step
+    def mstep(self, stats: SuffStats) -> VBState:
+        prior = self._resolved_prior()
+        family, kernel = self.family, self.family.kernel
+        K = self.n_components
+        counts = stats.nk + EMPTY_COMPONENT_GUARD  # as scikit-learn's nk
+        beta0, m0 = prior.mean_precision, prior.mean
+        beta = beta0 + counts
+        shift = (stats.sx + beta0 * (m0 - stats.center)) / beta[:, None]
+        means = stats.center + shift
+        spread = stats.shifted_scatter(shift) + beta0 * outer(kernel, means - m0)
+        spread = add_to_diagonal(kernel, spread, counts * self.spec.reg_covar)
+        pooled, pooled_counts = family.pool(spread, counts)
+        _, copies = family.pool(spread, np.ones(K))
+        inverse_scale = prior.covariance + family.divide(pooled, copies)
+        dof = prior.degrees_of_freedom + pooled_counts / copies
+        covariances = family.divide(inverse_scale, dof)
+        if prior.weight_prior == "dirichlet_process":
+            remaining = np.hstack((np.cumsum(counts[::-1])[-2::-1], 0.0))
+            concentration = (1.0 + counts, prior.weight_concentration + remaining)
+        else:
+            concentration = prior.weight_concentration + counts
+        return VBState(
+            weight_concentration=concentration,
+            mean_precision=beta,
+            means=means,
+            degrees_of_freedom=np.asarray(dof, dtype=np.float64),
+            covariances=covariances,
+            precisions_cholesky=family.precision_cholesky(covariances),
+            prior=prior,
+        )
+
+    # ------------------------------------------------------------ E-step
+    def expected_log_weights(self, state: VBState) -> np.ndarray:
+        """``E[ln pi_k]`` under ``q(pi)``."""
+        if state.is_process:
+            a, b = state.weight_concentration
+            digamma_sum = digamma(a + b)
+            log_rest = digamma(b) - digamma_sum
+            return digamma(a) - digamma_sum + np.hstack((0.0, np.cumsum(log_rest)[:-1]))
+        alpha = state.weight_concentration
+        return digamma(alpha) - digamma(alpha.sum())
+
+    def _dof(self, state: VBState) -> np.ndarray:
+        return np.broadcast_to(state.degrees_of_freedom, (self.n_components,))
+
+    def _wishart_digamma(self, nu: np.ndarray) -> np.ndarray:
+        """``sum_j digamma((nu - j) / 2) + D ln 2``: ``E[ln|Lambda|] - ln|W|``."""
+        D = self.n_features
+        return digamma(0.5 * (nu[:, None] - np.arange(D))).sum(axis=1) + D * np.log(2.0)
+
+    def terms(self, state: VBState) -> GaussianTerms:
+        D = self.n_features
+        nu = self._dof(state)
+        # GaussianTerms adds log det U = 1/2 ln|nu W|; the offset keeps 1/2 ln|W| of it
+        extra = -0.5 * D * np.log(nu) + 0.5 * (self._wishart_digamma(nu) - D / state.mean_precision)
+        return GaussianTerms.gaussian(
+            self.family, self.expected_log_weights(state), state.means, state.precisions_cholesky, extra
+        )
+
+    # ------------------------------------------------------------ -KL
+    def penalty(self, state: VBState) -> float:
+        """``-KL(q(theta) || p(theta))`` in closed form."""
+        prior = state.prior
+        family, kernel = self.family, self.family.kernel
+        K, D = self.n_components, self.n_features
+        factor = family.kernel_factor(state.precisions_cholesky, K, D)
+        precision = precisions(kernel, factor)  # E[Lambda_k] = nu_k W_k
+        nu, nu0 = self._dof(state), prior.degrees_of_freedom
+        log_det_w = 2.0 * family.log_det_precision_cholesky(state.precisions_cholesky, K, D) - D * np.log(nu)
+        inverse_scale0 = in_kernel_form(family, prior.covariance, D)
+        # log B(W, nu) of the Wishart normalisers (Bishop B.79); the prior's W_0 = inverse_scale0^-1
+        log_norm = -0.5 * nu * log_det_w - 0.5 * nu * D * np.log(2.0) - multigammaln(0.5 * nu, D)
+        log_norm0 = (
+            0.5 * nu0 * log_det(kernel, inverse_scale0) - 0.5 * nu0 * D * np.log(2.0)
+            - multigammaln(0.5 * nu0, D)
+        )
+        expected_log_det = self._wishart_digamma(nu) + log_det_w
+        kl_wishart = (
+            log_norm - log_norm0 + 0.5 * (nu - nu0) * expected_log_det - 0.5 * nu * D
+            + 0.5 * trace_product(inverse_scale0, precision)
+        )
+        ratio = prior.mean_precision / state.mean_precision
+        kl_normal = 0.5 * (
+            D * (ratio - 1.0 - np.log(ratio))
+            + prior.mean_precision * quadratic(kernel, state.means - prior.mean, factor)
+        )
+        return -float(self._kl_weights(state) + kl_normal.sum() + kl_wishart.sum())
+
+    def _kl_weights(self, state: VBState) -> float:
+        gamma = state.prior.weight_concentration
+        if state.is_process:
+            a, b = state.weight_concentration
+            kl = (
+                betaln(1.0, gamma) - betaln(a, b) + (a - 1.0) * digamma(a) + (b - gamma) * digamma(b)
+                + (1.0 + gamma - a - b) * digamma(a + b)
+            )
+            return float(kl.sum())
+        alpha, K = state.weight_concentration, self.n_components
+        return float(
+            gammaln(alpha.sum()) - gammaln(alpha).sum() - gammaln(K * gamma) + K * gammaln(gamma)
+            + ((alpha - gamma) * (digamma(alpha) - digamma(alpha.sum()))).sum()
+        )
+
+    # ------------------------------------------------------------ views
+    def parameters(self, state: VBState) -> MixtureParameters:
+        """scikit-learn's point estimate: E[pi] (normalised for a process), m_k, (nu_k W_k)^-1."""
+        if state.is_process:
+            a, b = state.weight_concentration
+            weights = a / (a + b) * np.hstack((1.0, np.cumprod(b / (a + b))[:-1]))
+            weights = weights / weights.sum()
+        else:
+            weights = state.weight_concentration / state.weight_concentration.sum()
+        return MixtureParameters(weights, state.means, state.covariances, state.precisions_cholesky)
+
+    def with_initial_parameters(self, state, weights, means, precisions, *, estep=None):
+        """Start from the responsibilities that the given mixture assigns to the data.
+
+        A variational posterior is not determined by a point estimate, so the
+        given ``weights``/``means``/``precisions`` (completed from ``state``'s
+        point estimate where None) define a plain mixture; one E-step under it
+        and this engine's M-step give the starting posterior.
+        """
+        if estep is None:
+            raise ValueError(
+                "engine='vb' starts from user-given parameters through one E-step over the data; "
+                "call it with estep="
+            )
+        point = merge_initial_parameters(
+            self.family, None if state is None else self.parameters(state), weights, means, precisions
+        )
+        return self.mstep(estep(point))
+
+    def state_variables(self, state: VBState):
+        variables = state.prior.variables(self.family)
+        if state.is_process:
+            a, b = state.weight_concentration
+            variables["weight_concentration_a"] = (("component",), a)
+            variables["weight_concentration_b"] = (("component",), b)
+        else:
+            variables["weight_concentration"] = (("component",), state.weight_concentration)
+        variables["mean_precision"] = (("component",), state.mean_precision)
+        dof = state.degrees_of_freedom
+        variables["degrees_of_freedom"] = (("component",) if dof.ndim else (), dof)
+        return variables
+
+    def state_from_saved(self, parameters, variables):
+        weight_prior = (
+            "dirichlet_process" if "weight_concentration_a" in variables else "dirichlet_distribution"
+        )
+        prior = self.prior if self.prior is not None else VBPrior.from_variables(variables, weight_prior)
+        if prior.weight_prior != weight_prior:
+            raise ValueError(
+                f"the previous fit used weight_prior={weight_prior!r}, which a warm start cannot "
+                f"switch to {prior.weight_prior!r}; fit with warm_start=False"
+            )
+        if weight_prior == "dirichlet_process":
+            concentration = (
+                saved_array(variables, "weight_concentration_a"),
+                saved_array(variables, "weight_concentration_b"),
+            )
+        else:
+            concentration = saved_array(variables, "weight_concentration")
+        return VBState(
+            weight_concentration=concentration,
+            mean_precision=saved_array(variables, "mean_precision"),
+            means=parameters.means,
+            degrees_of_freedom=saved_array(variables, "degrees_of_freedom"),
+            covariances=parameters.covariances,
+            precisions_cholesky=parameters.precisions_cholesky,
+            prior=prior,
+        )
+
+    def fitted_attributes(self, state: VBState):
+        prior = state.prior
+        dof = state.degrees_of_freedom
+        return {
+            "weight_concentration_": state.weight_concentration,
+            "mean_precision_": state.mean_precision,
+            "degrees_of_freedom_": dof if dof.ndim else np.float64(dof),
+            "weight_concentration_prior_": prior.weight_concentration,
+            "mean_precision_prior_": prior.mean_precision,
+            "mean_prior_": prior.mean,
+            "degrees_of_freedom_prior_": prior.degrees_of_freedom,
+            "covariance_prior_": prior.covariance if prior.covariance.ndim else float(prior.covariance),
+            "prior_": prior,
+        }
