@@ -161,7 +161,8 @@ def as_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
         )
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError("sample_weight must be finite and non-negative")
-    total = weights.sum()
+    with np.errstate(over="ignore"):  # an overflowing sum is reported below
+        total = weights.sum()
     if total <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must carry weight")
     if not np.isfinite(total):

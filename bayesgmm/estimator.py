@@ -7,16 +7,15 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy.special import logsumexp
 
 from . import fitting
 from .data import as_feature_matrix, as_sample_weight, check_features
 from .engines import ENGINES
-from .exceptions import NotFittedError
+from .exceptions import not_fitted_error
 from .init import as_generator
 from .results import FitResult
+from .safeguards import check_fit_data, check_warm_start, log_responsibilities
 from .spec import ModelSpec
-from .stats import log_rho
 
 
 class GaussianMixture:
@@ -157,9 +156,12 @@ class GaussianMixture:
         spec = self._spec()
         data, names = as_feature_matrix(X)
         weights = as_sample_weight(sample_weight, data.shape[0])
+        check_fit_data(data, weights, spec.n_components, spec.reg_covar)
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                           type(self).__name__)
+            check_warm_start(spec, self.result_)
             previous = self.result_
         result = fitting.fit(spec, data, weights, names, previous, self._progress_printer())
         self._set_result(result)
@@ -232,9 +234,26 @@ class GaussianMixture:
         return estimator
 
     # --------------------------------------------------------------- predict
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "result_")
+
+    def __sklearn_tags__(self):
+        """scikit-learn's estimator tags: a density estimator on dense, finite 2-D data.
+
+        Only scikit-learn calls this, so importing it here adds no runtime
+        dependency: bayesgmm itself never imports scikit-learn.
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="density_estimator",
+            target_tags=TargetTags(required=False),
+            input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False),
+        )
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "result_"):
-            raise NotFittedError(
+            raise not_fitted_error(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
                 "appropriate arguments before using this estimator."
             )
@@ -242,15 +261,17 @@ class GaussianMixture:
     def _validated(self, X) -> np.ndarray:
         self._check_fitted()
         data, names = as_feature_matrix(X)
-        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                       type(self).__name__)
         return data
 
-    def _log_rho(self, X) -> np.ndarray:
-        return log_rho(self._validated(X), self._terms)
+    def _log_responsibilities(self, X) -> tuple[np.ndarray, np.ndarray]:
+        # never NaN for finite X, even for rows too far away for float64
+        return log_responsibilities(self._validated(X), self._terms)
 
     def score_samples(self, X) -> np.ndarray:
         """Log-density of each row under the fitted mixture."""
-        return logsumexp(self._log_rho(X), axis=1)
+        return self._log_responsibilities(X)[0]
 
     def score(self, X, y=None) -> float:
         """Mean log-density per row."""
@@ -258,12 +279,11 @@ class GaussianMixture:
 
     def predict(self, X) -> np.ndarray:
         """The most probable component of each row."""
-        return self._log_rho(X).argmax(axis=1)
+        return self._log_responsibilities(X)[1].argmax(axis=1)
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each row (rows sum to 1)."""
-        rho = self._log_rho(X)
-        return np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
+        return np.exp(self._log_responsibilities(X)[1])
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""

@@ -20,6 +20,7 @@ from .engines.base import mixture_terms
 from .exceptions import ConvergenceWarning
 from .init import as_generator, initial_labels_or_responsibilities, statistics_from_assignment
 from .results import FitResult
+from .safeguards import EmptyComponents
 from .spec import ModelSpec
 from .stats import accumulate, data_moments
 
@@ -31,7 +32,11 @@ def make_engine(spec: ModelSpec, X: np.ndarray, sample_weight: np.ndarray | None
 
 
 def initial_state(
-    engine: Engine, X: np.ndarray, rng: np.random.Generator, sample_weight: np.ndarray | None
+    engine: Engine,
+    X: np.ndarray,
+    rng: np.random.Generator,
+    sample_weight: np.ndarray | None,
+    empty_components: EmptyComponents | None = None,
 ) -> Any:
     spec = engine.spec
     user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
@@ -42,6 +47,8 @@ def initial_state(
     stats = statistics_from_assignment(
         X, spec.n_components, engine.family.kernel == "diag", labels, resp, sample_weight
     )
+    if empty_components is not None:  # e.g. a k-means cluster that ended empty
+        stats, _ = empty_components.reseed(stats, iteration=0)
     state = engine.mstep(stats)
     return engine.with_initial_parameters(
         state, spec.weights_init, spec.means_init, spec.precisions_init
@@ -55,10 +62,17 @@ def run_em_loop(
     sample_weight: np.ndarray | None,
     previous_objective: float = -np.inf,
     on_iteration: Callable[[int, float], None] | None = None,
+    empty_components: EmptyComponents | None = None,
 ) -> tuple[Any, list[float], bool]:
-    """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged)."""
+    """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged).
+
+    Components that lose all their points are re-seeded before the engine's
+    update (see :mod:`bayesgmm.safeguards`); ``empty_components`` records it.
+    """
     spec = engine.spec
     total_weight = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    if empty_components is None:
+        empty_components = EmptyComponents.for_engine(engine, X.shape[0], total_weight)
     objective = previous_objective
     trace: list[float] = []
     converged = False
@@ -66,11 +80,20 @@ def run_em_loop(
         previous = objective
         stats = accumulate(X, engine.terms(state), sample_weight)
         objective = (stats.loglik + engine.penalty(state)) / total_weight
+        if not np.isfinite(objective):
+            raise FloatingPointError(
+                f"the objective became {objective} at iteration {iteration}: some rows are too "
+                "far from every component for float64 (their squared distances overflow). "
+                "Standardise X, or increase reg_covar"
+            )
+        stats, reseeded = empty_components.reseed(stats, iteration)
         state = engine.mstep(stats)
         trace.append(objective)
         if on_iteration is not None:
             on_iteration(iteration, objective)
-        if abs(objective - previous) < spec.tol:
+        if reseeded:
+            objective = -np.inf  # a re-seeded model starts afresh: no convergence against the old one
+        elif abs(objective - previous) < spec.tol:
             converged = True
             break
     return state, trace, converged
@@ -95,20 +118,24 @@ def fit(
     rng = as_generator(spec.random_state)
     warm = previous is not None
     best = None
+    total_weight = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
     for run in range(1 if warm else spec.n_init):
         callback = None if on_iteration is None else (lambda i, o, run=run: on_iteration(run, i, o))
+        empty_components = EmptyComponents.for_engine(engine, X.shape[0], total_weight)
         if warm:
             state = engine.state_from_saved(previous.parameters, previous.engine_variables)
             start_objective = previous.lower_bound
         else:
-            state, start_objective = initial_state(engine, X, rng, sample_weight), -np.inf
+            state = initial_state(engine, X, rng, sample_weight, empty_components)
+            start_objective = -np.inf
         state, trace, converged = run_em_loop(
-            engine, X, state, sample_weight, start_objective, callback
+            engine, X, state, sample_weight, start_objective, callback, empty_components
         )
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
-            best = (lower_bound, state, trace, converged)
-    lower_bound, state, trace, converged = best
+            best = (lower_bound, state, trace, converged, empty_components)
+    lower_bound, state, trace, converged, empty_components = best
+    empty_components.warn(stacklevel=3)
     if not converged and spec.max_iter > 0:
         warnings.warn(
             "The best of the initialisations did not converge within max_iter="
