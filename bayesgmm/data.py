@@ -112,11 +112,11 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
     # worded as scikit-learn's check_array, whose messages users and tools match on
     if n_samples == 0:
         raise ValueError(
-            f"{name} has 0 sample(s) (shape={array.shape}) while a minimum of 1 is required"
+            f"{name} has 0 sample(s) (shape={array.shape}) while a minimum of 1 is required."
         )
     if n_features == 0:
         raise ValueError(
-            f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required"
+            f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
         )
 
     dtype = np.float32 if array.dtype == np.float32 else np.float64
@@ -147,10 +147,11 @@ def as_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
     """
     if sample_weight is None:
         return None
-    if np.iscomplexobj(sample_weight) or np.asarray(sample_weight).dtype == bool:
-        raise TypeError("sample_weight must be real numbers, one non-negative weight per row")
     try:
-        weights = np.array(sample_weight, dtype=np.float64).reshape(-1)
+        raw = np.asarray(sample_weight)
+        if raw.dtype.kind in "cb":
+            raise TypeError(f"got dtype {raw.dtype}")
+        weights = np.array(raw, dtype=np.float64).reshape(-1)  # a private copy
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"sample_weight must be real numbers, one non-negative weight per row: {exc}"

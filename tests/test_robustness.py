@@ -59,6 +59,16 @@ def blobs():
 BLOB_MEANS = np.array([[2.0, -3.0], [12.0, -15.0]])
 
 
+def blob_start(covariance_type, n_features=2, scale=1.0, offset=0.0, **settings):
+    """A full starting point near ``blobs``' clusters: no random initialisation involved."""
+    means = np.zeros((2, n_features))
+    means[:, :2] = BLOB_MEANS * scale + offset
+    precisions = {"full": np.stack([np.eye(n_features)] * 2), "tied": np.eye(n_features),
+                  "diag": np.ones((2, n_features)), "spherical": np.ones(2)}[covariance_type]
+    return dict(means_init=means, weights_init=[0.5, 0.5], precisions_init=precisions / scale**2,
+                covariance_type=covariance_type, **settings)
+
+
 # ----------------------------------------------------------------------------- bad input
 RNG = np.random.default_rng(0)
 X20 = RNG.normal(size=(20, 2))
@@ -310,11 +320,11 @@ def test_read_only_sample_weight_and_initial_parameters_are_neither_kept_nor_mod
 # ------------------------------------------------------------------------ degenerate data
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_duplicated_rows_give_the_same_fit_as_the_originals(covariance_type, blobs):
-    start = dict(means_init=BLOB_MEANS, weights_init=[0.5, 0.5], tol=0, max_iter=25)
+    start = blob_start(covariance_type, tol=0, max_iter=25)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        once = GaussianMixture(2, covariance_type=covariance_type, **start).fit(blobs)
-        thrice = GaussianMixture(2, covariance_type=covariance_type, **start).fit(np.repeat(blobs, 3, axis=0))
+        once = GaussianMixture(2, **start).fit(blobs)
+        thrice = GaussianMixture(2, **start).fit(np.repeat(blobs, 3, axis=0))
     np.testing.assert_allclose(thrice.means_, once.means_, rtol=1e-10)
     np.testing.assert_allclose(thrice.covariances_, once.covariances_, rtol=1e-9)
     np.testing.assert_allclose(thrice.weights_, once.weights_, rtol=1e-10)
@@ -323,14 +333,13 @@ def test_duplicated_rows_give_the_same_fit_as_the_originals(covariance_type, blo
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_a_constant_feature_gets_variance_reg_covar_and_leaves_the_rest_alone(covariance_type, blobs):
     X = np.column_stack([blobs, np.full(len(blobs), 7.25)])
-    start = dict(means_init=BLOB_MEANS, weights_init=[0.5, 0.5], tol=0, max_iter=20)
-    kwargs = dict(covariance_type=covariance_type, reg_covar=1e-4)
+    settings = dict(reg_covar=1e-4, tol=0, max_iter=20)
+    start3 = blob_start(covariance_type, 3, **settings)
+    start3["means_init"][:, 2] = 7.25
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        without = GaussianMixture(2, **kwargs, **start).fit(blobs)
-        with_constant = GaussianMixture(
-            2, **kwargs, **dict(start, means_init=np.column_stack([start["means_init"], [7.25, 7.25]]))
-        ).fit(X)
+        without = GaussianMixture(2, **blob_start(covariance_type, **settings)).fit(blobs)
+        with_constant = GaussianMixture(2, **start3).fit(X)
     np.testing.assert_allclose(with_constant.means_[:, 2], 7.25, rtol=1e-14)
     if covariance_type == "spherical":
         return  # one variance for all features: the constant feature pulls it down, by design
@@ -410,7 +419,8 @@ def test_one_component_is_the_sample_mean_and_covariance(covariance_type, blobs)
 
 def test_one_feature_every_family_agrees(blobs):
     X = blobs[:, :1]
-    start = dict(means_init=[[-1.0], [4.0]], weights_init=[0.5, 0.5], tol=1e-10, max_iter=500)
+    start = dict(means_init=BLOB_MEANS[:, :1], weights_init=[0.5, 0.5], tol=1e-10, max_iter=500,
+                 random_state=0)
     fits = {ct: GaussianMixture(2, covariance_type=ct, **start).fit(X) for ct in COVARIANCE_TYPES}
     # with one feature full, diag and spherical are the same model
     for ct in ("diag", "spherical"):
@@ -511,11 +521,10 @@ def test_a_zero_initial_weight_is_a_component_to_reseed(blobs):
 
 # -------------------------------------------------------------------- scale and offset
 def scaled_fit(X, scale, covariance_type, reg_covar):
-    start = dict(means_init=BLOB_MEANS.copy() * scale, weights_init=[0.5, 0.5],
-                 tol=0, max_iter=30)
+    start = blob_start(covariance_type, scale=scale, reg_covar=reg_covar, tol=0, max_iter=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return GaussianMixture(2, covariance_type=covariance_type, reg_covar=reg_covar, **start).fit(X * scale)
+        return GaussianMixture(2, **start).fit(X * scale)
 
 
 @pytest.mark.parametrize("scale", [1e12, 1e-12])
@@ -554,12 +563,10 @@ def test_data_offset_1e8_lose_nothing_beyond_their_representation(covariance_typ
     offset = 1e8
     shifted = blobs + offset
     represented = shifted - offset  # the values float64 actually holds, moved back exactly
-    start = dict(means_init=BLOB_MEANS.copy(), weights_init=[0.5, 0.5], tol=0, max_iter=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        near = GaussianMixture(2, covariance_type=covariance_type, **start).fit(represented)
-        far = GaussianMixture(2, covariance_type=covariance_type,
-                              **dict(start, means_init=start["means_init"] + offset)).fit(shifted)
+        near = GaussianMixture(2, **blob_start(covariance_type, tol=0, max_iter=30)).fit(represented)
+        far = GaussianMixture(2, **blob_start(covariance_type, offset=offset, tol=0, max_iter=30)).fit(shifted)
     np.testing.assert_allclose(far.means_ - offset, near.means_, rtol=0, atol=1e-7)
     np.testing.assert_allclose(far.covariances_, near.covariances_, rtol=1e-7)
     np.testing.assert_allclose(far.weights_, near.weights_, rtol=1e-8)
@@ -568,12 +575,12 @@ def test_data_offset_1e8_lose_nothing_beyond_their_representation(covariance_typ
 def test_float32_data_with_a_large_offset_lose_nothing_beyond_float32(blobs):
     X32 = (blobs + 1e4).astype(np.float32)
     X64 = X32.astype(np.float64)
-    start = dict(means_init=BLOB_MEANS.copy() + 1e4, weights_init=[0.5, 0.5], tol=0, max_iter=30)
+    start = blob_start("full", offset=1e4, tol=0, max_iter=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gm32 = GaussianMixture(2, **start).fit(X32)
         gm64 = GaussianMixture(2, **start).fit(X64)
-        centred = GaussianMixture(2, **dict(start, means_init=start["means_init"] - 1e4)).fit(X64 - 1e4)
+        centred = GaussianMixture(2, **blob_start("full", tol=0, max_iter=30)).fit(X64 - 1e4)
     np.testing.assert_allclose(gm32.covariances_, gm64.covariances_, rtol=1e-10)
     np.testing.assert_allclose(gm32.means_, gm64.means_, rtol=1e-13)
     np.testing.assert_allclose(gm32.covariances_, centred.covariances_, rtol=1e-9)

@@ -1,0 +1,26 @@
+"""scikit-learn's own estimator checks (``check_estimator``) pass for every engine.
+
+bayesgmm does not depend on scikit-learn at runtime; it implements what the checks need
+(``get_params``/``set_params``, clone-ability, ``n_features_in_``, ``__sklearn_tags__``,
+``__sklearn_is_fitted__``, scikit-learn's error wording).  Exceptions, each with its reason:
+
+* ``check_array_api_input`` is skipped by scikit-learn itself unless SCIPY_ARRAY_API=1 is set
+  before SciPy is imported; bayesgmm converts any array-API input to NumPy on entry.
+"""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from bayesgmm import GaussianMixture
+from bayesgmm.engines import ENGINES
+
+# small fits keep the ~50 checks per engine at a few seconds (scikit-learn tests its own
+# GaussianMixture with the same settings)
+ESTIMATORS = [GaussianMixture(engine=engine, n_init=2, max_iter=20) for engine in ENGINES]
+
+
+@pytest.mark.filterwarnings("ignore:Estimator GaussianMixture does not inherit from")
+@pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")
+@parametrize_with_checks(ESTIMATORS)
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
