@@ -28,7 +28,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
 
 from .exceptions import ComponentReseed, DataScaleWarning, EmptyComponentWarning
 from .stats import GaussianTerms, SuffStats, accumulate, log_rho
@@ -303,9 +302,15 @@ def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarra
     # (inf - inf, inf * 0): that component's density underflows to 0
     rho[np.isnan(rho)] = -np.inf
     bad = ~np.isfinite(rho).any(axis=1)
-    with np.errstate(invalid="ignore"):
-        norm = logsumexp(rho, axis=1)
-        log_resp = rho - norm[:, None]
+    rho[bad] = 0.0  # replaced below
+    # normalise about the row maximum rather than subtracting logsumexp: far from the
+    # components |log rho| is huge and "rho - (top + log(sum))" would round log(sum) away,
+    # leaving responsibilities that sum to K instead of 1
+    top = rho.max(axis=1, keepdims=True)
+    shifted = rho - top
+    log_total = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_resp = shifted - log_total
+    norm = (top + log_total)[:, 0]
     if bad.any():
         log_resp[bad] = _far_rows_log_responsibilities(X[bad], terms)
         norm[bad] = -np.inf
