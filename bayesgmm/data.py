@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 
 def is_dask_collection(X: Any) -> bool:
@@ -49,20 +50,31 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
     Raises
     ------
     TypeError
-        for non-numeric, complex or boolean data.
+        for sparse matrices and non-numeric or boolean data.
     ValueError
-        for wrong dimensionality, empty input, NaN or infinite values.
+        for complex data (as scikit-learn), wrong dimensionality, empty input,
+        NaN or infinite values.
     """
     feature_names = None
+    if sparse.issparse(X):
+        raise TypeError(
+            f"{name} is a scipy sparse {type(X).__name__}; sparse input is not supported "
+            "(a Gaussian mixture's covariances are dense). Pass X.toarray() if it fits in memory"
+        )
     if _is_dataframe(X):
-        bad = [str(col) for col, dtype in zip(X.columns, X.dtypes) if not _is_real_dtype(dtype)]
+        bad = {str(col): str(dtype) for col, dtype in zip(X.columns, X.dtypes) if not _is_real_dtype(dtype)}
         if bad:
             raise TypeError(
-                f"{name} has non-numeric columns {bad}; drop them or encode them as numbers "
-                "before fitting a Gaussian mixture"
+                f"{name} has non-numeric columns {list(bad)} (dtypes {list(bad.values())}); drop "
+                "them or encode them as numbers before fitting a Gaussian mixture"
             )
         feature_names = _names_or_none(X.columns)
-        X = X.to_numpy()
+        dtypes = list(X.dtypes)
+        if dtypes and all(isinstance(dtype, np.dtype) and dtype == np.float32 for dtype in dtypes):
+            X = X.to_numpy()  # float32 data stay float32
+        else:
+            # nullable (extension) columns hold pd.NA; as NaN they get the missing-value message
+            X = X.to_numpy(dtype=np.float64, na_value=np.nan)
     elif _is_dataarray(X):
         if len(X.dims) == 2 and X.dims[1] in X.coords:
             feature_names = _names_or_none(X.coords[X.dims[1]].values)
@@ -83,7 +95,11 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
             "If the 0/1 values are meant, pass X.astype(float)"
         )
     if np.iscomplexobj(array):
-        raise TypeError(f"{name} is complex; split it into real and imaginary features")
+        # ValueError, as scikit-learn: code catching its errors keeps working
+        raise ValueError(
+            f"{name} is complex. Complex data not supported; split it into real and imaginary "
+            "features"
+        )
     if array.dtype.kind in "OUSV":
         try:
             array = array.astype(np.float64)
@@ -96,17 +112,22 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
 
     if array.ndim != 2:
         hint = (
-            "reshape it with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a "
-            "single sample"
+            "Reshape your data with X.reshape(-1, 1) if it has a single feature or "
+            "X.reshape(1, -1) if it is a single sample"
             if array.ndim == 1
             else "pass a 2-D (n_samples, n_features) array"
         )
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {array.ndim}-D; {hint}")
     n_samples, n_features = array.shape
+    # worded as scikit-learn's check_array, whose messages users and tools match on
     if n_samples == 0:
-        raise ValueError(f"{name} has 0 samples (shape {array.shape}); at least one is required")
+        raise ValueError(
+            f"{name} has 0 sample(s) (shape={array.shape}) while a minimum of 1 is required."
+        )
     if n_features == 0:
-        raise ValueError(f"{name} has 0 features (shape {array.shape}); at least one is required")
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
+        )
 
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = np.ascontiguousarray(array, dtype=dtype)
@@ -130,29 +151,54 @@ def _is_real_dtype(dtype: Any) -> bool:
 
 
 def as_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
-    """Validate sample weights: finite, non-negative, one per row, not all zero."""
+    """Validate sample weights: finite, non-negative, one per row, not all zero.
+
+    Returns a private float64 copy, so the caller's array is never modified.
+    """
     if sample_weight is None:
         return None
-    weights = np.array(sample_weight, dtype=np.float64).reshape(-1)
+    try:
+        raw = np.asarray(sample_weight)
+        if raw.dtype.kind in "cb":
+            raise TypeError(f"got dtype {raw.dtype}")
+        weights = np.array(raw, dtype=np.float64).reshape(-1)  # a private copy
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"sample_weight must be real numbers, one non-negative weight per row: {exc}"
+        ) from None
     if weights.shape != (n_samples,):
         raise ValueError(
             f"sample_weight has {weights.size} entries for {n_samples} samples; give one per row"
         )
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         raise ValueError("sample_weight must be finite and non-negative")
-    if weights.sum() <= 0:
+    with np.errstate(over="ignore"):  # an overflowing sum is reported below
+        total = weights.sum()
+    if total <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must carry weight")
+    if not np.isfinite(total):
+        raise ValueError(
+            f"sample_weight sums to {total} (overflow); divide the weights by a common factor: "
+            "only their ratios matter to the fit"
+        )
     return weights
 
 
 def check_features(
-    X: np.ndarray, feature_names: np.ndarray | None, n_features_in: int, names_in: np.ndarray | None
+    X: np.ndarray,
+    feature_names: np.ndarray | None,
+    n_features_in: int,
+    names_in: np.ndarray | None,
+    owner: str = "the model",
 ) -> None:
-    """Check data given after fitting against what the model was fitted on."""
+    """Check data given after fitting against what the model was fitted on.
+
+    ``owner`` names the fitted object in the message (scikit-learn's wording).
+    """
     if X.shape[1] != n_features_in:
         raise ValueError(
-            f"X has {X.shape[1]} features, but the model was fitted on {n_features_in}; "
-            "pass the same columns in the same order"
+            f"X has {X.shape[1]} features, but {owner} is expecting {n_features_in} features as "
+            f"input (it was fitted on {n_features_in}); pass the same columns in the same order"
         )
     if names_in is not None and feature_names is not None and list(names_in) != list(feature_names):
         raise ValueError(

@@ -14,13 +14,14 @@ from . import criteria, fitting, pruning
 from .data import as_feature_matrix, as_sample_weight, check_features, is_dask_collection
 from .engines import ENGINES
 from .engines.base import mixture_terms
-from .exceptions import NotFittedError
+from .exceptions import not_fitted_error
 from .init import as_generator
 from .online import RunningStatistics, online_step
 from .results import FitResult
+from .safeguards import check_fit_data, check_warm_start, log_responsibilities
 from .sources import DataSource, InMemoryData
-from .spec import ModelSpec
 from .stats import log_rho
+from .spec import ModelSpec
 
 
 class GaussianMixture:
@@ -213,9 +214,13 @@ class GaussianMixture:
         """
         spec = self._spec()
         data, names = _data_source(X, sample_weight)
+        if isinstance(data, InMemoryData):
+            check_fit_data(data.X, data.sample_weight, spec.n_components, spec.reg_covar)
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                           type(self).__name__)
+            check_warm_start(spec, self.result_)
             previous = self.result_
         result = fitting.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result)
@@ -250,7 +255,8 @@ class GaussianMixture:
         if progress is None:
             engine = fitting.make_engine(spec, data)
             if hasattr(self, "result_"):
-                check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+                check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                           type(self).__name__)
                 state = engine.state_from_saved(self.result_.parameters, self.result_.engine_variables)
             else:
                 spec.check_initial_parameters(data.n_features)
@@ -262,7 +268,8 @@ class GaussianMixture:
                 state = fitting.initial_state(engine, data, as_generator(spec.random_state))
             progress = _OnlineProgress(engine, state)
         else:
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                           type(self).__name__)
         engine = progress.engine
         seen_weight = progress.total_weight + data.total_weight
         total = seen_weight if spec.total_samples is None else spec.total_samples
@@ -375,9 +382,26 @@ class GaussianMixture:
         return estimator
 
     # --------------------------------------------------------------- predict
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "result_")
+
+    def __sklearn_tags__(self):
+        """scikit-learn's estimator tags: a density estimator on dense, finite 2-D data.
+
+        Only scikit-learn calls this, so importing it here adds no runtime
+        dependency: bayesgmm itself never imports scikit-learn.
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="density_estimator",
+            target_tags=TargetTags(required=False),
+            input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False),
+        )
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "result_"):
-            raise NotFittedError(
+            raise not_fitted_error(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
                 "appropriate arguments before using this estimator."
             )
@@ -385,7 +409,8 @@ class GaussianMixture:
     def _validated(self, X) -> np.ndarray:
         self._check_fitted()
         data, names = as_feature_matrix(X)
-        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                       type(self).__name__)
         return data
 
     def _per_row(self, X, function, n_columns: int | None = None, dtype=np.float64):
@@ -395,7 +420,8 @@ class GaussianMixture:
             from .distributed import as_dask_matrix, map_rows
 
             data, names = as_dask_matrix(X)
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                           type(self).__name__)
             return map_rows(function, data, self._terms, n_columns, dtype)
         return function(self._validated(X), self._terms)
 
@@ -454,7 +480,8 @@ class GaussianMixture:
             from .distributed import as_dask_matrix, map_rows
 
             data, names = as_dask_matrix(X)
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None))
+            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                           type(self).__name__)
             terms = mixture_terms(family, parameters)
             sums = map_rows(_data_fit_rows, data, terms, 2, np.float64).sum(axis=0).compute()
             return float(sums[0]), -float(sums[1]), float(data.shape[0])
@@ -540,17 +567,18 @@ def _data_fit_rows(X: np.ndarray, terms) -> np.ndarray:
     return np.column_stack([norm, rho.max(axis=1) - norm])
 
 
+# Row functions run on in-memory rows or inside Dask tasks; log_responsibilities never
+# gives NaN for finite rows, even for rows too far away for float64.
 def _log_density_rows(X: np.ndarray, terms) -> np.ndarray:
-    return logsumexp(log_rho(X, terms), axis=1)
+    return log_responsibilities(X, terms)[0]
 
 
 def _label_rows(X: np.ndarray, terms) -> np.ndarray:
-    return log_rho(X, terms).argmax(axis=1)
+    return log_responsibilities(X, terms)[1].argmax(axis=1)
 
 
 def _probability_rows(X: np.ndarray, terms) -> np.ndarray:
-    rho = log_rho(X, terms)
-    return np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
+    return np.exp(log_responsibilities(X, terms)[1])
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -1,5 +1,11 @@
 """Warnings and errors that bayesgmm raises on purpose."""
 
+from __future__ import annotations
+
+import functools
+import sys
+from typing import NamedTuple
+
 
 class ConvergenceWarning(UserWarning):
     """The best of the ``n_init`` runs stopped at ``max_iter`` before reaching ``tol``."""
@@ -9,13 +15,60 @@ class NotFittedError(ValueError, AttributeError):
     """A method that needs fitted parameters was called before ``fit``."""
 
 
+def not_fitted_error(message: str) -> NotFittedError:
+    """A :class:`NotFittedError` that scikit-learn's ``except NotFittedError`` also catches.
+
+    bayesgmm never imports scikit-learn.  Code that catches scikit-learn's
+    ``NotFittedError`` (its common checks, meta-estimators, a user's own
+    ``except``) must have imported it, so when ``sklearn.exceptions`` is
+    already loaded the error raised is also an instance of its class.
+    """
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    theirs = getattr(sklearn_exceptions, "NotFittedError", None)
+    if not isinstance(theirs, type) or not issubclass(theirs, Exception):
+        return NotFittedError(message)
+    return _compatible_not_fitted_error(theirs)(message)
+
+
+@functools.cache
+def _compatible_not_fitted_error(theirs: type) -> type:
+    return type("NotFittedError", (NotFittedError, theirs), {"__module__": __name__})
+
+
 class SingularCovarianceError(ValueError):
-    """A component's covariance lost positive definiteness during the fit."""
+    """A component's covariance is not positive definite, so its density is undefined."""
 
     def __init__(self, component: str):
         self.component = component
         super().__init__(
-            f"The covariance of {component} is singular (not positive definite): the component "
-            "collapsed onto too few or identical points. Increase reg_covar (e.g. 1e-6 times the "
-            "data's variance), use a MAP prior (engine='map'), or use fewer components."
+            f"The covariance of {component} is singular (not positive definite): its points are "
+            "too few, identical, or lie in a lower-dimensional subspace (e.g. collinear or "
+            "constant features). Increase reg_covar (e.g. to 1e-6 times the data's variance; it "
+            "is in the data's squared units), use a MAP prior (engine='map'), or use fewer "
+            "components."
         )
+
+
+class ComponentReseed(NamedTuple):
+    """One empty component and what was done about it.
+
+    ``iteration`` is 0 for the initialisation, else the iteration whose
+    statistics showed the component empty; ``split`` is the component whose
+    statistics were split to re-seed it, or None if no component could be split.
+    """
+
+    iteration: int
+    component: int
+    split: int | None
+
+
+class EmptyComponentWarning(UserWarning):
+    """A component lost all its points during the fit; ``events`` says which and what was done."""
+
+    def __init__(self, message: str, events: tuple[ComponentReseed, ...] = ()):
+        super().__init__(message)
+        self.events = tuple(events)
+
+
+class DataScaleWarning(UserWarning):
+    """``reg_covar`` (an absolute variance) is not small compared with the data's variances."""

@@ -199,7 +199,7 @@ class Tied(Full):
         return super().add_to_diagonal(covariance[None], value)[0]
 
     def precision_cholesky(self, covariance):
-        return _upper_cholesky_of_precision(covariance, "the tied covariance (all components)")
+        return _upper_cholesky_of_precision(covariance, "all components (one tied covariance)")
 
     def precision_cholesky_from_precisions(self, precisions):
         return _upper_cholesky_from_precision(precisions)

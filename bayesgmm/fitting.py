@@ -23,6 +23,7 @@ from .init import as_generator
 from .online import run_minibatch_loop
 from .pruning_history import PruningHistory
 from .results import FitResult
+from .safeguards import EmptyComponents
 from .sources import DataSource, as_data_source
 from .spec import ModelSpec
 
@@ -33,7 +34,12 @@ def make_engine(spec: ModelSpec, data: DataSource) -> Engine:
     return engine_class(spec, data.n_features, moments)
 
 
-def initial_state(engine: Engine, data: DataSource, rng: np.random.Generator) -> Any:
+def initial_state(
+    engine: Engine,
+    data: DataSource,
+    rng: np.random.Generator,
+    empty_components: EmptyComponents | None = None,
+) -> Any:
     spec = engine.spec
     user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
 
@@ -46,6 +52,8 @@ def initial_state(engine: Engine, data: DataSource, rng: np.random.Generator) ->
     stats = data.initial_statistics(
         spec.n_components, spec.init_params, engine.family.kernel == "diag", rng
     )
+    if empty_components is not None:  # e.g. a k-means cluster that ended empty
+        stats, _ = empty_components.reseed(stats, iteration=0)
     state = engine.mstep(stats)
     if all(value is None for value in user_given):
         return state
@@ -58,10 +66,17 @@ def run_em_loop(
     state: Any,
     previous_objective: float = -np.inf,
     on_iteration: Callable[[int, float], None] | None = None,
+    empty_components: EmptyComponents | None = None,
 ) -> tuple[Any, list[float], bool]:
-    """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged)."""
+    """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged).
+
+    Components that lose all their points are re-seeded before the engine's
+    update (see :mod:`bayesgmm.safeguards`); ``empty_components`` records it.
+    """
     spec = engine.spec
     total_weight = data.total_weight
+    if empty_components is None:
+        empty_components = EmptyComponents.for_engine(engine, data.n_samples, total_weight)
     objective = previous_objective
     trace: list[float] = []
     converged = False
@@ -69,11 +84,20 @@ def run_em_loop(
         previous = objective
         stats = data.accumulate(engine.terms(state))
         objective = (stats.loglik + engine.penalty(state)) / total_weight
+        if not np.isfinite(objective):
+            raise FloatingPointError(
+                f"the objective became {objective} at iteration {iteration}: some rows are too "
+                "far from every component for float64 (their squared distances overflow). "
+                "Standardise X, or increase reg_covar"
+            )
+        stats, reseeded = empty_components.reseed(stats, iteration)
         state = engine.mstep(stats)
         trace.append(objective)
         if on_iteration is not None:
             on_iteration(iteration, objective)
-        if abs(objective - previous) < spec.tol:
+        if reseeded:
+            objective = -np.inf  # a re-seeded model starts afresh: no convergence against the old one
+        elif abs(objective - previous) < spec.tol:
             converged = True
             break
     return state, trace, converged
@@ -108,21 +132,26 @@ def fit(
     best = None
     for run in range(1 if warm else spec.n_init):
         callback = None if on_iteration is None else (lambda i, o, run=run: on_iteration(run, i, o))
+        empty_components = EmptyComponents.for_engine(engine, data.n_samples, data.total_weight)
         if warm:
             state = engine.state_from_saved(previous.parameters, previous.engine_variables)
             start_objective = previous.lower_bound
         else:
-            state, start_objective = initial_state(engine, data, rng), -np.inf
+            state = initial_state(engine, data, rng, empty_components)
+            start_objective = -np.inf
         if spec.learning_method == "online":
             state, trace, converged = run_minibatch_loop(
                 engine, data, state, rng, start_objective, callback
             )
         else:
-            state, trace, converged = run_em_loop(engine, data, state, start_objective, callback)
+            state, trace, converged = run_em_loop(
+                engine, data, state, start_objective, callback, empty_components
+            )
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
-            best = (lower_bound, state, trace, converged)
-    lower_bound, state, trace, converged = best
+            best = (lower_bound, state, trace, converged, empty_components)
+    lower_bound, state, trace, converged, empty_components = best
+    empty_components.warn(stacklevel=3)
     pruning = None
     if warm and previous.pruning is not None:
         # iterations count along this fit's trace: earlier fits' steps become negative

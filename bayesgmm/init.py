@@ -17,6 +17,7 @@ nearest seed starts from usable covariances instead.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Iterator
 
@@ -41,8 +42,9 @@ def initial_labels_or_responsibilities(
         seeds = X[rng.choice(N, size=n_components, replace=False)]
         return vq.vq(X, seeds, check_finite=False)[0], None
     iterations = 1 if method == "k-means++" else KMEANS_ITERATIONS
-    with warnings.catch_warnings():
-        # an empty k-means cluster is handled downstream like any empty component
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # an empty k-means cluster is handled downstream like any empty component; with
+        # fewer distinct rows than clusters k-means++ divides 0 by 0 choosing seeds
         warnings.simplefilter("ignore", UserWarning)
         _, labels = vq.kmeans2(
             X, n_components, iter=iterations, minit="++", missing="warn", check_finite=False, rng=rng
@@ -109,4 +111,17 @@ def as_generator(random_state) -> np.random.Generator:
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    return np.random.default_rng(random_state)
+    if isinstance(random_state, (bool, np.bool_, float, str, bytes)):
+        # numpy would accept some of these (True as 1) or fail with an obscure message
+        raise TypeError(_RANDOM_STATE_HELP.format(random_state))
+    try:
+        return np.random.default_rng(random_state)
+    except (TypeError, ValueError):
+        error = ValueError if isinstance(random_state, numbers.Integral) else TypeError
+        raise error(_RANDOM_STATE_HELP.format(random_state)) from None
+
+
+_RANDOM_STATE_HELP = (
+    "random_state={!r} is not a valid seed; give None, a non-negative integer, a "
+    "numpy.random.Generator or a numpy.random.RandomState"
+)

@@ -113,6 +113,12 @@ def _scale_for_family(
 
 
 def _check_default_scale(owner: str, name: str, scale: np.ndarray, moments: DataMoments) -> None:
+    if moments.total_weight < 2:
+        raise ValueError(
+            f"the default {owner}.{name} is the data's covariance, which needs at least 2 "
+            f"samples, got n_samples={moments.total_weight:g}; give more rows or pass "
+            f"{owner}({name}=...)"
+        )
     positive = np.linalg.eigvalsh(scale).min() > 0 if scale.ndim == 2 else np.all(scale > 0)
     if positive:
         return

@@ -177,9 +177,9 @@ def prune_result(result: FitResult, threshold: float, X, sample_weight=None) -> 
         The fit's sample weights.
     """
     threshold = prune_threshold(threshold, "threshold")
+    data = _fitting_data(result, X, sample_weight)  # checked even when nothing is pruned
     if not (result.parameters.weights < threshold).any() or result.n_components == 1:
         return result
-    data = _fitting_data(result, X, sample_weight)
     engine, state = _engine_and_state(result, data)
     engine, state, trace, converged, history = prune_below(
         engine, data, state, threshold, list(result.trace), result.converged, result.pruning

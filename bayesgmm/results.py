@@ -263,6 +263,7 @@ class FitResult:
             "precisions_cholesky": family.covariance_shape(K, D),
         }
         arrays = {name: _variable(ds, name, shape) for name, shape in expected.items()}
+        _check_parameter_values(family, arrays)
         trace = _variable(ds, "objective_trace", (_attr(attrs, "n_iter", int),))
         engine_variables = {
             name: (tuple(ds[name].dims), np.asarray(ds[name].values))
@@ -340,6 +341,40 @@ def _variable(ds: xr.Dataset, name: str, shape: tuple[int, ...]) -> np.ndarray:
             f"expected floats of shape {tuple(shape)}"
         )
     return values.astype(np.float64, copy=False)
+
+
+def _check_parameter_values(family, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse parameters no fit can produce: predictions from them would be garbage."""
+    for name, values in arrays.items():
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"variable {name!r} holds NaN or infinite values; the file is damaged")
+    weights = arrays["weights"]
+    if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-8):
+        raise ValueError(
+            f"variable 'weights' must be non-negative and sum to 1, found sum {weights.sum():.10g}"
+        )
+    factor = arrays["precisions_cholesky"]
+    if family.kernel == "full":
+        upper = np.triu(factor)
+        diagonal = np.diagonal(factor, axis1=-2, axis2=-1)
+        if not np.array_equal(factor, upper) or np.any(diagonal <= 0):
+            raise ValueError(
+                "variable 'precisions_cholesky' must hold upper-triangular factors with a "
+                "positive diagonal"
+            )
+    elif np.any(factor <= 0):
+        raise ValueError("variable 'precisions_cholesky' must be positive")
+    # covariances must be the inverse of U U^T; inverting a triangular factor is accurate
+    # to about sqrt(cond) * eps, so 1e-6 separates round-off from a damaged file
+    stored = arrays["covariances"]
+    per_component = 1 if family.name == "tied" else stored.shape[0]
+    error = np.abs(family.covariances(factor) - stored).reshape(per_component, -1).max(axis=1)
+    scale = np.abs(stored).reshape(per_component, -1).max(axis=1)
+    if np.any(error > 1e-6 * scale):
+        raise ValueError(
+            "variables 'covariances' and 'precisions_cholesky' disagree: the covariances are "
+            "not the inverse of U U^T; the file is damaged"
+        )
 
 
 def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

@@ -116,7 +116,7 @@ def test_bad_convention_and_unfitted_model_give_clear_errors(faithful):
             method(faithful, convention="R")
     with pytest.raises(ValueError, match="convention"):
         gm.result_.bic(convention="lower")
-    with pytest.raises(ValueError, match="X has 3 features, but the model was fitted on 2"):
+    with pytest.raises(ValueError, match=r"X has 3 features, but the model is expecting 2 features"):
         gm.result_.icl(np.ones((5, 3)))
 
 

@@ -103,7 +103,7 @@ def test_partial_fit_learns_chunk_by_chunk_from_its_first_chunk(separated, batch
 def test_partial_fit_rejects_a_chunk_of_other_width_and_keeps_its_state(separated):
     gm = GaussianMixture(4, random_state=0).partial_fit(separated[:1000])
     means = gm.means_.copy()
-    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted on 3"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but GaussianMixture is expecting 3 features"):
         gm.partial_fit(separated[1000:2000, :2])
     np.testing.assert_array_equal(gm.means_, means)
     assert gm.n_iter_ == 1

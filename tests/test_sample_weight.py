@@ -68,7 +68,7 @@ def test_too_few_weighted_rows_for_the_components_is_an_error():
     weights = np.zeros(20)
     weights[:2] = 1.0
     gm = GaussianMixture(3, random_state=0)
-    with pytest.raises(ValueError, match="only 2 rows have a positive sample_weight but n_components=3"):
+    with pytest.raises(ValueError, match="positive for only 2 rows but n_components=3"):
         gm.fit(X, sample_weight=weights)
     assert not hasattr(gm, "result_")
 

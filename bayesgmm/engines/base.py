@@ -37,8 +37,10 @@ class MixtureParameters:
 
 def mixture_terms(family: CovarianceFamily, parameters: MixtureParameters) -> GaussianTerms:
     """Kernel terms of a plain Gaussian mixture (its log-likelihood, for any engine)."""
+    with np.errstate(divide="ignore"):  # a zero weight (weights_init) is log weight -inf
+        log_weights = np.log(parameters.weights)
     return GaussianTerms.gaussian(
-        family, np.log(parameters.weights), parameters.means, parameters.precisions_cholesky
+        family, log_weights, parameters.means, parameters.precisions_cholesky
     )
 
 
@@ -71,6 +73,9 @@ class Engine(ABC):
     # True when terms(state) are the Gaussian terms of the point estimate, so the
     # E-step's summed log-sum-exp is the log-likelihood of parameters(state).
     terms_are_point_estimate: ClassVar[bool] = True
+    # True: the loop re-seeds a component that loses all its points by splitting
+    # another (bayesgmm.safeguards); False leaves it empty (e.g. VB prunes on purpose).
+    reseeds_empty_components: ClassVar[bool] = True
 
     def __init__(self, spec: Any, n_features: int, moments: DataMoments | None = None):
         self.spec = spec

@@ -76,6 +76,9 @@ class VBEngine(Engine):
     prior_class = VBPrior
     uses_data_moments = True
     terms_are_point_estimate = False
+    # VB empties surplus components on purpose (that is how it chooses K); re-seeding them
+    # would undo it and break the ELBO's monotone ascent
+    reseeds_empty_components = False
 
     def __init__(self, spec, n_features, moments=None):
         super().__init__(spec, n_features, moments)
