@@ -23,8 +23,14 @@ Decisions
   so each task runs the kernel single-threaded (a thread-local Numba setting,
   restored afterwards): 2 workers x 2 threads never means 8 busy threads on 4
   cores.  Importing this module also adds ``NUMBA_NUM_THREADS=1`` to the
-  default ``distributed.nanny.pre-spawn-environ``, so worker processes started
+  default ``distributed.nanny.environ``, so worker processes started
   afterwards do not create idle thread pools; a user's own setting wins.
+  Not ``pre-spawn-environ``: a ``LocalCluster``'s nannies run in the client's
+  process and write that setting into its ``os.environ``, and Numba, which
+  re-reads its environment at every compilation, then refuses to compile
+  anything in the client ("Cannot set NUMBA_NUM_THREADS to a different value
+  once the threads have been launched").  ``environ`` is applied inside the
+  worker process before it imports Numba, which is all that is needed.
 * **Validation is lazy.** Shape and dtype come from the array's metadata.
   Non-finite values are not searched for in a separate pass: they make the
   first pass's statistics non-finite, and only then does one extra pass count
@@ -65,7 +71,7 @@ def _set_worker_defaults() -> None:
     import dask
 
     dask.config.update_defaults(
-        {"distributed": {"nanny": {"pre-spawn-environ": {"NUMBA_NUM_THREADS": 1}}}}
+        {"distributed": {"nanny": {"environ": {"NUMBA_NUM_THREADS": 1}}}}
     )
 
 

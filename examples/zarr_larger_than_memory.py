@@ -72,7 +72,7 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="bayesgmm-zarr-", dir=os.environ.get("BAYESGMM_ZARR_DIR"))
     store = os.path.join(folder, "rows.zarr")
     # One Numba thread per worker process: the cluster's parallelism is its workers.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}):
+    with dask.config.set({"distributed.nanny.environ.NUMBA_NUM_THREADS": 1}):
         cluster = LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, memory_limit=WORKER_MEMORY,
             dashboard_address=None,

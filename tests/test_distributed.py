@@ -183,6 +183,19 @@ def test_cluster_workers_run_one_numba_thread(client):
     assert list(threads.values()) == [1, 1]
 
 
+def test_starting_a_cluster_leaves_the_client_able_to_compile(client):
+    # The nannies of a LocalCluster run in this process; had the worker setting been a
+    # pre-spawn one it would sit in this process's environment, and Numba would refuse
+    # every later compilation here.
+    assert os.environ.get("NUMBA_NUM_THREADS") != "1" or numba.config.NUMBA_NUM_THREADS == 1
+
+    @numba.njit  # a new function: compiling it re-reads Numba's environment
+    def add_one(x):
+        return x + 1
+
+    assert add_one(1) == 2
+
+
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("engine", list(ENGINES))
