@@ -12,6 +12,7 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .bayesian import BayesianGaussianMixture
 from .combine import combine_fits
+from .diagnostics import compare
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
 from .pruning import PrunePath, prune_path
@@ -36,6 +37,7 @@ __all__ = [
     "best_model",
     "criteria_table",
     "combine_fits",
+    "compare",
     "load",
     "load_result",
     "prune_path",

@@ -531,6 +531,16 @@ class GaussianMixture:
         self._check_fitted()
         return self.result_.to_dataset()
 
+    def to_arviz(self, X, *, draws: int | None = None, random_state=None):
+        """Posterior draws and pointwise log-likelihood as an ArviZ :class:`xarray.DataTree`.
+
+        VB draws from its variational posterior, MAP from the conjugate posterior
+        given the responsibilities on ``X``, EM stores its point estimate as one
+        draw.  ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`.
+        """
+        self._check_fitted()
+        return self.result_.to_arviz(X, draws=draws, random_state=random_state)
+
 
 @dataclass(frozen=True)
 class _OnlineProgress:

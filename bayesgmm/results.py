@@ -133,6 +133,16 @@ class FitResult:
 
         return prune_result(self, threshold, X, sample_weight)
 
+    def to_arviz(self, X, *, draws: int | None = None, random_state: Any = None):
+        """Posterior draws and pointwise log-likelihood as an ArviZ :class:`xarray.DataTree`.
+
+        ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`
+        for the groups, the draws of each engine and ``draws`` (default 1000).
+        """
+        from .diagnostics import to_arviz  # imports ArviZ, which `import bayesgmm` must not
+
+        return to_arviz(self, X, draws=draws, random_state=random_state)
+
     def summary(self) -> str:
         """A readable multi-line description: spec, fit quality and parameters per component."""
         p = self.parameters
