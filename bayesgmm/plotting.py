@@ -384,3 +384,68 @@ def plot_criteria_table(table: xr.Dataset, criterion: str = "bic", *, ax=None, t
     ax.legend(fontsize="small", loc="lower right")
     ax.margins(x=0.25)
     return ax
+
+
+def plot_compare(table: xr.Dataset, *, ax=None):
+    """PSIS-LOO of the fits in a :func:`bayesgmm.compare` table, best at the top.
+
+    Filled circles are each model's ``elpd_loo`` with bars of one standard error
+    (``se``).  Below every model but the best, a grey triangle sits at the best
+    model's ``elpd_loo`` plus ``elpd_diff``, with bars of ``dse``: the standard
+    error of the paired difference, which is what decides between two models
+    (it is usually much smaller than either ``se``).  The dashed line marks the
+    best ``elpd_loo``.  Higher is better.  A model whose Pareto k exceeded
+    ``good_k`` is labelled "(k warning)": its estimate may be biased.  Models
+    without PSIS-LOO (EM point estimates, weighted data) are listed underneath
+    with the reason, so that the plot shows the whole table.
+
+    ArviZ's own plot of the same numbers is
+    ``az.plot_compare(bayesgmm.diagnostics.compare_frame(table))``; it always makes
+    a new figure, whereas this function draws into ``ax``.
+
+    Parameters
+    ----------
+    table : xarray.Dataset from :func:`bayesgmm.compare`
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if "elpd_loo" not in table or "model" not in table.dims:
+        raise ValueError("expected a bayesgmm.compare() table (dim 'model', variable 'elpd_loo')")
+    elpd = table.elpd_loo.values
+    with_loo = np.flatnonzero(np.isfinite(elpd))
+    if with_loo.size == 0:
+        raise ValueError("no model in the table has PSIS-LOO (EM fits and weighted data have none); "
+                         "plot_criteria_table shows their BIC, AIC and ICL")
+    with_loo = with_loo[np.argsort(-elpd[with_loo], kind="stable")]
+    without = np.flatnonzero(~np.isfinite(elpd))
+    ax = _axes(ax)
+    rows = np.arange(with_loo.size, dtype=float)
+    best = elpd[with_loo[0]]
+    ax.errorbar(elpd[with_loo], rows, xerr=table.se.values[with_loo], fmt="o", color="C0",
+                capsize=3, label="elpd_loo \u00b1 se")
+    if with_loo.size > 1:
+        others = with_loo[1:]
+        ax.errorbar(best + table.elpd_diff.values[others], rows[1:] + 0.25,
+                    xerr=table.dse.values[others], fmt="^", color="grey", capsize=3,
+                    label="best + elpd_diff \u00b1 dse")
+    ax.axvline(best, color="grey", linestyle="--", linewidth=1)
+    labels = [str(table.model.values[i]) + (" (k warning)" if bool(table.warning.values[i]) else "")
+              for i in with_loo]
+    positions = list(rows)
+    for n, i in enumerate(without):
+        y = with_loo.size + n
+        positions.append(y)
+        labels.append(str(table.model.values[i]))
+        note = str(table.loo_note.values[i]) if "loo_note" in table else "no PSIS-LOO"
+        # x in axes fraction, y in data: the note sits in the row whatever the elpd scale
+        ax.text(0.02, y, f"no PSIS-LOO: {note}", transform=ax.get_yaxis_transform(),
+                va="center", ha="left", fontsize="x-small", color="grey", style="italic")
+    ax.set_yticks(positions, labels)
+    ax.set_ylim(len(positions) - 0.5, -0.5)  # best at the top
+    ax.set_xlabel("elpd_loo (log predictive density, higher is better)")
+    ax.set_title("PSIS-LOO comparison")
+    ax.legend(fontsize="small", loc="lower left" if without.size == 0 else "upper right")
+    return ax

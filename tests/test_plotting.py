@@ -176,6 +176,56 @@ def test_criteria_table_plot_ranks_models(sweep, tmp_path):
     save_png(ax, tmp_path / "table_models.png")
 
 
+@pytest.fixture(scope="module")
+def compare_table():
+    X = load_faithful()
+    models = {
+        "em full K=2": GaussianMixture(2, random_state=0).fit(X),
+        "map full K=2": GaussianMixture(2, engine="map", random_state=0).fit(X),
+        "vb full K=4": GaussianMixture(4, engine="vb", random_state=0).fit(X),
+    }
+    return bayesgmm.compare(models, X, draws=300, random_state=0)
+
+
+def test_compare_plot_draws_elpd_loo_and_lists_the_models_without(compare_table, tmp_path):
+    ax = plotting.plot_compare(compare_table)
+    loo = compare_table.isel(model=np.flatnonzero(np.isfinite(compare_table.elpd_loo.values)))
+    order = np.argsort(-loo.elpd_loo.values)
+    points, triangles = (container.lines[0] for container in ax.containers)
+    np.testing.assert_array_equal(points.get_xdata(), loo.elpd_loo.values[order])
+    # the one standard-error bars of the best model
+    best_bar = ax.collections[0].get_segments()[0]
+    best = loo.isel(model=order[0])
+    np.testing.assert_allclose(sorted(best_bar[:, 0]), [best.elpd_loo - best.se, best.elpd_loo + best.se])
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert labels == [str(m) for m in loo.model.values[order]] + ["em full K=2"]
+    assert any("no PSIS-LOO: point estimate" in text.get_text() for text in ax.texts)
+    # the triangle of the second model: the best elpd_loo plus its elpd_diff
+    second = loo.isel(model=order[1])
+    assert triangles.get_xdata()[0] == pytest.approx(float(best.elpd_loo + second.elpd_diff))
+    save_png(ax, tmp_path / "compare.png")
+    figure, (left, right) = plt.subplots(1, 2)
+    assert plotting.plot_compare(compare_table, ax=right) is right and not left.lines
+    with pytest.raises(ValueError, match="no model in the table has PSIS-LOO"):
+        plotting.plot_compare(compare_table.sel(model=["em full K=2"]))
+    with pytest.raises(ValueError, match="expected a bayesgmm.compare"):
+        plotting.plot_compare(compare_table.drop_vars("elpd_loo"))
+
+
+def test_arviz_plot_compare_renders_our_table_headless(compare_table, tmp_path):
+    import arviz as az
+
+    from bayesgmm.diagnostics import compare_frame
+
+    collection = az.plot_compare(compare_frame(compare_table), backend="matplotlib")
+    figure = collection.viz["figure"].item()
+    path = tmp_path / "arviz_compare.png"
+    figure.savefig(path, dpi=60)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
+    ticks = [tick.get_text() for tick in collection.viz["plot"].item().get_yticklabels()]
+    assert set(ticks) == {"map full K=2", "vb full K=4"}
+
+
 def test_importing_bayesgmm_does_not_import_matplotlib():
     code = "import sys, bayesgmm; print('matplotlib' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
