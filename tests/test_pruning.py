@@ -212,6 +212,28 @@ def test_prune_path_on_old_faithful_ends_at_the_bic_best_model(standardised_fait
     assert GaussianMixture.from_result(best).bic(X) == pytest.approx(best.bic(), rel=1e-10)
 
 
+@pytest.mark.parametrize("covariance_type, carrying_mass", [("full", 2), ("diag", 3)])
+def test_sparse_vb_from_ten_components_prunes_to_those_that_carry_mass(
+        covariance_type, carrying_mass, standardised_faithful):
+    """Issue 4's acceptance: VB, K=10, Dirichlet concentration 1e-3, standardised Old Faithful."""
+    X = standardised_faithful
+    settings = dict(covariance_type=covariance_type, engine="vb", tol=1e-6, max_iter=2000, random_state=0,
+                    prior=bayesgmm.VBPrior("dirichlet_distribution", weight_concentration=1e-3))
+    unpruned = GaussianMixture(10, **settings).fit(X)
+    heavy = np.sort(unpruned.weights_[unpruned.weights_ >= 1e-2])[::-1]
+    assert heavy.size == carrying_mass  # full: the two eruption types; diag adds a 4% component
+    assert unpruned.weights_[unpruned.weights_ < 1e-2].sum() < 1e-3  # the rest carry nothing
+    gm = GaussianMixture(10, prune=1e-2, **settings).fit(X)
+    assert gm.converged_ and gm.n_components_fitted == carrying_mass
+    np.testing.assert_allclose(np.sort(gm.weights_)[::-1], heavy, atol=1e-3)
+    history = gm.result_.pruning
+    removed = history.removed_at_step >= 0
+    assert removed.sum() == 10 - carrying_mass and np.nansum(history.removed_weight) < 1e-3
+    # VB's ELBO rises when empty components (and their KL terms) go
+    assert np.all(history.objective_after > history.objective_before)
+    assert gm.lower_bound_ > unpruned.lower_bound_
+
+
 def test_prune_path_checks_its_arguments(clusters):
     gm = GaussianMixture(3, random_state=0).fit(clusters)
     with pytest.raises(ValueError, match="min_components=4 must lie between 1 and"):

@@ -68,6 +68,33 @@ def test_bic_prefers_tied_three_components_as_mclust_does(faithful_sweep):
         assert (str(best.best_covariance_type.item()), int(best.best_n_components.item())) == ("tied", 3)
 
 
+def test_az_loo_runs_on_the_datatree_of_every_bayesian_fit_of_the_sweep(faithful_sweep):
+    """Issue 4's acceptance: every VB and MAP cell, refitted as the sweep fitted it."""
+    import arviz as az
+
+    X = load_faithful()
+    settings = {"n_init": faithful_sweep.attrs["n_init"], "tol": faithful_sweep.attrs["tol"],
+                "random_state": faithful_sweep.attrs["random_state"]}
+    checked = 0
+    for engine in ("map", "vb"):
+        for covariance_type in COVARIANCE_TYPES:
+            for k in faithful_sweep.n_components.values:
+                cell = faithful_sweep.sel(engine=engine, covariance_type=covariance_type, n_components=k)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", bayesgmm.ConvergenceWarning)
+                    gm = GaussianMixture(int(k), covariance_type=covariance_type, engine=engine,
+                                         **settings).fit(X)
+                assert gm.bic(X) == pytest.approx(float(cell.bic), rel=1e-10)  # the sweep's fit
+                tree = gm.to_arviz(X, draws=200, random_state=0)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)  # Pareto k of the larger models
+                    elpd = az.loo(tree, pointwise=True, reff=1.0)
+                assert np.isfinite(elpd.elpd) and np.isfinite(elpd.se) and elpd.n_data_points == 272
+                assert elpd.n_samples == 200 and np.all(np.isfinite(np.asarray(elpd.pareto_k)))
+                checked += 1
+    assert checked == 48
+
+
 def test_fit_failures_are_recorded_and_the_sweep_goes_on():
     # three points repeated: without reg_covar a component sitting on one point is singular
     X = np.repeat([[0.0, 0.0], [5.0, 1.0], [1.0, 4.0]], 20, axis=0)
