@@ -635,8 +635,9 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
         warnings.warn(
             "PSIS-LOO: Pareto k above good_k for " + ", ".join(unreliable) + "; their elpd_loo "
             "may be biased (observations that move the posterior strongly, e.g. points a "
-            "component is fitted to almost alone). More draws lower the threshold's noise, not "
-            "k; prefer models without the warning or check them by K-fold cross-validation",
+            "component is fitted to almost alone). More draws make the estimate of k less noisy "
+            "but do not lower k itself; prefer models without the warning, or check them by "
+            "K-fold cross-validation",
             UserWarning,
             stacklevel=2,
         )

@@ -276,36 +276,59 @@ def plot_trace(model, *, ax=None):
     return ax
 
 
-def weight_intervals(model, level: float = 0.95) -> tuple[np.ndarray, np.ndarray] | None:
+def weight_intervals(model, level: float = 0.95, X=None, *, draws: int = 4000,
+                     random_state=0) -> tuple[np.ndarray, np.ndarray] | None:
     """Equal-tailed posterior intervals of the weights, or None for a point estimate.
 
-    Uses a ``weight_concentration`` variable on dim ``component`` in the
-    result (the Dirichlet posterior ``alpha`` of a Bayesian engine): each
-    weight's marginal is ``Beta(alpha_k, sum(alpha) - alpha_k)``.  Results
-    without one (EM, or an engine that stores no Dirichlet posterior) have no
-    interval.
+    * A Dirichlet posterior ``alpha`` (VB with ``weight_prior="dirichlet_distribution"``:
+      the ``weight_concentration`` variable of the result): each weight's marginal
+      is ``Beta(alpha_k, sum(alpha) - alpha_k)``, exactly.
+    * MAP with the fitting data ``X``: the same for the conjugate posterior
+      ``Dirichlet(alpha + n_k)`` given the responsibilities on ``X``
+      (:func:`bayesgmm.diagnostics.map_posterior`).
+    * VB with the truncated Dirichlet process: the normalised stick-breaking
+      weights have no closed-form marginals, so the quantiles of ``draws``
+      posterior draws (seeded by ``random_state``) are used.
+
+    EM, and MAP without ``X``, have no interval.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1, got {level!r}")
     result = _result(model)
-    variable = result.engine_variables.get("weight_concentration")
-    if variable is None:
-        return None
-    dims, alpha = variable
-    alpha = np.asarray(alpha, dtype=np.float64)
-    if tuple(dims) != ("component",) or alpha.shape != (result.n_components,) or np.any(alpha <= 0):
-        return None
-    rest = alpha.sum() - alpha
     tail = (1 - level) / 2
-    return stats.beta.ppf(tail, alpha, rest), stats.beta.ppf(1 - tail, alpha, rest)
+    alpha = _dirichlet_posterior(result, X)
+    if alpha is not None:
+        rest = alpha.sum() - alpha
+        return stats.beta.ppf(tail, alpha, rest), stats.beta.ppf(1 - tail, alpha, rest)
+    if result.spec.engine == "vb" and "weight_concentration_a" in result.engine_variables:
+        from .diagnostics import posterior_draws
+
+        weights = posterior_draws(result, draws=draws, random_state=random_state).weights
+        return np.quantile(weights, tail, axis=0), np.quantile(weights, 1 - tail, axis=0)
+    return None
 
 
-def plot_weights(model, *, ax=None, level: float = 0.95):
+def _dirichlet_posterior(result: FitResult, X) -> np.ndarray | None:
+    variable = result.engine_variables.get("weight_concentration")
+    if variable is not None:
+        dims, alpha = variable
+        alpha = np.asarray(alpha, dtype=np.float64)
+        if tuple(dims) == ("component",) and alpha.shape == (result.n_components,) and np.all(alpha > 0):
+            return alpha
+    if result.spec.engine == "map" and X is not None:
+        from .diagnostics import map_posterior
+
+        return map_posterior(result, X).weight_concentration
+    return None
+
+
+def plot_weights(model, X=None, *, ax=None, level: float = 0.95):
     """The mixture weights per component, with posterior intervals where the engine has them.
 
     Bars are the point estimates (``weights_``: for VB the expected weights);
-    error bars the ``level`` intervals of :func:`weight_intervals`.  A
-    pruning threshold in the model's settings is drawn as a dashed line.
+    error bars the ``level`` intervals of :func:`weight_intervals` (VB always;
+    MAP when given its fitting data ``X``).  A pruning threshold in the model's
+    settings is drawn as a dashed line.
 
     Returns
     -------
@@ -317,7 +340,7 @@ def plot_weights(model, *, ax=None, level: float = 0.95):
     weights = result.parameters.weights
     colors = component_colors(K)
     ax.bar(np.arange(K), weights, color=colors, edgecolor="black", linewidth=0.5)
-    intervals = weight_intervals(result, level)
+    intervals = weight_intervals(result, level, X)
     if intervals is not None:
         lower, upper = intervals
         ax.errorbar(np.arange(K), weights, yerr=[np.maximum(weights - lower, 0),

@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from conftest import COVARIANCE_TYPES, make_mixture  # noqa: E402
 from matplotlib.patches import Ellipse  # noqa: E402
+from scipy.stats import beta as scipy_beta  # noqa: E402
 
 import bayesgmm  # noqa: E402
 from bayesgmm import GaussianMixture, plotting  # noqa: E402
@@ -152,6 +153,35 @@ def test_weights_plot_without_and_with_posterior_intervals(tmp_path):
     save_png(ax, tmp_path / "weights_interval.png")
     with pytest.raises(ValueError, match="level"):
         plotting.weight_intervals(bayesian, level=95)
+
+
+def test_weight_intervals_of_the_dirichlet_process_and_of_map(tmp_path):
+    X = load_faithful()
+    vb = GaussianMixture(3, engine="vb", random_state=0).fit(X)  # the default prior: a process
+    lower, upper = plotting.weight_intervals(vb, level=0.9, draws=20000, random_state=1)
+    # an independent simulation of the normalised stick-breaking weights
+    a, b = vb.weight_concentration_
+    sticks = np.random.default_rng(5).beta(a, b, size=(20000, 3))
+    broken = sticks * np.column_stack([np.ones(20000), np.cumprod(1 - sticks, axis=1)[:, :-1]])
+    broken /= broken.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(lower, np.quantile(broken, 0.05, axis=0), atol=3e-3)
+    np.testing.assert_allclose(upper, np.quantile(broken, 0.95, axis=0), atol=3e-3)
+    assert np.all(lower < vb.weights_) and np.all(vb.weights_ < upper)
+    ax = plotting.plot_weights(vb)
+    assert len(ax.collections) == 1
+    save_png(ax, tmp_path / "weights_process.png")
+
+    # MAP: Dirichlet(alpha + n_k) given the responsibilities, so it needs the data
+    gm = GaussianMixture(2, engine="map", random_state=0).fit(X)
+    assert plotting.weight_intervals(gm) is None
+    assert not plotting.plot_weights(gm).collections
+    alpha = 1.0 + gm.predict_proba(X).sum(axis=0)
+    lower, upper = plotting.weight_intervals(gm, 0.95, X)
+    np.testing.assert_allclose(lower, [scipy_beta.ppf(0.025, a, alpha.sum() - a) for a in alpha], rtol=1e-8)
+    np.testing.assert_allclose(upper, [scipy_beta.ppf(0.975, a, alpha.sum() - a) for a in alpha], rtol=1e-8)
+    ax = plotting.plot_weights(gm, X)
+    assert len(ax.collections) == 1
+    save_png(ax, tmp_path / "weights_map.png")
 
 
 def test_criteria_table_plot_ranks_models(sweep, tmp_path):
