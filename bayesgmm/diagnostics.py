@@ -159,7 +159,9 @@ class ConjugatePosterior:
         """
         alpha = self.weight_concentration
         K, D = self.mean.shape
-        # every mean prior contributes |Sigma|^(-p/2) to its covariance's density
+        # beyond the inverse-Wishart's (nu + D + 1), each mean's conditional normal adds
+        # |Sigma|^(-1/2) to the density: once per component for tied, D/2 for a spherical
+        # variance, 1/2 for each diagonal variance
         if self.covariance_type == "full":
             covariances = self.scale / (self.degrees_of_freedom + D + 2.0)[:, None, None]
         elif self.covariance_type == "tied":
@@ -180,8 +182,8 @@ class ConjugatePosterior:
         if self._is_wishart:
             dof = np.asarray(self.degrees_of_freedom)
             return dof[..., None, None] * np.linalg.inv(self.scale)
-        shape = self.degrees_of_freedom[:, None] if self.covariance_type == "diag" else self.degrees_of_freedom
-        return shape / self.scale
+        shape = self.degrees_of_freedom
+        return (shape[:, None] if self.covariance_type == "diag" else shape) / self.scale
 
 
 def map_posterior(result: FitResult, X) -> ConjugatePosterior:
@@ -205,7 +207,7 @@ def _conjugate_posterior(result: FitResult, data: np.ndarray) -> ConjugatePoster
     engine = ENGINES["map"](result.spec, result.n_features)
     prior = engine.state_from_saved(result.parameters, result.engine_variables).prior
     stats = accumulate(data, mixture_terms(family, result.parameters))
-    K, D = result.n_components, result.n_features
+    D = result.n_features
     nk = stats.nk
     # xbar_k needs n_k > 0; the guard only matters for a component without points,
     # whose sx is 0 too, so it then sits at its centre with no scatter
@@ -289,17 +291,17 @@ def _variational_draws(result: FitResult, S: int, rng: np.random.Generator) -> P
         weights = weights / weights.sum(axis=1, keepdims=True)
     else:
         weights = rng.dirichlet(state.weight_concentration, size=S)
-    # E[Lambda_k] = nu_k W_k is the precision of the stored point estimate
-    mean_precision = state.precisions_cholesky
+    # E[Lambda_k] = nu_k W_k is the precision of the stored point estimate, U U^T
+    factor = state.precisions_cholesky
     nu = np.asarray(state.degrees_of_freedom, dtype=np.float64)
     if family.kernel == "full":
         # W = U U^T / nu: any square root of the scale serves Bartlett's construction
-        root = mean_precision / np.sqrt(nu)[..., None, None]
+        root = factor / np.sqrt(nu)[..., None, None]
         precisions = _wishart(rng, nu, root, S)
     else:
-        shape = nu[:, None] if family.name == "diag" else nu
-        precisions = rng.gamma(0.5 * shape, 2.0 * mean_precision**2 / shape,
-                               size=(S, *mean_precision.shape))
+        # Gamma(nu / 2, scale 2 w) with w = E[lambda] / nu: mean E[lambda], as the Wishart's diagonal
+        dof = nu[:, None] if family.name == "diag" else nu
+        precisions = rng.gamma(0.5 * dof, 2.0 * factor**2 / dof, size=(S, *factor.shape))
     return _complete_draws(family, POSTERIOR_KINDS["vb"], weights, state.means,
                            state.mean_precision, precisions, K, D, rng, sticks)
 
@@ -350,7 +352,8 @@ def _complete_draws(family, kind, weights, mean, mean_precision, precisions, K, 
         covariances = np.swapaxes(inverse, -1, -2) @ inverse  # (U U^T)^-1 = U^-T U^-1
         per_component = inverse if family.name == "full" else inverse[:, None]
         # U^-T z has covariance P^-1
-        means = mean + scale * np.einsum("skji,skj->ski", np.broadcast_to(per_component, (S, K, D, D)), noise)
+        per_component = np.broadcast_to(per_component, (S, K, D, D))
+        means = mean + scale * np.einsum("skji,skj->ski", per_component, noise)
         precisions_cholesky = upper
     else:
         per_feature = precisions if family.name == "diag" else precisions[..., None]
@@ -367,7 +370,8 @@ def _upper_cholesky(precisions: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------ log-likelihood
-def pointwise_log_likelihood(family: CovarianceFamily, draws: PosteriorDraws, X: np.ndarray) -> np.ndarray:
+def pointwise_log_likelihood(family: CovarianceFamily, draws: PosteriorDraws,
+                             X: np.ndarray) -> np.ndarray:
     """``log p(x_n | theta_s)``, shape (draws, rows), through the E-step kernels."""
     out = np.empty((draws.n_draws, X.shape[0]))
     for s in range(draws.n_draws):  # a kernel call per draw; rows are the kernel's business
@@ -591,6 +595,8 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
     if not isinstance(criterion, str) or criterion not in COMPARE_CRITERIA:
         raise ValueError(f"criterion={criterion!r} is not one of {COMPARE_CRITERIA}")
     results = {str(label): _as_result(model) for label, model in models.items()}
+    if len(results) != len(models):
+        raise ValueError(f"model labels must differ as strings, got {list(models)}")
     _check_same_features(results)
     data, names = as_feature_matrix(X)
     weights = as_sample_weight(sample_weight, data.shape[0])
@@ -608,7 +614,8 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
         for label, seed in zip(labels, seeds):
             result = results[label]
             if result.spec.engine == "em":
-                notes[label] = "point estimate (engine='em'): no posterior draws, PSIS-LOO does not apply"
+                notes[label] = ("point estimate (engine='em'): no posterior draws, PSIS-LOO "
+                                "does not apply")
             elif weights is not None or _is_weighted(result):
                 notes[label] = "sample-weighted: PSIS-LOO leaves out one unweighted row at a time"
             else:
@@ -681,8 +688,8 @@ def _loo_columns(labels, results, elpd_data, frame, notes, seeds, n_draws) -> xr
         draws=xr.Variable("model", np.array(
             [1 if results[label].spec.engine == "em" else n_draws for label in labels])),
         random_state=xr.Variable("model", np.array(
-            [-1 if results[label].spec.engine == "em" else int(seed) for label, seed in zip(labels, seeds)],
-            dtype=np.int64), attrs={"long_name": "seed of the model's posterior draws, for "
+            [-1 if results[label].spec.engine == "em" else int(seed)
+             for label, seed in zip(labels, seeds)], dtype=np.int64), attrs={"long_name": "seed of the model's posterior draws, for "
                                     "to_arviz(random_state=...); -1: no draws (EM)"}),
         loo_note=xr.Variable("model", np.array([notes.get(label, "") for label in labels])),
     )

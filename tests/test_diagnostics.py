@@ -120,12 +120,14 @@ def test_vb_draws_follow_the_variational_posterior(covariance_type, weight_prior
     assert_mc_mean(precisions, gm.precisions_, "precisions")
     # Var of a Wishart's diagonal (and of its Gamma marginals): 2 E[Lambda_ii]^2 / nu
     nu = np.asarray(gm.degrees_of_freedom_)
-    diagonal = precisions if covariance_type in ("diag", "spherical") else np.diagonal(precisions, axis1=-2, axis2=-1)
-    expected_diagonal = (np.diagonal(gm.precisions_, axis1=-2, axis2=-1)
-                         if covariance_type in ("full", "tied") else gm.precisions_)
+    matrices = covariance_type in ("full", "tied")
+    diagonal = np.diagonal(precisions, axis1=-2, axis2=-1) if matrices else precisions
+    expected_diagonal = np.diagonal(gm.precisions_, axis1=-2, axis2=-1) if matrices else gm.precisions_
     nu = nu[:, None] if covariance_type in ("full", "diag") else nu
-    assert_mc_mean((diagonal - expected_diagonal) ** 2, 2 * expected_diagonal**2 / nu, "precision variance")
-    z = standardised_mean_offsets(covariance_type, draws.means, gm.means_, gm.mean_precision_, precisions)
+    assert_mc_mean((diagonal - expected_diagonal) ** 2, 2 * expected_diagonal**2 / nu,
+                   "precision variance")
+    z = standardised_mean_offsets(covariance_type, draws.means, gm.means_, gm.mean_precision_,
+                                  precisions)
     assert_standard_normal(z, "means given precisions")
 
 
@@ -213,7 +215,8 @@ def test_datatree_has_named_dims_and_round_trips_through_netcdf(X, tmp_path):
     assert posterior.weights.dims == ("chain", "draw", "component")
     assert posterior.means.dims == ("chain", "draw", "component", "feature")
     assert posterior.covariances.dims == ("chain", "draw", "component", "feature", "feature2")
-    assert posterior.stick_fractions.dims == ("chain", "draw", "component")  # the default prior is a process
+    # the default weight prior is a Dirichlet process
+    assert posterior.stick_fractions.dims == ("chain", "draw", "component")
     assert list(posterior.feature.values) == ["eruptions", "waiting"] == list(posterior.feature2.values)
     assert tree["observed_data"]["x"].dims == ("obs_id", "feature")
     assert posterior.sizes["chain"] == 1 and tree.attrs["draws_are_independent"] == 1
@@ -222,7 +225,8 @@ def test_datatree_has_named_dims_and_round_trips_through_netcdf(X, tmp_path):
     # the covariances are in the family's own shape, as in to_dataset
     tied = GaussianMixture(2, covariance_type="tied", engine="map", random_state=0).fit(X)
     tied_tree = tied.to_arviz(X, draws=30, random_state=0)
-    assert tied_tree["posterior"].covariances.dims == ("chain", "draw") + tied.to_dataset().covariances.dims
+    expected_dims = ("chain", "draw") + tied.to_dataset().covariances.dims
+    assert tied_tree["posterior"].covariances.dims == expected_dims
     path = tmp_path / "tree.nc"
     tree.to_netcdf(path, engine="h5netcdf")
     with xr.open_datatree(path, engine="h5netcdf") as loaded:
@@ -244,8 +248,24 @@ def test_draws_are_reproducible_and_the_seed_is_recorded(X):
     unseeded = gm.to_arviz(X, draws=50)
     rebuilt = gm.to_arviz(X, draws=50, random_state=unseeded.attrs["random_state"])
     np.testing.assert_array_equal(numbers(rebuilt)["x"], numbers(unseeded)["x"])
-    np.testing.assert_array_equal(gm.result_.to_arviz(X, draws=50, random_state=7)["posterior"].means.values,
-                                  first["posterior"].means.values)
+    from_result = gm.result_.to_arviz(X, draws=50, random_state=7)
+    np.testing.assert_array_equal(from_result["posterior"].means.values, first["posterior"].means.values)
+
+
+@pytest.mark.parametrize("engine", ["vb", "map"])
+def test_draws_depend_only_on_the_saved_fit(engine, Z, tmp_path):
+    gm = GaussianMixture(10, engine=engine, covariance_type="tied", prune=0.05, random_state=0).fit(Z)
+    tree = gm.to_arviz(Z, draws=50, random_state=0)
+    assert tree["posterior"].sizes["component"] == gm.n_components_fitted < 10
+    loaded = bayesgmm.load(bayesgmm.save(gm, tmp_path / "fit.nc"))
+    again = loaded.to_arviz(Z, draws=50, random_state=0)
+    for group, name in (("posterior", "means"), ("posterior", "covariances"), ("log_likelihood", "x")):
+        np.testing.assert_array_equal(again[group][name].values, tree[group][name].values)
+    # float32 data stay float32 and give the same densities to float32 precision
+    single = gm.to_arviz(Z.astype(np.float32), draws=50, random_state=0)
+    assert single["observed_data"]["x"].dtype == np.float32
+    np.testing.assert_allclose(single["log_likelihood"]["x"].values, tree["log_likelihood"]["x"].values,
+                               atol=1e-5)
 
 
 def test_em_datatree_is_the_point_estimate_and_loo_refuses_it(X):
@@ -346,8 +366,11 @@ def test_compare_table_agrees_with_criteria_table_and_arviz(faithful_models, X):
     for name in ("bic", "aic", "icl", "log_likelihood", "n_parameters"):
         np.testing.assert_array_equal(table[name].values, criteria[name].values, err_msg=name)
     # the LOO columns are ArviZ's, from the DataTrees rebuilt with the recorded seeds
-    elpd = {label: az.loo(faithful_models[label].to_arviz(X, draws=300, random_state=int(
-        table.random_state.sel(model=label))), pointwise=True, reff=1.0) for label in ("map K=2", "vb K=6")}
+    elpd = {}
+    for label in ("map K=2", "vb K=6"):
+        seed = int(table.random_state.sel(model=label))
+        tree = faithful_models[label].to_arviz(X, draws=300, random_state=seed)
+        elpd[label] = az.loo(tree, pointwise=True, reff=1.0)
     expected = az.compare(elpd, round_to="none")
     for label in ("map K=2", "vb K=6"):
         row = table.sel(model=label)
@@ -376,7 +399,8 @@ def test_compare_ranks_by_the_chosen_criterion(faithful_models, X):
 
 def test_compare_warns_about_high_pareto_k(Z):
     outlier = np.vstack([Z, [[6.0, -6.0]]])  # one point far from both clusters
-    models = {f"map K={k}": GaussianMixture(k, engine="map", random_state=0).fit(outlier) for k in (2, 3)}
+    models = {f"map K={k}": GaussianMixture(k, engine="map", random_state=0).fit(outlier)
+              for k in (2, 3)}
     with pytest.warns(UserWarning, match=r"Pareto k above good_k for .*map K=2 \(1 observation\)"):
         table = bayesgmm.compare(models, outlier, draws=200, random_state=0)
     assert bool(table.warning.sel(model="map K=2")) and table.n_high_pareto_k.sel(model="map K=2") == 1
@@ -410,9 +434,12 @@ def test_compare_refuses_models_of_other_data(faithful_models, X):
         bayesgmm.compare(faithful_models, X, draws=5)
     with pytest.raises(TypeError, match="non-empty mapping"):
         bayesgmm.compare({}, X)
+    with pytest.raises(ValueError, match="labels must differ as strings"):
+        bayesgmm.compare({1: faithful_models["em K=2"], "1": faithful_models["map K=2"]}, X)
     with pytest.raises(TypeError, match="fitted GaussianMixture or a FitResult"):
         bayesgmm.compare({"unfitted": GaussianMixture(2)}, X)
-    renamed = GaussianMixture(2, engine="vb", random_state=0).fit(X.assign_coords(feature=["a", "b"]).to_pandas())
+    renamed_data = X.assign_coords(feature=["a", "b"]).to_pandas()
+    renamed = GaussianMixture(2, engine="vb", random_state=0).fit(renamed_data)
     with pytest.raises(ValueError, match="fitted on features"):
         bayesgmm.compare({"em K=2": faithful_models["em K=2"], "renamed": renamed}, X)
 
