@@ -430,9 +430,10 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
 
     Notes
     -----
-    Memory: the log-likelihood holds ``draws x n_samples`` doubles.  Use
-    ``az.loo(tree, reff=1.0)``: the draws are independent, while ArviZ's
-    default estimates the relative efficiency as if they were a Markov chain.
+    Memory: the log-likelihood holds ``draws x n_samples`` doubles.  Pass
+    ``az.loo(tree, reff=1.0)``: the draws are independent.  (ArviZ 1.3 also
+    takes 1 for a single chain by default; with several chains it would estimate
+    the relative efficiency from their ESS.)
     """
     import arviz as az  # ArviZ is imported only here: `import bayesgmm` stays fast
 
