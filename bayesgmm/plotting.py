@@ -467,8 +467,8 @@ def plot_compare(table: xr.Dataset, *, ax=None):
         ax.text(0.02, y, f"no PSIS-LOO: {note}", transform=ax.get_yaxis_transform(),
                 va="center", ha="left", fontsize="x-small", color="grey", style="italic")
     ax.set_yticks(positions, labels)
-    ax.set_ylim(len(positions) - 0.5, -0.5)  # best at the top
+    ax.set_ylim(len(positions) - 0.5, -1.4)  # best at the top, a free band above it for the legend
     ax.set_xlabel("elpd_loo (log predictive density, higher is better)")
     ax.set_title("PSIS-LOO comparison")
-    ax.legend(fontsize="small", loc="lower left" if without.size == 0 else "upper right")
+    ax.legend(fontsize="small", loc="upper right", ncols=2)
     return ax
