@@ -151,8 +151,29 @@ def _dask_sample_weight(sample_weight: Any, X):
 
 
 # ------------------------------------------------------------ chunk functions
+def _apply_pending_numba_environment() -> None:
+    """Let Numba read ``NUMBA_NUM_THREADS`` again while its thread pool has not started.
+
+    A spawned worker re-imports the user's script, and with it bayesgmm and Numba,
+    before the nanny applies ``distributed.nanny.environ``; Numba then still holds
+    the machine's thread count.  Starting the pool with that count and compiling
+    afterwards (a cold cache, a new array type) makes Numba re-read the changed
+    environment and refuse ("Cannot set NUMBA_NUM_THREADS to a different value
+    once the threads have been launched").  Re-reading it before the pool starts
+    makes the worker's setting take effect instead.  (Numba's private
+    ``_is_initialized`` and ``NUM_THREADS``: there is no public way to do this.)
+    """
+    from numba.np.ufunc import parallel
+
+    if not parallel._is_initialized:
+        numba.core.config.reload_config()
+        # the pool's size was read when Numba was imported: read it again too
+        parallel.NUM_THREADS = parallel.get_thread_count()
+
+
 def _single_numba_thread(function: Callable, *args, **kwargs):
     """Run ``function`` with one Numba thread in this thread (Dask gives the parallelism)."""
+    _apply_pending_numba_environment()
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
     try:

@@ -166,6 +166,41 @@ def test_minibatch_em_over_dask_chunks():
 
 
 # ------------------------------------------------------------------ LocalCluster
+USER_SCRIPT = """
+import numba
+import numpy as np
+import bayesgmm  # at the top, as in users' scripts: spawned workers import it again
+from bayesgmm.distributed import _single_numba_thread
+from distributed import Client, LocalCluster
+
+
+@numba.njit(parallel=True)
+def total(x):  # defined here, so each worker must compile it
+    s = 0.0
+    for i in numba.prange(x.shape[0]):
+        s += x[i]
+    return s
+
+
+if __name__ == "__main__":
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        print(client.submit(_single_numba_thread, total, np.ones(10)).result())
+        print(list(client.run(numba.get_num_threads).values()))
+"""
+
+
+def test_a_script_that_imports_bayesgmm_can_compile_on_its_workers(tmp_path):
+    # Workers re-import the script (and Numba) before the nanny applies NUMBA_NUM_THREADS=1;
+    # a compilation on a worker after its thread pool started then used to be refused.
+    script = tmp_path / "user_script.py"
+    script.write_text(USER_SCRIPT)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=240)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["10.0", "[1]"]
+
+
 @pytest.fixture(scope="module")
 def client():
     # no NUMBA_NUM_THREADS here: importing bayesgmm.distributed made 1 the default
