@@ -213,10 +213,10 @@ def plot_density(model, X=None, feature: int | str = 0, *, ax=None, bins="auto",
     x = np.linspace(lo, hi, grid)
     parts = p.weights[:, None] * stats.norm.pdf(x[None, :], p.means[:, i, None], sd[:, None])
     colors = component_colors(K)
-    for k in range(K):
-        ax.plot(x, parts[k], color=colors[k], linewidth=1.2,
+    ax.plot(x, parts.sum(axis=0), color="black", linewidth=2.5, alpha=0.6, label="mixture density")
+    for k in range(K):  # dashed, on top: where components are apart they trace the mixture
+        ax.plot(x, parts[k], color=colors[k], linewidth=1.5, linestyle="--",
                 label=f"component {k} (weight {p.weights[k]:.2f})")
-    ax.plot(x, parts.sum(axis=0), color="black", linewidth=2, label="mixture density")
     ax.set_xlabel(names[i])
     ax.set_ylabel("density")
     ax.set_title(f"{result.spec.engine}, {result.spec.covariance_type}, K={K}: density of {names[i]}")
