@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import os
 import sys
+import textwrap
 import time
 import warnings
 from collections.abc import Sequence
@@ -479,8 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, description: str):
-        return commands.add_parser(name, help=help, description=description, epilog=EXIT_CODES,
-                                   formatter_class=formatter)
+        return commands.add_parser(name, help=help, description=textwrap.fill(description, 79),
+                                   epilog=EXIT_CODES, formatter_class=formatter)
 
     demo = command(
         "demo", "fit Old Faithful with EM, MAP and VB; print the comparison; write a report",
