@@ -61,7 +61,8 @@ def _page(name: str) -> str:
 def _index(names: list[str]) -> str:
     lines = [
         "# Examples gallery", "",
-        "Each example is a script in `examples/` that runs in under a minute, prints its findings "
+        "Each example is a script in `examples/` that runs in under a minute (the Zarr example "
+        "with `BAYESGMM_ZARR_GB=0.5`; its default, 4 GB, takes minutes), prints its findings "
         "and saves its figures (into `$BAYESGMM_EXAMPLES_OUT/<name>`, default "
         "`./bayesgmm-examples`). The test suite runs them all. The figures and output shown here "
         "are from `python docs/refresh_gallery.py`, which runs every example at full size; the "
