@@ -65,8 +65,14 @@ def _index(names: list[str]) -> str:
         "with `BAYESGMM_ZARR_GB=0.5`; its default, 4 GB, takes minutes), prints its findings "
         "and saves its figures (into `$BAYESGMM_EXAMPLES_OUT/<name>`, default "
         "`./bayesgmm-examples`). The test suite runs them all. The figures and output shown here "
-        "are from `python docs/refresh_gallery.py`, which runs every example at full size; the "
-        "build does not run them again (why: the source of `docs/_ext/examples_gallery.py`).", "",
+        "are from `python docs/refresh_gallery.py`, which runs every example at full size and keeps "
+        "figures and output in `docs/gallery/`; a small Sphinx extension "
+        "(`docs/_ext/examples_gallery.py`) builds these pages from them and from the scripts' "
+        "docstrings. Why not sphinx-gallery, the usual choice: it would execute every example "
+        "again in each docs build, which the test suite runs, doubling the examples' share of "
+        "the suite's time. The price is that the kept figures must be refreshed by hand when an "
+        "example changes; the examples test fails when an example saves other figures than "
+        "those kept.", "",
         "```{toctree}", ":hidden:", "", *names, "```", "",
     ]
     for name in names:
