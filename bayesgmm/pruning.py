@@ -185,7 +185,9 @@ def prune_result(result: FitResult, threshold: float, X, sample_weight=None) -> 
         engine, data, state, threshold, list(result.trace), result.converged, result.pruning
     )
     _warn_if_not_converged(converged, engine.spec)
-    return fitting.finish_fit(engine, data, state, trace, converged, result.feature_names, history)
+    pruned = fitting.finish_fit(engine, data, state, trace, converged, result.feature_names, history)
+    # the survivors live in the same units as the model they came from
+    return dataclasses.replace(pruned, standardization=result.standardization)
 
 
 def _warn_if_not_converged(converged: bool, spec) -> None:

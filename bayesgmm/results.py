@@ -11,7 +11,8 @@ and attribute it uses.  Nothing is pickled and nothing in a file is executed.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from .engines import ENGINES, Engine, MixtureParameters
 from .families import FAMILIES
 from .pruning_history import PruningHistory
 from .spec import ModelSpec
+from .standardize import VARIABLES as _STANDARDIZATION_VARIABLES, Standardization
 
 FORMAT_NAME = "bayesgmm.FitResult"
 FORMAT_VERSION = 1
@@ -52,6 +54,9 @@ class FitResult:
     n_samples, total_weight : rows, and their summed weights
     feature_names : names of the features, or None
     pruning : PruningHistory or None, what pruning removed (None: nothing was pruned)
+    standardization : Standardization or None, the centre and scale the features were
+        standardised with before fitting (None: the data's own units); the parameters are
+        then in standardised units, see :mod:`bayesgmm.standardize`
     """
 
     spec: ModelSpec
@@ -66,6 +71,7 @@ class FitResult:
     total_weight: float
     feature_names: np.ndarray | None = None
     pruning: PruningHistory | None = None
+    standardization: Standardization | None = None
 
     @classmethod
     def from_fit(cls, *, spec, engine: Engine, state, **fields) -> FitResult:
@@ -167,10 +173,19 @@ class FitResult:
                 f"  pruned from {self.pruning.initial_n_components} to {self.n_components} "
                 f"components in {self.pruning.n_steps} step(s)"
             )
+        scaling = self.standardization
+        if scaling is not None:
+            lines.append("  fitted on standardised features z = (x - centre) / scale; means and "
+                         "covariances below are in z units")
+            lines.append("  centre      " + "  ".join(f"{v:>{width}.5g}" for v in scaling.center))
+            lines.append("  scale       " + "  ".join(f"{v:>{width}.5g}" for v in scaling.scale))
         for k in range(self.n_components):
             lines.append(f"component {k}: weight {p.weights[k]:.4f}")
             lines.append("  mean        " + "  ".join(f"{n:>{width}}" for n in names))
             lines.append("              " + "  ".join(f"{v:>{width}.5g}" for v in p.means[k]))
+            if scaling is not None:
+                lines.append("  (x units)   " + "  ".join(
+                    f"{v:>{width}.5g}" for v in scaling.inverse_transform(p.means[k])))
             covariance = _as_full_covariance(family.name, p.covariances, k, self.n_features)
             lines.append("  covariance")
             for row, name in zip(covariance, names):
@@ -232,6 +247,9 @@ class FitResult:
         }
         if self.pruning is not None:
             variables.update(self.pruning.to_variables())
+        if self.standardization is not None:
+            variables.update((name, xr.Variable(*parts))
+                             for name, parts in self.standardization.to_variables().items())
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
     @classmethod
@@ -279,7 +297,13 @@ class FitResult:
             name: (tuple(ds[name].dims), np.asarray(ds[name].values))
             for name in ds.data_vars
             if name not in expected and name != "objective_trace" and not name.startswith("pruning_")
+            and name not in _STANDARDIZATION_VARIABLES
         }
+        standardization = None
+        if any(name in ds.variables for name in _STANDARDIZATION_VARIABLES):
+            standardization = Standardization.from_variables(
+                *(_variable(ds, name, (D,)) for name in _STANDARDIZATION_VARIABLES)
+            )
         names = None
         if _attr(attrs, "has_feature_names", int):
             names = np.asarray([str(v) for v in ds["feature"].values], dtype=object)
@@ -296,6 +320,7 @@ class FitResult:
             total_weight=_attr(attrs, "total_weight", float),
             feature_names=names,
             pruning=PruningHistory.from_dataset(ds, K),
+            standardization=standardization,
         )
 
 
@@ -402,8 +427,10 @@ def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+    # created as open(..., 0o666) would be, so the umask applies (mkstemp's 0600 would survive
+    # the rename and leave the saved file readable by its owner only)
+    temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         dataset.to_netcdf(temporary, engine="h5netcdf", invalid_netcdf=False)
         os.replace(temporary, path)
@@ -426,7 +453,21 @@ def load_result(path: str | os.PathLike) -> FitResult:
 
 
 def load(path: str | os.PathLike):
-    """Read a saved fit and return a fitted :class:`~bayesgmm.GaussianMixture`."""
+    """Read a saved fit and return a fitted :class:`~bayesgmm.GaussianMixture`.
+
+    A fit made on standardised features (``bayesgmm fit --standardize``) warns
+    that its parameters are in standardised units: put new rows on that scale
+    with ``model.result_.standardization.transform(X)`` before predicting.
+    """
     from .estimator import GaussianMixture
 
-    return GaussianMixture.from_result(load_result(path))
+    result = load_result(path)
+    if result.standardization is not None:
+        warnings.warn(
+            f"{path} was fitted on standardised features, so the model expects "
+            "z = (x - centre) / scale: predict on model.result_.standardization.transform(X), "
+            "not on X in its own units",
+            UserWarning,
+            stacklevel=2,
+        )
+    return GaussianMixture.from_result(result)

@@ -318,30 +318,11 @@ def best_model(sweep: xr.Dataset, X, criterion: str = "bic", sample_weight=None,
     GaussianMixture
         Fitted.
     """
-    from .estimator import GaussianMixture
-
     winner = best(sweep, criterion)
-    attrs = sweep.attrs
-    missing = [name for name in attrs.get("unstored_parameters", []) if name not in estimator_params]
-    if missing:
-        raise ValueError(
-            f"the sweep used {missing}, which a Dataset cannot store; pass the same value again, "
-            f"e.g. best_model(sweep, X, {missing[0]}=...)"
-        )
-    if attrs.get("sample_weighted") and sample_weight is None:
+    if sweep.attrs.get("sample_weighted") and sample_weight is None:
         raise ValueError("the sweep was fitted with sample weights; pass the same sample_weight")
-    params = {name: attrs[name] for name in _STORED_PARAMETERS}
-    if "prune" in attrs:
-        params["prune"] = attrs["prune"]
-    params.update(estimator_params)
-    model = GaussianMixture(
-        winner["n_components"],
-        covariance_type=winner["covariance_type"],
-        engine=winner["engine"],
-        n_init=int(attrs["n_init"]),
-        random_state=int(attrs["random_state"]),
-        **params,
-    )
+    model = sweep_model(sweep, winner["engine"], winner["covariance_type"], winner["n_components"],
+                        **estimator_params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the sweep recorded it already
         model.fit(X, sample_weight=sample_weight)
@@ -356,6 +337,37 @@ def best_model(sweep: xr.Dataset, X, criterion: str = "bic", sample_weight=None,
             stacklevel=2,
         )
     return model
+
+
+def sweep_model(sweep: xr.Dataset, engine: str, covariance_type: str, n_components: int,
+                **estimator_params):
+    """The unfitted estimator of one cell of a :func:`select` Dataset, with the sweep's settings.
+
+    Fitted to the sweep's data it reproduces that cell's fit exactly (same
+    settings, same seed).  Parameters the Dataset cannot store (``prior``)
+    must be passed again; any ``estimator_params`` given override the stored ones.
+    """
+    from .estimator import GaussianMixture
+
+    attrs = sweep.attrs
+    missing = [name for name in attrs.get("unstored_parameters", []) if name not in estimator_params]
+    if missing:
+        raise ValueError(
+            f"the sweep used {missing}, which a Dataset cannot store; pass the same value again, "
+            f"e.g. best_model(sweep, X, {missing[0]}=...)"
+        )
+    params = {name: attrs[name] for name in _STORED_PARAMETERS}
+    if "prune" in attrs:
+        params["prune"] = attrs["prune"]
+    params.update(estimator_params)
+    return GaussianMixture(
+        int(n_components),
+        covariance_type=str(covariance_type),
+        engine=str(engine),
+        n_init=int(attrs["n_init"]),
+        random_state=int(attrs["random_state"]),
+        **params,
+    )
 
 
 def _data_and_weights(X, sample_weight):

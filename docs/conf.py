@@ -1,6 +1,11 @@
 """Sphinx configuration: numpydoc API reference, MyST Markdown pages, warnings are errors in CI."""
 
+import sys
+from pathlib import Path
+
 import bayesgmm
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "bayesgmm"
 author = "the bayesgmm developers"
@@ -13,9 +18,10 @@ extensions = [
     "sphinx.ext.intersphinx",
     "numpydoc",
     "myst_parser",
+    "examples_gallery",  # docs/_ext: the gallery from examples/ and their saved figures
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "gallery/**/output.txt", "_ext"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 autosummary_generate = True

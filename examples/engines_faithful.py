@@ -4,13 +4,24 @@ Six components on standardised data: EM uses all six, MAP shrinks them
 towards the data's moments, and VB with a sparse Dirichlet prior (weight
 concentration 1e-3) switches the superfluous ones off.
 
+Figures: the three fits side by side on the data (points coloured by their
+responsibilities, 1-2-3 sigma ellipses), and their weights.
+
 Run: python examples/engines_faithful.py
+Figures go to $BAYESGMM_EXAMPLES_OUT/engines_faithful (default ./bayesgmm-examples).
 """
 
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
 
 import bayesgmm
+from bayesgmm import plotting
 from bayesgmm.datasets import load_faithful
+
+OUT = Path(os.environ.get("BAYESGMM_EXAMPLES_OUT", "bayesgmm-examples")) / "engines_faithful"
 
 
 def main() -> None:
@@ -46,6 +57,21 @@ def main() -> None:
         for k in kept:
             print(f"  component {k}: weight {vb.weights_[k]:.4f}  mean {vb.means_[k]}  "
                   f"n_k = alpha_k - alpha_0 = {vb.weight_concentration_[k] - 1e-3:.1f}")
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), layout="constrained", sharey=True)
+    for ax, model in zip(axes, fits.values()):
+        plotting.plot_mixture(model, Z, ax=ax)
+        ax.set_xlabel("eruptions (standardised)")
+    axes[0].set_ylabel("waiting (standardised)")
+    fig.savefig(OUT / "side_by_side.png", dpi=100)
+    plt.close(fig)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 3.6), layout="constrained", sharey=True)
+    for ax, model in zip(axes, fits.values()):
+        plotting.plot_weights(model, ax=ax)
+    fig.savefig(OUT / "weights.png", dpi=100)
+    plt.close(fig)
+    print(f"\nfigures in {OUT}")
 
 
 if __name__ == "__main__":

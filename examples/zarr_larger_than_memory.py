@@ -10,10 +10,15 @@ Each iteration re-reads the store: the data never fit in the workers' memory, so
 bayesgmm does not persist them, and only the statistics (a few hundred numbers
 per chunk) travel to the client.
 
+Figure: the first 20 000 rows of the store on two of the eight features,
+coloured by the fitted responsibilities, with the fitted components' ellipses
+and the true means marked.
+
 Run: python examples/zarr_larger_than_memory.py            (4 GB; a few minutes)
-     BAYESGMM_ZARR_GB=0.01 python examples/zarr_larger_than_memory.py
+     BAYESGMM_ZARR_GB=0.5 python examples/zarr_larger_than_memory.py   (under a minute)
 The store goes to a temporary folder (BAYESGMM_ZARR_DIR chooses another) and is
-deleted at the end.
+deleted at the end.  The figure goes to $BAYESGMM_EXAMPLES_OUT/zarr_larger_than_memory
+(default ./bayesgmm-examples).
 """
 
 import os
@@ -22,13 +27,14 @@ import shutil
 import tempfile
 import time
 
+from pathlib import Path
+
 import dask
 import dask.array as da
 import numpy as np
 from distributed import Client, LocalCluster
 
-from bayesgmm import GaussianMixture
-from bayesgmm.distributed import DaskData
+OUT = Path(os.environ.get("BAYESGMM_EXAMPLES_OUT", "bayesgmm-examples")) / "zarr_larger_than_memory"
 
 N_COMPONENTS, N_FEATURES = 4, 8
 CHUNK_ROWS = 2_000_000  # 64 MB of float32 per chunk
@@ -66,6 +72,15 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
+    # Imported here, not at the top: the worker processes are spawned and re-run this file's
+    # top level, and Numba imported there, before the worker's NUMBA_NUM_THREADS=1 is set,
+    # refuses to compile in the worker ("Cannot set NUMBA_NUM_THREADS ... once the threads
+    # have been launched").
+    import matplotlib.pyplot as plt
+
+    from bayesgmm import GaussianMixture, plotting
+    from bayesgmm.distributed import DaskData
+
     gigabytes = float(os.environ.get("BAYESGMM_ZARR_GB", "4"))
     n_rows = int(gigabytes * 1e9 / (4 * N_FEATURES))
     chunk_rows = min(CHUNK_ROWS, max(1000, n_rows // 8))
@@ -111,6 +126,16 @@ def main() -> None:
             print("true weights   ", np.round(weights, 4))
             print("fitted weights ", np.round(gm.weights_[order], 4))
             print(f"largest error of a fitted mean: {np.abs(gm.means_[order] - means).max():.4f}")
+
+            OUT.mkdir(parents=True, exist_ok=True)
+            first = X[:20_000].compute()
+            ax = plotting.plot_mixture(gm, first, point_size=2)
+            ax.plot(means[:, 0], means[:, 1], "k+", markersize=14, mew=1.5, label="true means")
+            ax.legend(fontsize="small")
+            ax.set_title(f"{X.shape[0]:,} rows fitted from Zarr; the first 20 000 shown")
+            ax.figure.savefig(OUT / "fit.png", dpi=110)
+            plt.close(ax.figure)
+            print(f"figure in {OUT}")
     finally:
         cluster.close()
         shutil.rmtree(folder, ignore_errors=True)
