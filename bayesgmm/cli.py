@@ -417,8 +417,8 @@ def _save(model, path: Path, overwrite: bool) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from .datasets import load_faithful
     from .estimator import GaussianMixture
+    from .diagnostics import compare
     from .report import components_table
-    from .select import criteria_table
 
     X = load_faithful()
     models = {
@@ -428,11 +428,13 @@ def _demo(args: argparse.Namespace) -> int:
         ).fit(X)
         for engine in ENGINE_NAMES
     }
-    table = criteria_table(models, X)
-    frame = table[["bic", "aic", "icl", "log_likelihood", "objective", "n_parameters",
-                   "converged"]].to_dataframe()
-    frame["iters"] = [m.n_iter_ for m in models.values()]
-    frame = frame.rename(columns={"log_likelihood": "log-lik", "n_parameters": "params"})
+    # ranked by BIC, which every engine has; PSIS-LOO only where a posterior exists (MAP, VB)
+    table = compare(models, X, random_state=args.seed, criterion="bic")
+    frame = table[["bic", "aic", "icl", "elpd_loo", "se", "p_loo", "log_likelihood",
+                   "objective", "n_parameters", "converged"]].to_dataframe()
+    frame["iters"] = [models[label].n_iter_ for label in frame.index]
+    frame = frame.rename(columns={"log_likelihood": "log-lik", "n_parameters": "params",
+                                  "se": "loo se"})
     frame.index.name = "engine"
 
     parts = [
@@ -440,7 +442,9 @@ def _demo(args: argparse.Namespace) -> int:
         f"next, in minutes): K={args.components}, covariance {args.covariance!r}, fitted by EM, "
         "MAP-EM and variational Bayes",
         "",
-        "criteria (lower is better; objective: log-likelihood, log-posterior, ELBO):",
+        "criteria, ranked by BIC (bic, aic, icl: lower is better; elpd_loo: PSIS-LOO expected "
+        "log predictive density, higher is better, none for EM's point estimate; objective: "
+        "log-likelihood, log-posterior, ELBO):",
         frame.to_string(float_format=lambda v: f"{v:.3f}"),
         "",
         "weights and means:",

@@ -68,6 +68,11 @@ def test_demo_prints_the_engine_comparison_and_writes_its_report(tmp_path):
         model = bayesgmm.load(report / f"faithful-{engine}.nc")
         assert model.engine == engine
         assert float(table[engine][1]) == pytest.approx(model.bic(load_faithful()), abs=1e-3)
+    # PSIS-LOO where a posterior exists, none for EM's point estimate
+    assert "elpd_loo" in out
+    assert table["em"][4] == "NaN"
+    for engine in ("map", "vb"):
+        assert -1160 < float(table[engine][4]) < -1130  # elpd_loo near the log-likelihood
 
 
 def test_fit_predict_score_on_raw_data_of_a_standardised_fit(tmp_path):
