@@ -457,11 +457,11 @@ def plot_criteria_table(table: xr.Dataset, criterion: str = "bic", *, ax=None, t
         ax.annotate(f"{value:.1f}", (0, row), textcoords="offset points", xytext=(-6, 0),
                     ha="right", va="center", fontsize="x-small")
     ax.set_yticks(rows, [str(m) for m in table.model.values])
-    ax.invert_yaxis()
+    ax.set_ylim(rows.size - 0.5, -1.2)  # best at the top, a free band above it for the legend
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_xlabel("difference from the best model of each criterion (lower is better)")
     ax.set_title(f"models ranked by {criterion.upper()} (its value at the left)")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper right", ncols=len(CRITERIA))
     ax.margins(x=0.25)
     return ax
 
