@@ -50,6 +50,7 @@ from .data import as_feature_matrix, as_sample_weight, check_features
 from .engines import ENGINES
 from .engines.base import EMPTY_COMPONENT_GUARD, MixtureParameters, mixture_terms
 from .families import CovarianceFamily
+from .init import recordable_seed
 from .results import FitResult, _version
 from .stats import GaussianTerms, accumulate, log_rho
 
@@ -263,7 +264,7 @@ def posterior_draws(result: FitResult, X=None, *, draws: int | None = None,
         return PosteriorDraws(POSTERIOR_KINDS["em"], p.weights[None], p.means[None],
                               p.covariances[None], p.precisions_cholesky[None])
     n_draws = _check_draws(DEFAULT_DRAWS if draws is None else draws, minimum=1)
-    rng = np.random.default_rng(_seed(random_state))
+    rng = np.random.default_rng(recordable_seed(random_state))
     if engine == "vb":
         return _variational_draws(result, n_draws, rng)
     if engine == "map":
@@ -453,7 +454,7 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
         sample = posterior_draws(result)
     else:
         n_draws = _check_draws(DEFAULT_DRAWS if draws is None else draws, minimum=MIN_LOO_DRAWS)
-        seed = _seed(random_state)
+        seed = recordable_seed(random_state)
         sample = posterior_draws(result, data, draws=n_draws, random_state=seed)
     family = result.spec.family
     log_likelihood = pointwise_log_likelihood(family, sample, data)
@@ -607,7 +608,7 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
     table = criteria_table(results, X, sample_weight=sample_weight)
 
     labels = list(results)
-    seeds = np.random.default_rng(_seed(random_state)).integers(2**31, size=len(labels))
+    seeds = np.random.default_rng(recordable_seed(random_state)).integers(2**31, size=len(labels))
     notes, elpd_data = {}, {}
     with warnings.catch_warnings():
         # ArviZ warns per model about Pareto k; one summary follows instead
@@ -810,21 +811,6 @@ def _check_draws(draws: Any, minimum: int) -> int:
     return int(draws)
 
 
-def _seed(random_state: Any) -> int:
-    """An integer seed from None, an int or a Generator, so that it can be recorded."""
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
-        return int(random_state)
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**31))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31))
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(2**31))
-    raise TypeError(
-        f"random_state must be None, an integer, a numpy Generator or RandomState, got {random_state!r}"
-    )
 
 
 def _feature_coordinate(result: FitResult) -> np.ndarray:

@@ -121,6 +121,25 @@ def as_generator(random_state) -> np.random.Generator:
         raise error(_RANDOM_STATE_HELP.format(random_state)) from None
 
 
+def recordable_seed(random_state) -> int:
+    """One integer seed from None, an int, a Generator or a RandomState, so that it can be
+    recorded and a computation rebuilt from it (sweeps, posterior draws)."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
+        return int(random_state)
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31))
+    raise TypeError(
+        f"random_state must be None, a non-negative integer, a numpy Generator or RandomState, "
+        f"got {random_state!r}"
+    )
+
+
 _RANDOM_STATE_HELP = (
     "random_state={!r} is not a valid seed; give None, a non-negative integer, a "
     "numpy.random.Generator or a numpy.random.RandomState"

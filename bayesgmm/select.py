@@ -29,6 +29,7 @@ from .data import as_feature_matrix, as_sample_weight
 from .engines import ENGINES
 from .exceptions import ConvergenceWarning
 from .families import FAMILIES
+from .init import recordable_seed
 from .spec import ModelSpec
 
 CRITERIA = ("bic", "aic", "icl")
@@ -79,19 +80,6 @@ def _component_counts(n_components: Any) -> list[int]:
     return sorted({int(k) for k in values})
 
 
-def _sweep_seed(random_state: Any) -> int:
-    """One integer seed for every cell, so that :func:`best_model` can refit any of them."""
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**31))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31))
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(2**31))
-    raise TypeError(
-        f"random_state must be None, an integer, a numpy Generator or RandomState, got {random_state!r}"
-    )
 
 
 def _check_estimator_params(params: dict[str, Any]) -> None:
@@ -173,7 +161,7 @@ def select(
     _check_estimator_params(estimator_params)
     if not (isinstance(weight_threshold, numbers.Real) and 0 <= weight_threshold < 1):
         raise ValueError(f"weight_threshold must be a number in [0, 1), got {weight_threshold!r}")
-    seed = _sweep_seed(random_state)
+    seed = recordable_seed(random_state)
     # every spec is built (and so validated) before the first fit
     specs = {
         (e, c, k): ModelSpec(n_components=k, covariance_type=c, engine=e, n_init=n_init,
