@@ -108,3 +108,29 @@ def test_data_moments_match_numpy():
     np.testing.assert_allclose(
         weighted.covariance * (w.sum() - 1), np.cov(X.T, aweights=w, ddof=0) * w.sum(), rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_a_zero_weight_component_and_far_components_get_nothing(covariance_type):
+    # log weight -inf, and a component so far that every responsibility of it is floored
+    rng = np.random.default_rng(13)
+    K, D = 4, 3
+    weights, means, cov = random_model(covariance_type, K, D, rng)
+    weights = np.array([0.0, 0.5, 0.3, 0.2])
+    means[3] += 1e3
+    X = rng.normal(scale=2.0, size=(3000, D))
+    family = FAMILIES[covariance_type]
+    with np.errstate(divide="ignore"):
+        terms = GaussianTerms.gaussian(family, np.log(weights), means, family.precision_cholesky(cov))
+    stats = accumulate(X, terms)
+    assert stats.nk[0] == 0.0 and stats.nk[3] == 0.0
+    assert np.all(stats.sxx[[0, 3]] == 0.0)
+    live = [1, 2]
+    expected = estep_statistics(
+        X, weights[live] / weights[live].sum(), means[live],
+        full_covariances(covariance_type, cov, K, D)[live], None, covariance_type == "diag",
+    )
+    np.testing.assert_allclose(stats.nk[live], expected[0], rtol=1e-10)
+    np.testing.assert_allclose(stats.sxx[live], expected[2], rtol=1e-10)
+    log_norm = np.log(weights[live].sum())
+    assert stats.loglik == pytest.approx(expected[3] + X.shape[0] * log_norm, rel=1e-12)

@@ -11,32 +11,93 @@ One pass over ``X`` computes, for each component k and with responsibilities
 The N x K responsibility matrix is never stored.  Moments are taken about
 the current means ``m_k``, which the E-step subtracts anyway, so data far
 from the origin keep their precision.
+
+Layout: each thread owns whole row blocks (:mod:`.blocks`) and walks them in
+tiles of :data:`TILE` rows, copied transposed (feature-major) into float64
+scratch, so that every inner loop runs along the rows of a tile and LLVM
+vectorises it; the tile's (K, TILE) log densities stay in cache.  These
+kernels use no BLAS: they serve small D (all of ``diag``), where BLAS calls
+on D x D factors cost more than they save.  :mod:`.estep_blas` serves full
+covariances at large D.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
+from .vecmath import exp_nonpositive, log_positive, sum_product, total
 
 # Responsibilities below exp(-300) are dropped: they change no statistic at
 # double precision, and letting them decay into denormals slows the
 # accumulation loops several-fold.
 LOG_RESP_FLOOR = -300.0
+RESP_FLOOR = float(np.exp(LOG_RESP_FLOOR))
+
+# Rows per tile: (K + 2 D) x TILE float64 scratch per thread stays in L1/L2.
+TILE = 256
 
 
 @njit(cache=True, nogil=True)
-def _logsumexp(values):
-    top = values[0]
-    for k in range(1, values.shape[0]):
-        if values[k] > top:
-            top = values[k]
-    total = 0.0
-    for k in range(values.shape[0]):
-        total += np.exp(values[k] - top)
-    return top + np.log(total)
+def load_tile(X, t0, m, xt):
+    """Rows ``t0 .. t0 + m`` of ``X`` transposed into ``xt`` (D, TILE), as float64."""
+    D = X.shape[1]
+    for t in range(m):
+        for i in range(D):
+            xt[i, t] = X[t0 + t, i]
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
+def load_weights(sample_weight, t0, m, wt):
+    if sample_weight.shape[0] > 0:
+        for t in range(m):
+            wt[t] = sample_weight[t0 + t]
+    else:
+        for t in range(m):
+            wt[t] = 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def normalise_tile(lp, m, wt, lse, scratch, bits):
+    """Log densities ``lp`` (K, TILE) -> weighted responsibilities, in place.
+
+    Writes each row's log-sum-exp into ``lse`` and returns ``sum_t wt[t] lse[t]``.
+    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (3, TILE).
+    """
+    K = lp.shape[0]
+    top = scratch[0]
+    for t in range(m):
+        top[t] = lp[0, t]
+    for k in range(1, K):
+        for t in range(m):
+            top[t] = max(top[t], lp[k, t])
+    tot = scratch[1]
+    for t in range(m):
+        tot[t] = 0.0
+    shifted = scratch[2]
+    for k in range(K):
+        row = lp[k]
+        for t in range(m):
+            shifted[t] = row[t] - top[t]
+        # into another array: with input and output the same, LLVM's overlap
+        # check sends the loop down its scalar path (3x slower, measured)
+        exp_nonpositive(shifted, row, bits, m)
+        for t in range(m):
+            tot[t] += row[t]
+    log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
+    for t in range(m):
+        lse[t] += top[t]
+    loglik = sum_product(wt, lse, m)
+    for t in range(m):
+        tot[t] = 1.0 / tot[t]
+    for k in range(K):
+        row = lp[k]
+        for t in range(m):
+            r = row[t] * tot[t]
+            row[t] = r * wt[t] if r >= RESP_FLOOR else 0.0
+    return loglik
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     """Statistics for the ``full`` kernel form.
 
@@ -55,40 +116,63 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     N, D = X.shape
     K = means.shape[0]
     n_blocks = n_row_blocks(N)
-    weighted = sample_weight.shape[0] > 0
     nk = np.zeros((n_blocks, K))
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D, D))
     loglik = np.zeros(n_blocks)
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        diff = np.empty((K, D))
-        logp = np.empty(K)
-        for n in range(start, stop):
+        xt = np.empty((D, TILE))
+        d = np.empty((D, TILE))
+        rd = np.empty((D, TILE))
+        lp = np.empty((K, TILE))
+        y = np.empty(TILE)
+        q = np.empty(TILE)
+        wt = np.empty(TILE)
+        lse = np.empty(TILE)
+        scratch = np.empty((3, TILE))
+        bits = np.empty(TILE, dtype=np.int64)
+        for t0 in range(start, stop, TILE):
+            m = min(TILE, stop - t0)
+            load_tile(X, t0, m, xt)
+            load_weights(sample_weight, t0, m, wt)
             for k in range(K):
                 for i in range(D):
-                    diff[k, i] = X[n, i] - means[k, i]
-                quad = 0.0
+                    mu = means[k, i]
+                    for t in range(m):
+                        d[i, t] = xt[i, t] - mu
+                for t in range(m):
+                    q[t] = 0.0
                 for j in range(D):
-                    y = 0.0
-                    for i in range(j + 1):
-                        y += diff[k, i] * prec_chol[k, i, j]
-                    quad += y * y
-                logp[k] = log_offset[k] - 0.5 * quad
-            lse = _logsumexp(logp)
-            w = sample_weight[n] if weighted else 1.0
-            loglik[block] += w * lse
+                    u = prec_chol[k, 0, j]
+                    for t in range(m):
+                        y[t] = d[0, t] * u
+                    for i in range(1, j + 1):
+                        u = prec_chol[k, i, j]
+                        for t in range(m):
+                            y[t] += d[i, t] * u
+                    for t in range(m):
+                        q[t] += y[t] * y[t]
+                c = log_offset[k]
+                for t in range(m):
+                    lp[k, t] = c - 0.5 * q[t]
+            loglik[block] += normalise_tile(lp, m, wt, lse, scratch, bits)
             for k in range(K):
-                log_r = logp[k] - lse
-                if log_r < LOG_RESP_FLOOR:
-                    continue
-                r = w * np.exp(log_r)
-                nk[block, k] += r
+                r = lp[k]
+                count = total(r, m)
+                if count == 0.0:
+                    continue  # a component far from every row of this tile
+                nk[block, k] += count
                 for i in range(D):
-                    rd = r * diff[k, i]
-                    sx[block, k, i] += rd
+                    mu = means[k, i]
+                    for t in range(m):
+                        v = xt[i, t] - mu
+                        d[i, t] = v
+                        rd[i, t] = r[t] * v
+                    sx[block, k, i] += total(rd[i], m)
+                for i in range(D):
                     for j in range(i, D):
-                        sxx[block, k, i, j] += rd * diff[k, j]
+                        sxx[block, k, i, j] += sum_product(rd[i], d[j], m)
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))
@@ -105,7 +189,7 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     return total_nk, total_sx, total_sxx, total_loglik
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
     """Statistics for the ``diag`` kernel form (``sxx`` holds only the diagonal).
 
@@ -115,37 +199,52 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
     N, D = X.shape
     K = means.shape[0]
     n_blocks = n_row_blocks(N)
-    weighted = sample_weight.shape[0] > 0
     nk = np.zeros((n_blocks, K))
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D))
     loglik = np.zeros(n_blocks)
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        diff = np.empty((K, D))
-        logp = np.empty(K)
-        for n in range(start, stop):
+        xt = np.empty((D, TILE))
+        d = np.empty(TILE)
+        rd = np.empty(TILE)
+        lp = np.empty((K, TILE))
+        q = np.empty(TILE)
+        wt = np.empty(TILE)
+        lse = np.empty(TILE)
+        scratch = np.empty((3, TILE))
+        bits = np.empty(TILE, dtype=np.int64)
+        for t0 in range(start, stop, TILE):
+            m = min(TILE, stop - t0)
+            load_tile(X, t0, m, xt)
+            load_weights(sample_weight, t0, m, wt)
             for k in range(K):
-                quad = 0.0
+                for t in range(m):
+                    q[t] = 0.0
                 for i in range(D):
-                    d = X[n, i] - means[k, i]
-                    diff[k, i] = d
-                    y = d * prec_sqrt[k, i]
-                    quad += y * y
-                logp[k] = log_offset[k] - 0.5 * quad
-            lse = _logsumexp(logp)
-            w = sample_weight[n] if weighted else 1.0
-            loglik[block] += w * lse
+                    mu = means[k, i]
+                    s = prec_sqrt[k, i]
+                    for t in range(m):
+                        v = (xt[i, t] - mu) * s
+                        q[t] += v * v
+                c = log_offset[k]
+                for t in range(m):
+                    lp[k, t] = c - 0.5 * q[t]
+            loglik[block] += normalise_tile(lp, m, wt, lse, scratch, bits)
             for k in range(K):
-                log_r = logp[k] - lse
-                if log_r < LOG_RESP_FLOOR:
+                r = lp[k]
+                count = total(r, m)
+                if count == 0.0:
                     continue
-                r = w * np.exp(log_r)
-                nk[block, k] += r
+                nk[block, k] += count
                 for i in range(D):
-                    rd = r * diff[k, i]
-                    sx[block, k, i] += rd
-                    sxx[block, k, i] += rd * diff[k, i]
+                    mu = means[k, i]
+                    for t in range(m):
+                        v = xt[i, t] - mu
+                        d[t] = v
+                        rd[t] = r[t] * v
+                    sx[block, k, i] += total(rd, m)
+                    sxx[block, k, i] += sum_product(rd, d, m)
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D))
