@@ -25,7 +25,15 @@ import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
-from .vecmath import exp_nonpositive, log_positive, sum_product, total
+from .vecmath import (
+    centre_and_weigh,
+    exp_nonpositive,
+    log_positive,
+    sum_product,
+    sum_product2,
+    total,
+    weighted_moments,
+)
 
 # Responsibilities below exp(-300) are dropped: they change no statistic at
 # double precision, and letting them decay into denormals slows the
@@ -127,6 +135,7 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
         rd = np.empty((D, TILE))
         lp = np.empty((K, TILE))
         y = np.empty(TILE)
+        y2 = np.empty(TILE)
         q = np.empty(TILE)
         wt = np.empty(TILE)
         lse = np.empty(TILE)
@@ -143,14 +152,32 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
                         d[i, t] = xt[i, t] - mu
                 for t in range(m):
                     q[t] = 0.0
-                for j in range(D):
-                    u = prec_chol[k, 0, j]
+                # y_j = sum_{i <= j} d_i U_ij, two columns j a pass over d (half its reads)
+                for j in range(0, D - 1, 2):
+                    u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
+                    d0 = d[0]
                     for t in range(m):
-                        y[t] = d[0, t] * u
-                    for i in range(1, j + 1):
-                        u = prec_chol[k, i, j]
+                        y[t] = d0[t] * u0
+                        y2[t] = d0[t] * u1
+                    for i in range(1, j + 2):
+                        u0 = prec_chol[k, i, j] if i <= j else 0.0
+                        u1 = prec_chol[k, i, j + 1]
+                        di = d[i]
                         for t in range(m):
-                            y[t] += d[i, t] * u
+                            y[t] += di[t] * u0
+                            y2[t] += di[t] * u1
+                    for t in range(m):
+                        q[t] += y[t] * y[t] + y2[t] * y2[t]
+                if D % 2:
+                    j = D - 1
+                    u0 = prec_chol[k, 0, j]
+                    for t in range(m):
+                        y[t] = d[0, t] * u0
+                    for i in range(1, D):
+                        u0 = prec_chol[k, i, j]
+                        di = d[i]
+                        for t in range(m):
+                            y[t] += di[t] * u0
                     for t in range(m):
                         q[t] += y[t] * y[t]
                 c = log_offset[k]
@@ -164,15 +191,14 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
                     continue  # a component far from every row of this tile
                 nk[block, k] += count
                 for i in range(D):
-                    mu = means[k, i]
-                    for t in range(m):
-                        v = xt[i, t] - mu
-                        d[i, t] = v
-                        rd[i, t] = r[t] * v
-                    sx[block, k, i] += total(rd[i], m)
+                    sx[block, k, i] += centre_and_weigh(xt[i], means[k, i], r, d[i], rd[i], m)
                 for i in range(D):
-                    for j in range(i, D):
-                        sxx[block, k, i, j] += sum_product(rd[i], d[j], m)
+                    for j in range(i, D - 1, 2):
+                        a, b = sum_product2(rd[i], d[j], d[j + 1], m)
+                        sxx[block, k, i, j] += a
+                        sxx[block, k, i, j + 1] += b
+                    if (D - i) % 2:
+                        sxx[block, k, i, D - 1] += sum_product(rd[i], d[D - 1], m)
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))
@@ -206,8 +232,6 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
         xt = np.empty((D, TILE))
-        d = np.empty(TILE)
-        rd = np.empty(TILE)
         lp = np.empty((K, TILE))
         q = np.empty(TILE)
         wt = np.empty(TILE)
@@ -221,12 +245,20 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
             for k in range(K):
                 for t in range(m):
                     q[t] = 0.0
-                for i in range(D):
-                    mu = means[k, i]
-                    s = prec_sqrt[k, i]
+                for i in range(0, D - 1, 2):  # two features a pass: half the traffic on q
+                    mu0, s0 = means[k, i], prec_sqrt[k, i]
+                    mu1, s1 = means[k, i + 1], prec_sqrt[k, i + 1]
+                    x0, x1 = xt[i], xt[i + 1]
                     for t in range(m):
-                        v = (xt[i, t] - mu) * s
-                        q[t] += v * v
+                        v0 = (x0[t] - mu0) * s0
+                        v1 = (x1[t] - mu1) * s1
+                        q[t] += v0 * v0 + v1 * v1
+                if D % 2:
+                    mu0, s0 = means[k, D - 1], prec_sqrt[k, D - 1]
+                    x0 = xt[D - 1]
+                    for t in range(m):
+                        v0 = (x0[t] - mu0) * s0
+                        q[t] += v0 * v0
                 c = log_offset[k]
                 for t in range(m):
                     lp[k, t] = c - 0.5 * q[t]
@@ -238,13 +270,9 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
                     continue
                 nk[block, k] += count
                 for i in range(D):
-                    mu = means[k, i]
-                    for t in range(m):
-                        v = xt[i, t] - mu
-                        d[t] = v
-                        rd[t] = r[t] * v
-                    sx[block, k, i] += total(rd, m)
-                    sxx[block, k, i] += sum_product(rd, d, m)
+                    first, second = weighted_moments(xt[i], means[k, i], r, m)
+                    sx[block, k, i] += first
+                    sxx[block, k, i] += second
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D))

@@ -112,9 +112,46 @@ def sum_product(a, b, m):
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def sum_product2(a, b, c, m):
+    """``(sum(a b), sum(a c))`` over the first m values: one pass reads ``a`` once for both."""
+    s = 0.0
+    u = 0.0
+    for t in range(m):
+        s += a[t] * b[t]
+        u += a[t] * c[t]
+    return s, u
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def total(a, m):
     """``sum(a[:m])`` in SIMD lanes."""
     s = 0.0
     for t in range(m):
         s += a[t]
     return s
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def centre_and_weigh(x, mu, r, d, rd, m):
+    """``d = x - mu``, ``rd = r d`` for the first m values; returns ``sum(rd)``."""
+    s = 0.0
+    for t in range(m):
+        v = x[t] - mu
+        w = r[t] * v
+        d[t] = v
+        rd[t] = w
+        s += w
+    return s
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def weighted_moments(x, mu, r, m):
+    """``(sum r (x - mu), sum r (x - mu)^2)`` over the first m values, in one pass."""
+    s1 = 0.0
+    s2 = 0.0
+    for t in range(m):
+        v = x[t] - mu
+        w = r[t] * v
+        s1 += w
+        s2 += w * v
+    return s1, s2
