@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import xarray as xr
+from ._lazy import xr
 from scipy.special import logsumexp
 
 from . import criteria, fitting, pruning
