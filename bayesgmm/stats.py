@@ -16,7 +16,6 @@ import numpy as np
 from scipy.special import logsumexp
 
 from . import kernels
-from .kernels.blocks import MIN_ROWS_PER_BLOCK
 from .families import CovarianceFamily
 
 LOG_2PI = np.log(2.0 * np.pi)
@@ -148,19 +147,28 @@ class SuffStats:
         )
 
 
-# Below this many rows a kernel runs on the calling thread alone: the data hold
-# a single row block, and waking the other threads of a parallel region costs
-# more than the pass (on a busy machine a descheduled thread made a 1000-row
-# fit 10-50 times slower).  Results do not change: blocks depend on rows only.
-SERIAL_ROWS = 2 * MIN_ROWS_PER_BLOCK
+# A pass smaller than this (rows x components x per-pair cost, about 1-2 ms on
+# one thread) runs on the calling thread alone.  Waking the other OpenMP
+# threads costs more: on the shared 2-core machine, with the other core busy,
+# a parallel pass over 10,000 rows took 1.5 ms against 0.5 ms on one thread,
+# and a 1000-row one 0.64 ms against 0.03 ms.  Results do not change: row
+# blocks depend on the number of rows only.
+SERIAL_WORK = 1 << 22
 
 
-def _run(kernel, n_rows: int, *args):
-    if n_rows >= SERIAL_ROWS:
-        return kernel(*args)
+def _pass_work(n_rows: int, terms: GaussianTerms) -> int:
+    K, D = terms.means.shape
+    per_pair = D * (D + 3) // 2 if terms.kernel == "full" else 2 * D
+    return n_rows * K * (per_pair + 8)  # + 8: the exp, log and normalisation of each pair
+
+
+def _run(kernel, work: int, *args):
     threads = numba.get_num_threads()  # thread-local in Numba: other threads keep theirs
-    if threads == 1:
-        return kernel(*args)
+    if work >= SERIAL_WORK or threads == 1:
+        # chunks of one block: a thread that the OS deschedules (another process on
+        # its core) leaves its blocks to the others instead of holding up the pass
+        with numba.parallel_chunksize(1):
+            return kernel(*args)
     numba.set_num_threads(1)
     try:
         return kernel(*args)
@@ -172,7 +180,9 @@ def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | 
     """One pass over ``X``: the E-step folded into sufficient statistics."""
     weights = _EMPTY if sample_weight is None else sample_weight
     kernel = kernels.estep_stats_full if terms.kernel == "full" else kernels.estep_stats_diag
-    nk, sx, sxx, loglik = _run(kernel, X.shape[0], X, weights, terms.means, terms.factor, terms.log_offset)
+    nk, sx, sxx, loglik = _run(
+        kernel, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
+    )
     total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
@@ -180,7 +190,7 @@ def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | 
 def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     """The (N, K) matrix of per-component log densities (weights included)."""
     kernel = kernels.log_rho_full if terms.kernel == "full" else kernels.log_rho_diag
-    return _run(kernel, X.shape[0], X, terms.means, terms.factor, terms.log_offset)
+    return _run(kernel, _pass_work(X.shape[0], terms), X, terms.means, terms.factor, terms.log_offset)
 
 
 def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:

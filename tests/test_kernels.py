@@ -134,3 +134,36 @@ def test_a_zero_weight_component_and_far_components_get_nothing(covariance_type)
     np.testing.assert_allclose(stats.sxx[live], expected[2], rtol=1e-10)
     log_norm = np.log(weights[live].sum())
     assert stats.loglik == pytest.approx(expected[3] + X.shape[0] * log_norm, rel=1e-12)
+
+
+_STATS_SCRIPT = """
+import sys, numpy as np
+from bayesgmm.families import FAMILIES
+from bayesgmm.stats import GaussianTerms, accumulate
+rng = np.random.default_rng(21)
+K, D = 4, 3
+means = rng.normal(scale=2.0, size=(K, D))
+family = FAMILIES[sys.argv[1]]
+cov = np.repeat(np.eye(D)[None], K, axis=0) * 1.5 if sys.argv[1] == "full" else np.full((K, D), 1.5)
+terms = GaussianTerms.gaussian(family, np.log(np.full(K, 0.25)), means, family.precision_cholesky(cov))
+X = rng.normal(scale=2.5, size=(200_000, D))
+stats = accumulate(X, terms)
+sys.stdout.buffer.write(b"".join(np.ascontiguousarray(a).tobytes() for a in
+                                 (stats.nk, stats.sx, stats.sxx, np.array(stats.loglik))))
+"""
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_statistics_are_the_same_bits_whatever_the_thread_count(covariance_type):
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for threads in ("1", "2", "3"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        done = subprocess.run([sys.executable, "-c", _STATS_SCRIPT, covariance_type], env=env,
+                              capture_output=True, check=True)
+        outputs.append(done.stdout)
+    assert len(outputs[0]) > 0
+    assert outputs[0] == outputs[1] == outputs[2]
