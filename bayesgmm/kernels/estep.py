@@ -27,7 +27,7 @@ from numba import njit, prange
 from .blocks import block_bounds, n_row_blocks
 from .vecmath import (
     centre_and_weigh,
-    exp_nonpositive,
+    exp_shifted_add,
     log_positive,
     sum_product,
     sum_product2,
@@ -65,11 +65,11 @@ def load_weights(sample_weight, t0, m, wt):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def normalise_tile(lp, m, wt, lse, scratch, bits):
-    """Log densities ``lp`` (K, TILE) -> weighted responsibilities, in place.
+def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
+    """Log densities ``lp`` (K, TILE) -> weighted responsibilities ``resp`` (K, TILE).
 
     Writes each row's log-sum-exp into ``lse`` and returns ``sum_t wt[t] lse[t]``.
-    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (3, TILE).
+    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (2, TILE).
     """
     K = lp.shape[0]
     top = scratch[0]
@@ -81,16 +81,10 @@ def normalise_tile(lp, m, wt, lse, scratch, bits):
     tot = scratch[1]
     for t in range(m):
         tot[t] = 0.0
-    shifted = scratch[2]
     for k in range(K):
-        row = lp[k]
-        for t in range(m):
-            shifted[t] = row[t] - top[t]
         # into another array: with input and output the same, LLVM's overlap
         # check sends the loop down its scalar path (3x slower, measured)
-        exp_nonpositive(shifted, row, bits, m)
-        for t in range(m):
-            tot[t] += row[t]
+        exp_shifted_add(lp[k], top, resp[k], tot, bits, m)
     log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
     for t in range(m):
         lse[t] += top[t]
@@ -98,7 +92,7 @@ def normalise_tile(lp, m, wt, lse, scratch, bits):
     for t in range(m):
         tot[t] = 1.0 / tot[t]
     for k in range(K):
-        row = lp[k]
+        row = resp[k]
         for t in range(m):
             r = row[t] * tot[t]
             row[t] = r * wt[t] if r >= RESP_FLOOR else 0.0
@@ -134,12 +128,13 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
         d = np.empty((D, TILE))
         rd = np.empty((D, TILE))
         lp = np.empty((K, TILE))
+        resp = np.empty((K, TILE))
         y = np.empty(TILE)
         y2 = np.empty(TILE)
         q = np.empty(TILE)
         wt = np.empty(TILE)
         lse = np.empty(TILE)
-        scratch = np.empty((3, TILE))
+        scratch = np.empty((2, TILE))
         bits = np.empty(TILE, dtype=np.int64)
         for t0 in range(start, stop, TILE):
             m = min(TILE, stop - t0)
@@ -183,9 +178,9 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
                 c = log_offset[k]
                 for t in range(m):
                     lp[k, t] = c - 0.5 * q[t]
-            loglik[block] += normalise_tile(lp, m, wt, lse, scratch, bits)
+            loglik[block] += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
             for k in range(K):
-                r = lp[k]
+                r = resp[k]
                 count = total(r, m)
                 if count == 0.0:
                     continue  # a component far from every row of this tile
@@ -233,10 +228,11 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
         start, stop = block_bounds(block, n_blocks, N)
         xt = np.empty((D, TILE))
         lp = np.empty((K, TILE))
+        resp = np.empty((K, TILE))
         q = np.empty(TILE)
         wt = np.empty(TILE)
         lse = np.empty(TILE)
-        scratch = np.empty((3, TILE))
+        scratch = np.empty((2, TILE))
         bits = np.empty(TILE, dtype=np.int64)
         for t0 in range(start, stop, TILE):
             m = min(TILE, stop - t0)
@@ -262,9 +258,9 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
                 c = log_offset[k]
                 for t in range(m):
                     lp[k, t] = c - 0.5 * q[t]
-            loglik[block] += normalise_tile(lp, m, wt, lse, scratch, bits)
+            loglik[block] += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
             for k in range(K):
-                r = lp[k]
+                r = resp[k]
                 count = total(r, m)
                 if count == 0.0:
                     continue

@@ -41,25 +41,45 @@ def exp_nonpositive(x, out, bits, m):
     different arrays: for the same one LLVM's overlap check picks its scalar loop.
     """
     for t in range(m):
-        v = max(x[t], EXP_ARG_MIN)
-        n = np.floor(v * LOG2E + 0.5)
-        r = v - n * LN2_HI
-        r = r - n * LN2_LO
-        # Estrin's scheme: a Horner chain of 13 dependent FMAs made the loop
-        # latency-bound (0.55 ns per value, measured); this tree is 5 deep
-        r2 = r * r
-        r4 = r2 * r2
-        r8 = r4 * r4
-        q0 = (1.0 + r) + (C2 + C3 * r) * r2
-        q1 = (C4 + C5 * r) + (C6 + C7 * r) * r2
-        q2 = (C8 + C9 * r) + (C10 + C11 * r) * r2
-        q3 = C12 + C13 * r
-        p = (q0 + q1 * r4) + (q2 + q3 * r4) * r8
-        out[t] = p
-        bits[t] = (np.int64(n) + 1023) << 52
+        out[t] = _exp_mantissa(x[t], bits, t)
     scale = bits.view(np.float64)
     for t in range(m):
         out[t] *= scale[t]
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def exp_shifted_add(x, shift, out, tot, bits, m):
+    """``out[t] = exp(x[t] - shift[t])`` and ``tot[t] += out[t]`` (arguments <= 0).
+
+    The normalisation of one component's log densities in two passes instead
+    of four; arrays as :func:`exp_nonpositive`.
+    """
+    for t in range(m):
+        out[t] = _exp_mantissa(x[t] - shift[t], bits, t)
+    scale = bits.view(np.float64)
+    for t in range(m):
+        v = out[t] * scale[t]
+        out[t] = v
+        tot[t] += v
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"}, inline="always")
+def _exp_mantissa(x, bits, t):
+    """e^r of ``x = n ln 2 + r``; stores the IEEE bits of 2^n in ``bits[t]``."""
+    v = max(x, EXP_ARG_MIN)
+    n = np.floor(v * LOG2E + 0.5)
+    r = v - n * LN2_HI
+    r = r - n * LN2_LO
+    # Estrin's scheme: a Horner chain of 13 dependent FMAs is latency-bound
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    q0 = (1.0 + r) + (C2 + C3 * r) * r2
+    q1 = (C4 + C5 * r) + (C6 + C7 * r) * r2
+    q2 = (C8 + C9 * r) + (C10 + C11 * r) * r2
+    q3 = C12 + C13 * r
+    bits[t] = (np.int64(n) + 1023) << 52
+    return (q0 + q1 * r4) + (q2 + q3 * r4) * r8
 
 
 # log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 3 - 2 sqrt 2 for m in [sqrt(1/2), sqrt 2)
