@@ -164,11 +164,11 @@ def _pass_work(n_rows: int, terms: GaussianTerms) -> int:
 
 def _run(kernel, work: int, *args):
     threads = numba.get_num_threads()  # thread-local in Numba: other threads keep theirs
+    # (numba.parallel_chunksize(1) would let a thread take over the blocks of one
+    # the OS has descheduled, but it made Numba hold 400 MB more during a pass
+    # with K=32, D=64: measured, and the design promises O(threads K D^2))
     if work >= SERIAL_WORK or threads == 1:
-        # chunks of one block: a thread that the OS deschedules (another process on
-        # its core) leaves its blocks to the others instead of holding up the pass
-        with numba.parallel_chunksize(1):
-            return kernel(*args)
+        return kernel(*args)
     numba.set_num_threads(1)
     try:
         return kernel(*args)
