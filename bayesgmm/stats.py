@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy.special import logsumexp
 
 from . import kernels
 from .families import CovarianceFamily
@@ -193,10 +192,22 @@ def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     return _run(kernel, _pass_work(X.shape[0], terms), X, terms.means, terms.factor, terms.log_offset)
 
 
+def logsumexp_rows(rho: np.ndarray) -> np.ndarray:
+    """``log sum_k exp(rho[n, k])`` per row; ``-inf`` for a row of ``-inf``.
+
+    scipy.special.logsumexp gives the same numbers; its array-API dispatch cost
+    0.1 s of a 40-fit BIC sweep on 10,000 rows, and importing it 0.05 s.
+    """
+    top = rho.max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):  # a row of -inf: log(0) = -inf
+        return top + np.log(np.exp(rho - top[:, None]).sum(axis=1))
+
+
 def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-likelihood (N,) and log-responsibilities (N, K)."""
     rho = log_rho(X, terms)
-    norm = logsumexp(rho, axis=1)
+    norm = logsumexp_rows(rho)
     return norm, rho - norm[:, None]
 
 

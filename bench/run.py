@@ -97,6 +97,7 @@ def run_em_case(case, rounds: int, quick: bool) -> dict:
     X, start = case_data(case)
     n1, n2 = 1, 1 + case.n_iter
     per_iter = {lib: [] for lib in LIBRARIES}
+    times = {lib: {n1: [], n2: []} for lib in LIBRARIES}
     final = {}
 
     def fit(lib, n):
@@ -112,11 +113,20 @@ def run_em_case(case, rounds: int, quick: bool) -> dict:
         for lib in (LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]):
             t1, _ = fit(lib, n1)
             t2, result = fit(lib, n2)
+            times[lib][n1].append(t1)
+            times[lib][n2].append(t2)
             per_iter[lib].append((t2 - t1) / (n2 - n1))
             final[lib] = result
-    ours, theirs = (statistics.median(per_iter[lib]) for lib in LIBRARIES)
+    # The machine is shared: another process on a core only ever adds time, and one
+    # disturbed fit made a per-round difference negative.  So the figure is the
+    # fastest n2-iteration fit minus the fastest n1-iteration fit; the per-round
+    # differences and their median stay in the JSON.
+    estimate = {lib: (min(times[lib][n2]) - min(times[lib][n1])) / (n2 - n1) for lib in LIBRARIES}
+    ours, theirs = estimate["bayesgmm"], estimate["sklearn"]
     row = dict(bayesgmm_s_per_iter=ours, sklearn_s_per_iter=theirs, ratio=theirs / ours,
-               samples=per_iter, n_iter_timed=n2 - n1)
+               samples=per_iter, median_of_rounds={lib: statistics.median(per_iter[lib]) for lib in LIBRARIES},
+               fit_seconds={lib: {str(n): v for n, v in times[lib].items()} for lib in LIBRARIES},
+               n_iter_timed=n2 - n1)
     if case.engine == "vb":
         a, b = final["bayesgmm"], final["sklearn"]
         row["agreement"] = "max rel diff of weights %.1e" % float(
@@ -156,7 +166,7 @@ def run_bic_sweep(case, rounds: int) -> dict:
         for lib in (LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]):
             seconds, tables[lib] = bic_sweep(lib, X, case.K)
             times[lib].append(seconds)
-    ours, theirs = (statistics.median(times[lib]) for lib in LIBRARIES)
+    ours, theirs = (min(times[lib]) for lib in LIBRARIES)  # the fastest round, as run_em_case
     best = {lib: min(tables[lib], key=tables[lib].get) for lib in LIBRARIES}
     return dict(bayesgmm_s_per_sweep=ours, sklearn_s_per_sweep=theirs, ratio=theirs / ours,
                 samples=times, agreement="best (type, K): %s vs %s" % (best["bayesgmm"], best["sklearn"]))
@@ -282,8 +292,9 @@ def markdown(results: dict) -> str:
             f"{cold['sklearn']['wall_s']:.2f} s (import {cold['sklearn']['import_s']:.2f} s, fit "
             f"{cold['sklearn']['fit_s']:.3f} s).")
         lines.append(
-            f"First compile (empty Numba cache) of {sum(first['signatures'].values())} kernel "
-            f"specialisations ({len(first['signatures'])} kernels x float32/float64): "
+            f"First compile (empty Numba cache): {sum(first['signatures'].values())} compiled "
+            f"specialisations of {len(first['signatures'])} Numba functions (kernels for float32 and "
+            f"float64 input and the helpers they call): "
             f"{first['compile_seconds']:.1f} s after a {first['import_seconds']:.1f} s import "
             f"(target <= 60 s: {'yes' if first['total_seconds'] <= 60 else 'NO'}).")
     return "\n".join(lines) + "\n"
@@ -295,7 +306,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--cases", default="A,B,B32,C,D,E,F,G,H,cold",
                         help="comma-separated subset of A,B,B32,C,D,E,F,G,H,cold (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per timed case")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per timed case")
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.cases.split(",") if name.strip()]
     unknown = set(names) - set(CASES) - {"cold"}
