@@ -31,6 +31,7 @@ from .vecmath import (
     log_positive,
     sum_product,
     sum_product2,
+    sum_product4,
     total,
     weighted_moments,
 )
@@ -99,6 +100,36 @@ def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
     return loglik
 
 
+@njit(cache=True, nogil=True)
+def quad_columns4(d, factor, k, j, y0, y1, y2, y3, q, m):
+    """``q += sum_{c < 4} y_{j+c}^2`` with ``y_c = sum_{i <= c} d_i U[k, i, c]``, one pass over d.
+
+    ``factor`` is upper triangular: entries below the diagonal are read as 0.
+    """
+    d0 = d[0]
+    u0, u1, u2, u3 = factor[k, 0, j], factor[k, 0, j + 1], factor[k, 0, j + 2], factor[k, 0, j + 3]
+    for t in range(m):
+        v = d0[t]
+        y0[t] = v * u0
+        y1[t] = v * u1
+        y2[t] = v * u2
+        y3[t] = v * u3
+    for i in range(1, j + 4):
+        u0 = factor[k, i, j] if i <= j else 0.0
+        u1 = factor[k, i, j + 1] if i <= j + 1 else 0.0
+        u2 = factor[k, i, j + 2] if i <= j + 2 else 0.0
+        u3 = factor[k, i, j + 3]
+        di = d[i]
+        for t in range(m):
+            v = di[t]
+            y0[t] += v * u0
+            y1[t] += v * u1
+            y2[t] += v * u2
+            y3[t] += v * u3
+    for t in range(m):
+        q[t] += (y0[t] * y0[t] + y1[t] * y1[t]) + (y2[t] * y2[t] + y3[t] * y3[t])
+
+
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     """Statistics for the ``full`` kernel form.
@@ -131,6 +162,8 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
         resp = np.empty((K, TILE))
         y = np.empty(TILE)
         y2 = np.empty(TILE)
+        y3 = np.empty(TILE)
+        y4 = np.empty(TILE)
         q = np.empty(TILE)
         wt = np.empty(TILE)
         lse = np.empty(TILE)
@@ -147,8 +180,13 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
                         d[i, t] = xt[i, t] - mu
                 for t in range(m):
                     q[t] = 0.0
-                # y_j = sum_{i <= j} d_i U_ij, two columns j a pass over d (half its reads)
-                for j in range(0, D - 1, 2):
+                # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
+                # of its reads); then two, then one for the last columns
+                j = 0
+                while j + 3 < D:
+                    quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
+                    j += 4
+                if j + 1 < D:
                     u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
                     d0 = d[0]
                     for t in range(m):
@@ -163,12 +201,12 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
                             y2[t] += di[t] * u1
                     for t in range(m):
                         q[t] += y[t] * y[t] + y2[t] * y2[t]
-                if D % 2:
-                    j = D - 1
+                    j += 2
+                if j < D:
                     u0 = prec_chol[k, 0, j]
                     for t in range(m):
                         y[t] = d[0, t] * u0
-                    for i in range(1, D):
+                    for i in range(1, j + 1):
                         u0 = prec_chol[k, i, j]
                         di = d[i]
                         for t in range(m):
@@ -188,12 +226,22 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
                 for i in range(D):
                     sx[block, k, i] += centre_and_weigh(xt[i], means[k, i], r, d[i], rd[i], m)
                 for i in range(D):
-                    for j in range(i, D - 1, 2):
+                    # four columns a pass: rd[i] read once for four products (3 -> 1.25 reads each)
+                    j = i
+                    while j + 3 < D:
+                        a, b, c, e = sum_product4(rd[i], d[j], d[j + 1], d[j + 2], d[j + 3], m)
+                        sxx[block, k, i, j] += a
+                        sxx[block, k, i, j + 1] += b
+                        sxx[block, k, i, j + 2] += c
+                        sxx[block, k, i, j + 3] += e
+                        j += 4
+                    if j + 1 < D:
                         a, b = sum_product2(rd[i], d[j], d[j + 1], m)
                         sxx[block, k, i, j] += a
                         sxx[block, k, i, j + 1] += b
-                    if (D - i) % 2:
-                        sxx[block, k, i, D - 1] += sum_product(rd[i], d[D - 1], m)
+                        j += 2
+                    if j < D:
+                        sxx[block, k, i, j] += sum_product(rd[i], d[j], m)
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))

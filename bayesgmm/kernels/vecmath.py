@@ -143,6 +143,22 @@ def sum_product2(a, b, c, m):
 
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def sum_product4(a, b, c, d, e, m):
+    """``sum(a b), sum(a c), sum(a d), sum(a e)`` over the first m values in one pass."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for t in range(m):
+        v = a[t]
+        s0 += v * b[t]
+        s1 += v * c[t]
+        s2 += v * d[t]
+        s3 += v * e[t]
+    return s0, s1, s2, s3
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def total(a, m):
     """``sum(a[:m])`` in SIMD lanes."""
     s = 0.0
