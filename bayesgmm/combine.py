@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import xarray as xr
+from ._lazy import xr
 
 from .results import FORMAT_NAME, FitResult
 

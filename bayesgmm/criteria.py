@@ -26,11 +26,10 @@ as well.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
 from .engines.base import MixtureParameters, mixture_terms
 from .families import CovarianceFamily
-from .stats import log_rho
+from .stats import log_rho, logsumexp_rows
 
 CONVENTIONS = ("sklearn", "mclust")
 
@@ -99,7 +98,7 @@ def data_fit(
     for start in range(0, X.shape[0], _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
         rho = log_rho(X[rows], terms)
-        norm = logsumexp(rho, axis=1)
+        norm = logsumexp_rows(rho)
         # log z[n, map(n)] = max_k log rho[n, k] - log p(x_n)
         log_top = rho.max(axis=1) - norm
         w = None if sample_weight is None else sample_weight[rows]

@@ -132,14 +132,32 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = np.ascontiguousarray(array, dtype=dtype)
 
-    finite = np.isfinite(array)
-    if not finite.all():
-        bad_rows = np.flatnonzero(~finite.all(axis=1))
+    bad_rows = _non_finite_rows(array)
+    if bad_rows.size:
         raise ValueError(
             f"{name} contains NaN or infinite values in {bad_rows.size} row"
             f"{'s' if bad_rows.size != 1 else ''} (first: {bad_rows[0]}); drop or impute them"
         )
     return array, feature_names
+
+
+_CHECK_ROWS = 65536
+
+
+def _non_finite_rows(array: np.ndarray) -> np.ndarray:
+    """Indices of the rows holding a NaN or an infinity, without an N x D temporary.
+
+    ``np.isfinite(X)`` is a boolean copy of X: 153 MB for 10 million rows of 16
+    features, the largest allocation of a whole fit (measured by ``python -m bench``,
+    case H).  A NaN or an infinity makes the sum non-finite, so one allocation-free
+    sum clears almost every array; only then are the rows checked, block by block.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(array.sum(dtype=np.float64)):
+            return np.empty(0, dtype=np.intp)
+    bad = [start + np.flatnonzero(~np.isfinite(array[start:start + _CHECK_ROWS]).all(axis=1))
+           for start in range(0, array.shape[0], _CHECK_ROWS)]
+    return np.concatenate(bad)
 
 
 def _is_real_dtype(dtype: Any) -> bool:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import xarray as xr
-from scipy.special import logsumexp
+from ._lazy import xr
 
 from . import criteria, fitting, pruning
 from .data import as_feature_matrix, as_sample_weight, check_features, is_dask_collection
@@ -20,7 +19,7 @@ from .online import RunningStatistics, online_step
 from .results import FitResult
 from .safeguards import check_fit_data, check_warm_start, log_responsibilities
 from .sources import DataSource, InMemoryData
-from .stats import log_rho
+from .stats import log_rho, logsumexp_rows
 from .spec import ModelSpec
 
 
@@ -573,7 +572,7 @@ def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:
 def _data_fit_rows(X: np.ndarray, terms) -> np.ndarray:
     """Per row: log p(x) and log z[n, map(n)], the pieces of the criteria (see criteria.data_fit)."""
     rho = log_rho(X, terms)
-    norm = logsumexp(rho, axis=1)
+    norm = logsumexp_rows(rho)
     return np.column_stack([norm, rho.max(axis=1) - norm])
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import xarray as xr
+from ._lazy import xr
 
 try:
     import matplotlib

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import xarray as xr
+from ._lazy import xr
 
 from . import criteria, fitting
 from .data import as_feature_matrix, as_sample_weight, check_features

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xarray as xr
+from ._lazy import xr
 
 from . import criteria
 from .engines import ENGINES, Engine, MixtureParameters

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-import xarray as xr
+from ._lazy import xr
 from tqdm.auto import tqdm
 
 from . import criteria, fitting

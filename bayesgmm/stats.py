@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from scipy.special import logsumexp
 
 from . import kernels
 from .families import CovarianceFamily
@@ -146,11 +146,42 @@ class SuffStats:
         )
 
 
+# A pass smaller than this (rows x components x per-pair cost, about 1-2 ms on
+# one thread) runs on the calling thread alone.  Waking the other OpenMP
+# threads costs more: on the shared 2-core machine, with the other core busy,
+# a parallel pass over 10,000 rows took 1.5 ms against 0.5 ms on one thread,
+# and a 1000-row one 0.64 ms against 0.03 ms.  Results do not change: row
+# blocks depend on the number of rows only.
+SERIAL_WORK = 1 << 22
+
+
+def _pass_work(n_rows: int, terms: GaussianTerms) -> int:
+    K, D = terms.means.shape
+    per_pair = D * (D + 3) // 2 if terms.kernel == "full" else 2 * D
+    return n_rows * K * (per_pair + 8)  # + 8: the exp, log and normalisation of each pair
+
+
+def _run(kernel, work: int, *args):
+    threads = numba.get_num_threads()  # thread-local in Numba: other threads keep theirs
+    # (numba.parallel_chunksize(1) would let a thread take over the blocks of one
+    # the OS has descheduled, but it made Numba hold 400 MB more during a pass
+    # with K=32, D=64: measured, and the design promises O(threads K D^2))
+    if work >= SERIAL_WORK or threads == 1:
+        return kernel(*args)
+    numba.set_num_threads(1)
+    try:
+        return kernel(*args)
+    finally:
+        numba.set_num_threads(threads)
+
+
 def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | None = None) -> SuffStats:
     """One pass over ``X``: the E-step folded into sufficient statistics."""
     weights = _EMPTY if sample_weight is None else sample_weight
     kernel = kernels.estep_stats_full if terms.kernel == "full" else kernels.estep_stats_diag
-    nk, sx, sxx, loglik = kernel(X, weights, terms.means, terms.factor, terms.log_offset)
+    nk, sx, sxx, loglik = _run(
+        kernel, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
+    )
     total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
@@ -158,13 +189,25 @@ def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | 
 def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     """The (N, K) matrix of per-component log densities (weights included)."""
     kernel = kernels.log_rho_full if terms.kernel == "full" else kernels.log_rho_diag
-    return kernel(X, terms.means, terms.factor, terms.log_offset)
+    return _run(kernel, _pass_work(X.shape[0], terms), X, terms.means, terms.factor, terms.log_offset)
+
+
+def logsumexp_rows(rho: np.ndarray) -> np.ndarray:
+    """``log sum_k exp(rho[n, k])`` per row; ``-inf`` for a row of ``-inf``.
+
+    scipy.special.logsumexp gives the same numbers; its array-API dispatch cost
+    0.1 s of a 40-fit BIC sweep on 10,000 rows, and importing it 0.05 s.
+    """
+    top = rho.max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):  # a row of -inf: log(0) = -inf
+        return top + np.log(np.exp(rho - top[:, None]).sum(axis=1))
 
 
 def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-likelihood (N,) and log-responsibilities (N, K)."""
     rho = log_rho(X, terms)
-    norm = logsumexp(rho, axis=1)
+    norm = logsumexp_rows(rho)
     return norm, rho - norm[:, None]
 
 

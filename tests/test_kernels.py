@@ -108,3 +108,77 @@ def test_data_moments_match_numpy():
     np.testing.assert_allclose(
         weighted.covariance * (w.sum() - 1), np.cov(X.T, aweights=w, ddof=0) * w.sum(), rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_a_zero_weight_component_and_far_components_get_nothing(covariance_type):
+    # log weight -inf, and a component so far that every responsibility of it is floored
+    rng = np.random.default_rng(13)
+    K, D = 4, 3
+    weights, means, cov = random_model(covariance_type, K, D, rng)
+    weights = np.array([0.0, 0.5, 0.3, 0.2])
+    means[3] += 1e3
+    X = rng.normal(scale=2.0, size=(3000, D))
+    family = FAMILIES[covariance_type]
+    with np.errstate(divide="ignore"):
+        terms = GaussianTerms.gaussian(family, np.log(weights), means, family.precision_cholesky(cov))
+    stats = accumulate(X, terms)
+    assert stats.nk[0] == 0.0 and stats.nk[3] == 0.0
+    assert np.all(stats.sxx[[0, 3]] == 0.0)
+    live = [1, 2]
+    expected = estep_statistics(
+        X, weights[live] / weights[live].sum(), means[live],
+        full_covariances(covariance_type, cov, K, D)[live], None, covariance_type == "diag",
+    )
+    np.testing.assert_allclose(stats.nk[live], expected[0], rtol=1e-10)
+    np.testing.assert_allclose(stats.sxx[live], expected[2], rtol=1e-10)
+    log_norm = np.log(weights[live].sum())
+    assert stats.loglik == pytest.approx(expected[3] + X.shape[0] * log_norm, rel=1e-12)
+
+
+_STATS_SCRIPT = """
+import sys, numpy as np
+from bayesgmm.families import FAMILIES
+from bayesgmm.stats import GaussianTerms, accumulate
+rng = np.random.default_rng(21)
+K, D = 4, 3
+means = rng.normal(scale=2.0, size=(K, D))
+family = FAMILIES[sys.argv[1]]
+cov = np.repeat(np.eye(D)[None], K, axis=0) * 1.5 if sys.argv[1] == "full" else np.full((K, D), 1.5)
+terms = GaussianTerms.gaussian(family, np.log(np.full(K, 0.25)), means, family.precision_cholesky(cov))
+X = rng.normal(scale=2.5, size=(200_000, D))
+stats = accumulate(X, terms)
+sys.stdout.buffer.write(b"".join(np.ascontiguousarray(a).tobytes() for a in
+                                 (stats.nk, stats.sx, stats.sxx, np.array(stats.loglik))))
+"""
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_statistics_are_the_same_bits_whatever_the_thread_count(covariance_type):
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for threads in ("1", "2", "3"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        done = subprocess.run([sys.executable, "-c", _STATS_SCRIPT, covariance_type], env=env,
+                              capture_output=True, check=True)
+        outputs.append(done.stdout)
+    assert len(outputs[0]) > 0
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+@pytest.mark.parametrize("n_features", [1, 2, 5, 6, 7, 9, 20])
+def test_every_column_blocking_remainder_matches_the_reference(covariance_type, n_features):
+    # the full kernel walks columns in fours, then twos, then ones; diag in twos
+    rng = np.random.default_rng(n_features)
+    K, D = 3, n_features
+    weights, means, cov = random_model(covariance_type, K, D, rng)
+    X = rng.normal(scale=2.0, size=(700, D)) + means[0]
+    stats = accumulate(X, terms_of(covariance_type, weights, means, cov))
+    expected = estep_statistics(X, weights, means, full_covariances(covariance_type, cov, K, D),
+                                None, covariance_type == "diag")
+    for got, want in zip((stats.nk, stats.sx, stats.sxx, stats.loglik), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)

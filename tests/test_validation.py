@@ -99,3 +99,17 @@ def test_spec_is_frozen():
     spec = ModelSpec(n_components=2)
     with pytest.raises(AttributeError):
         spec.n_components = 3
+
+
+def test_finite_values_whose_sum_overflows_are_not_mistaken_for_infinities():
+    # the finiteness check sums the array first; a finite sum clears it, an overflowing one
+    # must fall back to the exact row check
+    from bayesgmm.data import as_feature_matrix
+
+    X = np.full((5, 2), 1.5e308)
+    array, _ = as_feature_matrix(X)
+    np.testing.assert_array_equal(array, X)
+    X[3, 1] = np.inf
+    X[1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or infinite values in 2 rows \(first: 1\)"):
+        as_feature_matrix(X)

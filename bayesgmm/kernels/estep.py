@@ -11,32 +11,126 @@ One pass over ``X`` computes, for each component k and with responsibilities
 The N x K responsibility matrix is never stored.  Moments are taken about
 the current means ``m_k``, which the E-step subtracts anyway, so data far
 from the origin keep their precision.
+
+Layout: each thread owns whole row blocks (:mod:`.blocks`) and walks them in
+tiles of :data:`TILE` rows, copied transposed (feature-major) into float64
+scratch, so that every inner loop runs along the rows of a tile and LLVM
+vectorises it; the tile's (K, TILE) log densities stay in cache.  These
+kernels use no BLAS: they serve small D (all of ``diag``), where BLAS calls
+on D x D factors cost more than they save.  :mod:`.estep_blas` serves full
+covariances at large D.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
+from .vecmath import (
+    centre_and_weigh,
+    exp_shifted_add,
+    log_positive,
+    sum_product,
+    sum_product2,
+    sum_product4,
+    total,
+    weighted_moments,
+)
 
 # Responsibilities below exp(-300) are dropped: they change no statistic at
 # double precision, and letting them decay into denormals slows the
 # accumulation loops several-fold.
 LOG_RESP_FLOOR = -300.0
+RESP_FLOOR = float(np.exp(LOG_RESP_FLOOR))
+
+# Rows per tile: (K + 2 D) x TILE float64 scratch per thread stays in L1/L2.
+TILE = 256
 
 
 @njit(cache=True, nogil=True)
-def _logsumexp(values):
-    top = values[0]
-    for k in range(1, values.shape[0]):
-        if values[k] > top:
-            top = values[k]
-    total = 0.0
-    for k in range(values.shape[0]):
-        total += np.exp(values[k] - top)
-    return top + np.log(total)
+def load_tile(X, t0, m, xt):
+    """Rows ``t0 .. t0 + m`` of ``X`` transposed into ``xt`` (D, TILE), as float64."""
+    D = X.shape[1]
+    for t in range(m):
+        for i in range(D):
+            xt[i, t] = X[t0 + t, i]
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
+def load_weights(sample_weight, t0, m, wt):
+    if sample_weight.shape[0] > 0:
+        for t in range(m):
+            wt[t] = sample_weight[t0 + t]
+    else:
+        for t in range(m):
+            wt[t] = 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
+    """Log densities ``lp`` (K, TILE) -> weighted responsibilities ``resp`` (K, TILE).
+
+    Writes each row's log-sum-exp into ``lse`` and returns ``sum_t wt[t] lse[t]``.
+    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (2, TILE).
+    """
+    K = lp.shape[0]
+    top = scratch[0]
+    for t in range(m):
+        top[t] = lp[0, t]
+    for k in range(1, K):
+        for t in range(m):
+            top[t] = max(top[t], lp[k, t])
+    tot = scratch[1]
+    for t in range(m):
+        tot[t] = 0.0
+    for k in range(K):
+        # into another array: with input and output the same, LLVM's overlap
+        # check sends the loop down its scalar path (3x slower, measured)
+        exp_shifted_add(lp[k], top, resp[k], tot, bits, m)
+    log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
+    for t in range(m):
+        lse[t] += top[t]
+    loglik = sum_product(wt, lse, m)
+    for t in range(m):
+        tot[t] = 1.0 / tot[t]
+    for k in range(K):
+        row = resp[k]
+        for t in range(m):
+            r = row[t] * tot[t]
+            row[t] = r * wt[t] if r >= RESP_FLOOR else 0.0
+    return loglik
+
+
+@njit(cache=True, nogil=True)
+def quad_columns4(d, factor, k, j, y0, y1, y2, y3, q, m):
+    """``q += sum_{c < 4} y_{j+c}^2`` with ``y_c = sum_{i <= c} d_i U[k, i, c]``, one pass over d.
+
+    ``factor`` is upper triangular: entries below the diagonal are read as 0.
+    """
+    d0 = d[0]
+    u0, u1, u2, u3 = factor[k, 0, j], factor[k, 0, j + 1], factor[k, 0, j + 2], factor[k, 0, j + 3]
+    for t in range(m):
+        v = d0[t]
+        y0[t] = v * u0
+        y1[t] = v * u1
+        y2[t] = v * u2
+        y3[t] = v * u3
+    for i in range(1, j + 4):
+        u0 = factor[k, i, j] if i <= j else 0.0
+        u1 = factor[k, i, j + 1] if i <= j + 1 else 0.0
+        u2 = factor[k, i, j + 2] if i <= j + 2 else 0.0
+        u3 = factor[k, i, j + 3]
+        di = d[i]
+        for t in range(m):
+            v = di[t]
+            y0[t] += v * u0
+            y1[t] += v * u1
+            y2[t] += v * u2
+            y3[t] += v * u3
+    for t in range(m):
+        q[t] += (y0[t] * y0[t] + y1[t] * y1[t]) + (y2[t] * y2[t] + y3[t] * y3[t])
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     """Statistics for the ``full`` kernel form.
 
@@ -55,40 +149,99 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     N, D = X.shape
     K = means.shape[0]
     n_blocks = n_row_blocks(N)
-    weighted = sample_weight.shape[0] > 0
     nk = np.zeros((n_blocks, K))
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D, D))
     loglik = np.zeros(n_blocks)
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        diff = np.empty((K, D))
-        logp = np.empty(K)
-        for n in range(start, stop):
+        xt = np.empty((D, TILE))
+        d = np.empty((D, TILE))
+        rd = np.empty((D, TILE))
+        lp = np.empty((K, TILE))
+        resp = np.empty((K, TILE))
+        y = np.empty(TILE)
+        y2 = np.empty(TILE)
+        y3 = np.empty(TILE)
+        y4 = np.empty(TILE)
+        q = np.empty(TILE)
+        wt = np.empty(TILE)
+        lse = np.empty(TILE)
+        scratch = np.empty((2, TILE))
+        bits = np.empty(TILE, dtype=np.int64)
+        for t0 in range(start, stop, TILE):
+            m = min(TILE, stop - t0)
+            load_tile(X, t0, m, xt)
+            load_weights(sample_weight, t0, m, wt)
             for k in range(K):
                 for i in range(D):
-                    diff[k, i] = X[n, i] - means[k, i]
-                quad = 0.0
-                for j in range(D):
-                    y = 0.0
-                    for i in range(j + 1):
-                        y += diff[k, i] * prec_chol[k, i, j]
-                    quad += y * y
-                logp[k] = log_offset[k] - 0.5 * quad
-            lse = _logsumexp(logp)
-            w = sample_weight[n] if weighted else 1.0
-            loglik[block] += w * lse
+                    mu = means[k, i]
+                    for t in range(m):
+                        d[i, t] = xt[i, t] - mu
+                for t in range(m):
+                    q[t] = 0.0
+                # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
+                # of its reads); then two, then one for the last columns
+                j = 0
+                while j + 3 < D:
+                    quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
+                    j += 4
+                if j + 1 < D:
+                    u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
+                    d0 = d[0]
+                    for t in range(m):
+                        y[t] = d0[t] * u0
+                        y2[t] = d0[t] * u1
+                    for i in range(1, j + 2):
+                        u0 = prec_chol[k, i, j] if i <= j else 0.0
+                        u1 = prec_chol[k, i, j + 1]
+                        di = d[i]
+                        for t in range(m):
+                            y[t] += di[t] * u0
+                            y2[t] += di[t] * u1
+                    for t in range(m):
+                        q[t] += y[t] * y[t] + y2[t] * y2[t]
+                    j += 2
+                if j < D:
+                    u0 = prec_chol[k, 0, j]
+                    for t in range(m):
+                        y[t] = d[0, t] * u0
+                    for i in range(1, j + 1):
+                        u0 = prec_chol[k, i, j]
+                        di = d[i]
+                        for t in range(m):
+                            y[t] += di[t] * u0
+                    for t in range(m):
+                        q[t] += y[t] * y[t]
+                c = log_offset[k]
+                for t in range(m):
+                    lp[k, t] = c - 0.5 * q[t]
+            loglik[block] += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
             for k in range(K):
-                log_r = logp[k] - lse
-                if log_r < LOG_RESP_FLOOR:
-                    continue
-                r = w * np.exp(log_r)
-                nk[block, k] += r
+                r = resp[k]
+                count = total(r, m)
+                if count == 0.0:
+                    continue  # a component far from every row of this tile
+                nk[block, k] += count
                 for i in range(D):
-                    rd = r * diff[k, i]
-                    sx[block, k, i] += rd
-                    for j in range(i, D):
-                        sxx[block, k, i, j] += rd * diff[k, j]
+                    sx[block, k, i] += centre_and_weigh(xt[i], means[k, i], r, d[i], rd[i], m)
+                for i in range(D):
+                    # four columns a pass: rd[i] read once for four products (3 -> 1.25 reads each)
+                    j = i
+                    while j + 3 < D:
+                        a, b, c, e = sum_product4(rd[i], d[j], d[j + 1], d[j + 2], d[j + 3], m)
+                        sxx[block, k, i, j] += a
+                        sxx[block, k, i, j + 1] += b
+                        sxx[block, k, i, j + 2] += c
+                        sxx[block, k, i, j + 3] += e
+                        j += 4
+                    if j + 1 < D:
+                        a, b = sum_product2(rd[i], d[j], d[j + 1], m)
+                        sxx[block, k, i, j] += a
+                        sxx[block, k, i, j + 1] += b
+                        j += 2
+                    if j < D:
+                        sxx[block, k, i, j] += sum_product(rd[i], d[j], m)
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))
@@ -105,7 +258,7 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     return total_nk, total_sx, total_sxx, total_loglik
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
     """Statistics for the ``diag`` kernel form (``sxx`` holds only the diagonal).
 
@@ -115,37 +268,55 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
     N, D = X.shape
     K = means.shape[0]
     n_blocks = n_row_blocks(N)
-    weighted = sample_weight.shape[0] > 0
     nk = np.zeros((n_blocks, K))
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D))
     loglik = np.zeros(n_blocks)
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        diff = np.empty((K, D))
-        logp = np.empty(K)
-        for n in range(start, stop):
+        xt = np.empty((D, TILE))
+        lp = np.empty((K, TILE))
+        resp = np.empty((K, TILE))
+        q = np.empty(TILE)
+        wt = np.empty(TILE)
+        lse = np.empty(TILE)
+        scratch = np.empty((2, TILE))
+        bits = np.empty(TILE, dtype=np.int64)
+        for t0 in range(start, stop, TILE):
+            m = min(TILE, stop - t0)
+            load_tile(X, t0, m, xt)
+            load_weights(sample_weight, t0, m, wt)
             for k in range(K):
-                quad = 0.0
-                for i in range(D):
-                    d = X[n, i] - means[k, i]
-                    diff[k, i] = d
-                    y = d * prec_sqrt[k, i]
-                    quad += y * y
-                logp[k] = log_offset[k] - 0.5 * quad
-            lse = _logsumexp(logp)
-            w = sample_weight[n] if weighted else 1.0
-            loglik[block] += w * lse
+                for t in range(m):
+                    q[t] = 0.0
+                for i in range(0, D - 1, 2):  # two features a pass: half the traffic on q
+                    mu0, s0 = means[k, i], prec_sqrt[k, i]
+                    mu1, s1 = means[k, i + 1], prec_sqrt[k, i + 1]
+                    x0, x1 = xt[i], xt[i + 1]
+                    for t in range(m):
+                        v0 = (x0[t] - mu0) * s0
+                        v1 = (x1[t] - mu1) * s1
+                        q[t] += v0 * v0 + v1 * v1
+                if D % 2:
+                    mu0, s0 = means[k, D - 1], prec_sqrt[k, D - 1]
+                    x0 = xt[D - 1]
+                    for t in range(m):
+                        v0 = (x0[t] - mu0) * s0
+                        q[t] += v0 * v0
+                c = log_offset[k]
+                for t in range(m):
+                    lp[k, t] = c - 0.5 * q[t]
+            loglik[block] += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
             for k in range(K):
-                log_r = logp[k] - lse
-                if log_r < LOG_RESP_FLOOR:
+                r = resp[k]
+                count = total(r, m)
+                if count == 0.0:
                     continue
-                r = w * np.exp(log_r)
-                nk[block, k] += r
+                nk[block, k] += count
                 for i in range(D):
-                    rd = r * diff[k, i]
-                    sx[block, k, i] += rd
-                    sxx[block, k, i] += rd * diff[k, i]
+                    first, second = weighted_moments(xt[i], means[k, i], r, m)
+                    sx[block, k, i] += first
+                    sxx[block, k, i] += second
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D))
