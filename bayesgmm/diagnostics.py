@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import xarray as xr
 
+from ._lazy import xr
 from .data import as_feature_matrix, as_sample_weight, check_features
 from .engines import ENGINES
 from .engines.base import EMPTY_COMPONENT_GUARD, MixtureParameters, mixture_terms
