@@ -98,9 +98,9 @@ def data_fit(
     for start in range(0, X.shape[0], _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
         rho = log_rho(X[rows], terms)
-        norm = logsumexp_rows(rho)
+        norm, top = logsumexp_rows(rho, return_max=True)
         # log z[n, map(n)] = max_k log rho[n, k] - log p(x_n)
-        log_top = rho.max(axis=1) - norm
+        log_top = top - norm
         w = None if sample_weight is None else sample_weight[rows]
         log_likelihood += float(norm.sum() if w is None else w @ norm)
         entropy -= float(log_top.sum() if w is None else w @ log_top)

@@ -572,8 +572,8 @@ def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:
 def _data_fit_rows(X: np.ndarray, terms) -> np.ndarray:
     """Per row: log p(x) and log z[n, map(n)], the pieces of the criteria (see criteria.data_fit)."""
     rho = log_rho(X, terms)
-    norm = logsumexp_rows(rho)
-    return np.column_stack([norm, rho.max(axis=1) - norm])
+    norm, top = logsumexp_rows(rho, return_max=True)
+    return np.column_stack([norm, top - norm])
 
 
 # Row functions run on in-memory rows or inside Dask tasks; log_responsibilities never

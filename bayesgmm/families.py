@@ -32,11 +32,10 @@ from .exceptions import SingularCovarianceError
 
 def _upper_cholesky_of_precision(covariance: np.ndarray, component: str) -> np.ndarray:
     """Upper-triangular U with U U^T = covariance^-1 (scikit-learn's convention)."""
-    try:
-        lower = linalg.cholesky(covariance, lower=True)
-    except linalg.LinAlgError:
-        raise SingularCovarianceError(component) from None
-    if not np.all(np.isfinite(lower)):
+    # LAPACK's potrf itself: scipy.linalg.cholesky's checks around it cost more than the
+    # factorisation of a small matrix, and the M-step factors one per component per iteration
+    lower, info = linalg.lapack.dpotrf(np.asarray(covariance, dtype=np.float64), lower=1, clean=1)
+    if info != 0 or not np.all(np.isfinite(lower)):
         raise SingularCovarianceError(component)
     return _triangular_inverse(lower, lower=True).T
 

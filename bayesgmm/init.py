@@ -4,7 +4,10 @@ Each method produces hard labels or soft responsibilities; they are folded
 into :class:`~bayesgmm.stats.SuffStats` and the engine's own M-step turns them
 into a starting state, exactly as scikit-learn initialises (``_initialize``).
 
-* ``kmeans``: Lloyd's algorithm with k-means++ seeding (:func:`scipy.cluster.vq.kmeans2`).
+* ``kmeans``: Lloyd's algorithm with k-means++ seeding, as
+  :func:`scipy.cluster.vq.kmeans2` (``minit="++"``, 20 rounds) computes it, from
+  the same random numbers, in a Numba kernel that stops once no label changes
+  (:mod:`bayesgmm.kernels.kmeans`).
 * ``k-means++``: k-means++ seeds, each row assigned to its nearest seed.
 * ``random_from_data``: ``n_components`` distinct rows as seeds, each row
   assigned to its nearest seed.
@@ -18,13 +21,12 @@ nearest seed starts from usable covariances instead.
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Iterator
 
 import numpy as np
-from scipy.cluster import vq
 
-from .stats import SuffStats
+from .kernels.kmeans import labelled_moments, lloyd, min_squared_distance
+from .stats import SuffStats, run_kernel
 
 KMEANS_ITERATIONS = 20
 _BLOCK_ROWS = 65536
@@ -40,27 +42,45 @@ def initial_labels_or_responsibilities(
         return None, resp / resp.sum(axis=1, keepdims=True)
     if method == "random_from_data":
         seeds = X[rng.choice(N, size=n_components, replace=False)]
-        return vq.vq(X, seeds, check_finite=False)[0], None
-    iterations = 1 if method == "k-means++" else KMEANS_ITERATIONS
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        # an empty k-means cluster is handled downstream like any empty component; with
-        # fewer distinct rows than clusters k-means++ divides 0 by 0 choosing seeds
-        warnings.simplefilter("ignore", UserWarning)
-        _, labels = vq.kmeans2(
-            X, n_components, iter=iterations, minit="++", missing="warn", check_finite=False, rng=rng
-        )
-    return labels, None
+        return nearest_centroid_labels(X, seeds.astype(np.float64), 1), None
+    rounds = 1 if method == "k-means++" else KMEANS_ITERATIONS
+    return nearest_centroid_labels(X, kmeans_plus_plus_seeds(X, n_components, rng), rounds), None
 
 
-def _blocks(N: int, K: int, labels, resp) -> Iterator[tuple[slice, np.ndarray]]:
-    for start in range(0, N, _BLOCK_ROWS):
-        rows = slice(start, min(start + _BLOCK_ROWS, N))
-        if labels is None:
-            yield rows, resp[rows]
-        else:
-            block = np.zeros((rows.stop - rows.start, K))
-            block[np.arange(block.shape[0]), labels[rows]] = 1.0
-            yield rows, block
+def kmeans_plus_plus_seeds(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeds (K, D) as :func:`scipy.cluster.vq.kmeans2` picks them, from the same draws.
+
+    The first seed is a uniformly drawn row; each next one a row drawn with
+    probability proportional to its squared distance from the nearest seed so
+    far.  With fewer distinct rows than seeds the distances all become zero
+    and the remaining seeds repeat the first row.
+    """
+    N, D = X.shape
+    seeds = np.empty((n_components, D))
+    seeds[0] = X[rng.integers(N)]
+    nearest = np.full(N, np.inf)
+    for i in range(1, n_components):
+        min_squared_distance(X, seeds[i - 1], nearest)
+        with np.errstate(invalid="ignore", divide="ignore"):  # all distances 0: 0 / 0
+            cumulative = (nearest / nearest.sum()).cumsum()
+        # min: a cumulative sum rounded below 1 must not draw past the last row
+        seeds[i] = X[min(int(np.searchsorted(cumulative, rng.uniform())), N - 1)]
+    return seeds
+
+
+def nearest_centroid_labels(X: np.ndarray, centroids: np.ndarray, rounds: int) -> np.ndarray:
+    """Labels (N,) after at most ``rounds`` of Lloyd's algorithm from ``centroids`` (not modified)."""
+    N, D = X.shape
+    labels = np.empty(N, dtype=np.int64)
+    # the work of one round: the kernel's parallel region is one round
+    run_kernel(lloyd, N * centroids.shape[0] * (3 * D + 2), X, centroids.copy(), labels, rounds)
+    return labels
+
+
+def _blocks(resp: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+    for start in range(0, resp.shape[0], _BLOCK_ROWS):
+        rows = slice(start, min(start + _BLOCK_ROWS, resp.shape[0]))
+        yield rows, resp[rows]
 
 
 def statistics_from_assignment(
@@ -79,9 +99,21 @@ def statistics_from_assignment(
     """
     N, D = X.shape
     K = n_components
+    if labels is not None:
+        weights = _EMPTY if sample_weight is None else sample_weight
+        nk, center, sx, sxx = run_kernel(labelled_moments, N * D * (D + 3), X, labels, weights, K, diagonal)
+        sxx = sxx[:, :, 0] if diagonal else sxx
+    else:
+        nk, center, sx, sxx = _soft_moments(X, K, diagonal, resp, sample_weight)
+    total = float(N) if sample_weight is None else float(sample_weight.sum())
+    return SuffStats(nk, sx, sxx, float("nan"), center, total)
+
+
+def _soft_moments(X, K, diagonal, resp, sample_weight):
+    N, D = X.shape
     nk = np.zeros(K)
     first = np.zeros((K, D))
-    for rows, r in _blocks(N, K, labels, resp):
+    for rows, r in _blocks(resp):
         if sample_weight is not None:
             r = r * sample_weight[rows, None]
         nk += r.sum(axis=0)
@@ -90,7 +122,7 @@ def statistics_from_assignment(
     center = np.where(nk[:, None] > 0, first / safe[:, None], X.mean(axis=0, dtype=np.float64))
     sx = np.zeros((K, D))
     sxx = np.zeros((K, D) if diagonal else (K, D, D))
-    for rows, r in _blocks(N, K, labels, resp):
+    for rows, r in _blocks(resp):
         if sample_weight is not None:
             r = r * sample_weight[rows, None]
         for k in range(K):
@@ -101,8 +133,10 @@ def statistics_from_assignment(
             weighted = diff * rk[:, None]
             sx[k] += weighted.sum(axis=0)
             sxx[k] += (weighted * diff).sum(axis=0) if diagonal else weighted.T @ diff
-    total = float(N) if sample_weight is None else float(sample_weight.sum())
-    return SuffStats(nk, sx, sxx, float("nan"), center, total)
+    return nk, center, sx, sxx
+
+
+_EMPTY = np.empty(0, dtype=np.float64)
 
 
 def as_generator(random_state) -> np.random.Generator:

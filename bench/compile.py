@@ -34,7 +34,8 @@ def compile_all() -> dict:
                 accumulate(X, terms, np.ones(300))
                 log_rho(X, terms)
     with np.errstate(all="ignore"):
-        bayesgmm.GaussianMixture(2, random_state=0).fit(rng.normal(size=(50, 2)))
+        for dtype in (np.float64, np.float32):  # the k-means kernels of the initialisation
+            bayesgmm.GaussianMixture(2, random_state=0).fit(rng.normal(size=(50, 2)).astype(dtype))
     finished = time.perf_counter()
     dispatchers = {}
     import numba

@@ -9,6 +9,9 @@ Every kernel is a plain function on arrays (no Python objects), compiled with
 A kernel evaluates ``log rho[n, k] = log_offset[k] - 0.5 * ||(x_n - m_k) U_k||^2``,
 the Gaussian log-density with a per-component offset that every engine
 (EM, MAP, VB) can express, so one kernel serves all engines.
+
+:mod:`.kmeans` serves the initialisation: Lloyd's rounds, k-means++ distances
+and the moments of hard-labelled rows.
 """
 
 from .estep import estep_stats_diag, estep_stats_full
