@@ -29,7 +29,7 @@ import numpy as np
 
 from .engines.base import MixtureParameters, mixture_terms
 from .families import CovarianceFamily
-from .stats import log_rho, logsumexp_rows
+from .stats import accumulate, log_rho, logsumexp_rows
 
 CONVENTIONS = ("sklearn", "mclust")
 
@@ -75,6 +75,25 @@ def icl(
     return -value if check_convention(convention) == "mclust" else value
 
 
+def log_likelihood(
+    X: np.ndarray,
+    family: CovarianceFamily,
+    parameters: MixtureParameters,
+    sample_weight: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """``sum_n w_n log p(x_n)`` and the total weight: :func:`data_fit` without the entropy.
+
+    One pass of the fused E-step kernel, which stores no N x K matrix; BIC and
+    AIC need no more.  Rows too far from every component for float64 (the
+    kernel's sum is then not finite) go through :func:`data_fit` instead.
+    """
+    value = accumulate(X, mixture_terms(family, parameters), sample_weight).loglik
+    if not np.isfinite(value):
+        value, _, _ = data_fit(X, family, parameters, sample_weight)
+    n_samples = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    return float(value), n_samples
+
+
 def data_fit(
     X: np.ndarray,
     family: CovarianceFamily,
@@ -99,8 +118,10 @@ def data_fit(
         rows = slice(start, start + _BLOCK_ROWS)
         rho = log_rho(X[rows], terms)
         norm, top = logsumexp_rows(rho, return_max=True)
-        # log z[n, map(n)] = max_k log rho[n, k] - log p(x_n)
-        log_top = top - norm
+        # log z[n, map(n)] = max_k log rho[n, k] - log p(x_n); NaN for a row beyond
+        # float64's reach of every component (-inf - -inf), whose log p(x_n) is -inf
+        with np.errstate(invalid="ignore"):
+            log_top = top - norm
         w = None if sample_weight is None else sample_weight[rows]
         log_likelihood += float(norm.sum() if w is None else w @ norm)
         entropy -= float(log_top.sum() if w is None else w @ log_top)

@@ -471,10 +471,14 @@ class GaussianMixture:
         self._check_fitted()
         return self.result_.n_parameters
 
-    def _data_fit(self, X) -> tuple[float, float, float]:
-        # criteria use the point estimate (for VB the posterior-mean parameters)
+    def _data_fit(self, X, entropy: bool = True) -> tuple[float, float, float]:
+        # criteria use the point estimate (for VB the posterior-mean parameters);
+        # without `entropy` (BIC, AIC) the entropy returned is NaN
         self._check_fitted()
         family, parameters = self.result_.spec.family, self.result_.parameters
+        if not entropy and not is_dask_collection(X):
+            log_likelihood, n = criteria.log_likelihood(self._validated(X), family, parameters)
+            return log_likelihood, float("nan"), n
         if is_dask_collection(X):
             from .distributed import as_dask_matrix, map_rows
 
@@ -493,12 +497,12 @@ class GaussianMixture:
         ``"mclust"``: the negative, higher is better, as R's mclust reports it.
         """
         criteria.check_convention(convention)
-        log_likelihood, _, n = self._data_fit(X)
+        log_likelihood, _, n = self._data_fit(X, entropy=False)
         return criteria.bic(log_likelihood, self._n_parameters(), n, convention)
 
     def aic(self, X) -> float:
         """Akaike information criterion on ``X``: ``-2 log L + 2 p`` (lower is better)."""
-        log_likelihood, _, _ = self._data_fit(X)
+        log_likelihood, _, _ = self._data_fit(X, entropy=False)
         return criteria.aic(log_likelihood, self._n_parameters())
 
     def icl(self, X, convention: str = "sklearn") -> float:

@@ -125,3 +125,28 @@ def test_criteria_need_no_warnings(faithful):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gm.bic(faithful), gm.aic(faithful), gm.icl(faithful)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_bic_and_aic_from_the_fused_pass_equal_the_row_by_row_sum(covariance_type, mixture5d):
+    # bic() and aic() need only the log-likelihood and take it from the E-step kernel;
+    # icl() sums the rows' log densities one by one: both must agree
+    from bayesgmm import criteria
+
+    gm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(mixture5d)
+    family, parameters = gm.result_.spec.family, gm.result_.parameters
+    fused, n = criteria.log_likelihood(mixture5d, family, parameters)
+    by_rows, _, n_rows = criteria.data_fit(mixture5d, family, parameters)
+    assert fused == pytest.approx(by_rows, rel=1e-12)
+    assert n == n_rows == mixture5d.shape[0]
+    weights = np.random.default_rng(0).uniform(0, 2, size=mixture5d.shape[0])
+    assert criteria.log_likelihood(mixture5d, family, parameters, weights)[0] == pytest.approx(
+        criteria.data_fit(mixture5d, family, parameters, weights)[0], rel=1e-12)
+
+
+def test_bic_of_a_row_beyond_float64_is_infinite_not_nan(faithful):
+    gm = GaussianMixture(2, random_state=0).fit(faithful)
+    far = np.vstack([faithful, [[1e160, 1e160]]])
+    with np.errstate(over="ignore"):
+        assert gm.bic(far) == np.inf
+        assert gm.aic(far) == np.inf
