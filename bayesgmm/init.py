@@ -99,14 +99,27 @@ def statistics_from_assignment(
     """
     N, D = X.shape
     K = n_components
-    if labels is not None:
-        weights = _EMPTY if sample_weight is None else sample_weight
-        nk, center, sx, sxx = run_kernel(labelled_moments, N * D * (D + 3), X, labels, weights, K, diagonal)
-        sxx = sxx[:, :, 0] if diagonal else sxx
-    else:
-        nk, center, sx, sxx = _soft_moments(X, K, diagonal, resp, sample_weight)
+    moments = _hard_moments if labels is not None else _soft_moments
+    nk, center, sx, sxx = moments(X, K, diagonal, resp if labels is None else labels, sample_weight)
     total = float(N) if sample_weight is None else float(sample_weight.sum())
     return SuffStats(nk, sx, sxx, float("nan"), center, total)
+
+
+def _hard_moments(X, K, diagonal, labels, sample_weight):
+    weights = _UNIT_WEIGHTS if sample_weight is None else sample_weight
+    nk, first, sx, sxx = labelled_moments(X, labels, weights, K)
+    if diagonal:
+        sxx = np.ascontiguousarray(np.diagonal(sxx, axis1=1, axis2=2))
+    return nk, _means_or_overall(X, nk, first), sx, sxx
+
+
+_UNIT_WEIGHTS = np.empty(0, dtype=np.float64)
+
+
+def _means_or_overall(X, nk, first):
+    """Each component's mean; the overall mean for a component without weight."""
+    safe = np.where(nk > 0, nk, 1.0)
+    return np.where(nk[:, None] > 0, first / safe[:, None], X.mean(axis=0, dtype=np.float64))
 
 
 def _soft_moments(X, K, diagonal, resp, sample_weight):
@@ -118,8 +131,7 @@ def _soft_moments(X, K, diagonal, resp, sample_weight):
             r = r * sample_weight[rows, None]
         nk += r.sum(axis=0)
         first += r.T @ X[rows]
-    safe = np.where(nk > 0, nk, 1.0)
-    center = np.where(nk[:, None] > 0, first / safe[:, None], X.mean(axis=0, dtype=np.float64))
+    center = _means_or_overall(X, nk, first)
     sx = np.zeros((K, D))
     sxx = np.zeros((K, D) if diagonal else (K, D, D))
     for rows, r in _blocks(resp):
@@ -134,9 +146,6 @@ def _soft_moments(X, K, diagonal, resp, sample_weight):
             sx[k] += weighted.sum(axis=0)
             sxx[k] += (weighted * diff).sum(axis=0) if diagonal else weighted.T @ diff
     return nk, center, sx, sxx
-
-
-_EMPTY = np.empty(0, dtype=np.float64)
 
 
 def as_generator(random_state) -> np.random.Generator:

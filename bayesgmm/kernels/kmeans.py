@@ -1,4 +1,4 @@
-"""k-means for the initialisation: Lloyd's passes and hard-label moments.
+"""k-means for the initialisation: Lloyd's rounds and k-means++ distances.
 
 ``lloyd`` runs Lloyd's algorithm as :func:`scipy.cluster.vq.kmeans2` does
 (every row to its nearest centroid by squared Euclidean distance, the first
@@ -118,68 +118,47 @@ def min_squared_distance(X, point, d2):
             d2[n] = s
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def labelled_moments(X, labels, sample_weight, K, diagonal):
-    """Weighted counts, means and scatter about them of hard-labelled rows, in two passes.
+@njit(cache=True, nogil=True)
+def labelled_moments(X, labels, sample_weight, K):
+    """Weighted count, mean and scatter about it of each label's rows, in two passes.
 
-    ``sample_weight`` is (N,) or (0,) for unit weights.  Returns ``nk`` (K,),
-    ``center`` (K, D) (the weighted mean of each label's rows; the overall
-    mean for a label without weight), ``sx`` (K, D) (the rows' weighted
-    deviations from ``center``: zero up to rounding) and ``sxx`` (K, D, D),
-    or (K, D) when ``diagonal``.
+    ``sample_weight`` is (N,), or (0,) for unit weights.  Returns ``nk`` (K,),
+    ``first`` (K, D) (the weighted sums of the rows: the caller divides) and,
+    about ``first / nk``, the deviations' sums ``sx`` (K, D) (zero up to
+    rounding) and ``sxx`` (K, D, D).  A label without weight has a zero
+    scatter.  One thread: a pass costs N D^2 / 2 multiply-adds, small beside
+    the Lloyd rounds before it.
     """
     N, D = X.shape
     weighted = sample_weight.shape[0] > 0
-    n_blocks = n_row_blocks(N)
-    nk = np.zeros((n_blocks, K))
-    first = np.zeros((n_blocks, K, D))
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        for n in range(start, stop):
-            k = labels[n]
-            w = sample_weight[n] if weighted else 1.0
-            nk[block, k] += w
+    nk = np.zeros(K)
+    first = np.zeros((K, D))
+    for n in range(N):
+        k = labels[n]
+        w = sample_weight[n] if weighted else 1.0
+        nk[k] += w
+        for i in range(D):
+            first[k, i] += w * X[n, i]
+    center = np.zeros((K, D))
+    for k in range(K):
+        if nk[k] > 0:
             for i in range(D):
-                first[block, k, i] += w * X[n, i]
-    total_nk = np.zeros(K)
-    total_first = np.zeros((K, D))
-    for block in range(n_blocks):
-        total_nk += nk[block]
-        total_first += first[block]
-    center = np.empty((K, D))
-    overall = total_first.sum(axis=0) / total_nk.sum()
+                center[k, i] = first[k, i] / nk[k]
+    sx = np.zeros((K, D))
+    sxx = np.zeros((K, D, D))
+    d = np.empty(D)
+    for n in range(N):
+        k = labels[n]
+        w = sample_weight[n] if weighted else 1.0
+        for i in range(D):
+            d[i] = X[n, i] - center[k, i]
+        for i in range(D):
+            wd = w * d[i]
+            sx[k, i] += wd
+            for j in range(i, D):
+                sxx[k, i, j] += wd * d[j]
     for k in range(K):
         for i in range(D):
-            center[k, i] = total_first[k, i] / total_nk[k] if total_nk[k] > 0 else overall[i]
-    width = 1 if diagonal else D
-    sx = np.zeros((n_blocks, K, D))
-    sxx = np.zeros((n_blocks, K, D, width))
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        d = np.empty(D)
-        for n in range(start, stop):
-            k = labels[n]
-            w = sample_weight[n] if weighted else 1.0
-            if w == 0.0:
-                continue
-            for i in range(D):
-                d[i] = X[n, i] - center[k, i]
-            for i in range(D):
-                wd = w * d[i]
-                sx[block, k, i] += wd
-                if diagonal:
-                    sxx[block, k, i, 0] += wd * d[i]
-                else:
-                    for j in range(i, D):
-                        sxx[block, k, i, j] += wd * d[j]
-    total_sx = np.zeros((K, D))
-    total_sxx = np.zeros((K, D, width))
-    for block in range(n_blocks):
-        total_sx += sx[block]
-        total_sxx += sxx[block]
-    if not diagonal:
-        for k in range(K):
-            for i in range(D):
-                for j in range(i + 1, D):
-                    total_sxx[k, j, i] = total_sxx[k, i, j]
-    return total_nk, center, total_sx, total_sxx
+            for j in range(i + 1, D):
+                sxx[k, j, i] = sxx[k, i, j]
+    return nk, first, sx, sxx
