@@ -90,7 +90,9 @@ def main() -> None:
     with dask.config.set({"distributed.nanny.environ.NUMBA_NUM_THREADS": 1}):
         cluster = LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, memory_limit=WORKER_MEMORY,
-            dashboard_address=None,
+            # ":0": any free port. None does not switch the dashboard off (dask/distributed
+            # issue 8136) and warns when 8787 is taken
+            dashboard_address=":0",
         )
     try:
         with Client(cluster) as client:

@@ -184,7 +184,7 @@ def total(x):  # defined here, so each worker must compile it
 
 if __name__ == "__main__":
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         print(client.submit(_single_numba_thread, total, np.ones(10)).result())
         print(list(client.run(numba.get_num_threads).values()))
 """
@@ -205,7 +205,7 @@ def test_a_script_that_imports_bayesgmm_can_compile_on_its_workers(tmp_path):
 def client():
     # no NUMBA_NUM_THREADS here: importing bayesgmm.distributed made 1 the default
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
         memory_limit="1GiB",
     )
     with Client(cluster.scheduler_address) as client:  # by address, as to a remote scheduler
