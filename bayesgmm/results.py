@@ -293,12 +293,7 @@ class FitResult:
         arrays = {name: _variable(ds, name, shape) for name, shape in expected.items()}
         _check_parameter_values(family, arrays)
         trace = _variable(ds, "objective_trace", (_attr(attrs, "n_iter", int),))
-        engine_variables = {
-            name: (tuple(ds[name].dims), np.asarray(ds[name].values))
-            for name in ds.data_vars
-            if name not in expected and name != "objective_trace" and not name.startswith("pruning_")
-            and name not in _STANDARDIZATION_VARIABLES
-        }
+        engine_variables = _engine_variables(ds, spec, D, MixtureParameters(**arrays))
         standardization = None
         if any(name in ds.variables for name in _STANDARDIZATION_VARIABLES):
             standardization = Standardization.from_variables(
@@ -322,6 +317,29 @@ class FitResult:
             pruning=PruningHistory.from_dataset(ds, K),
             standardization=standardization,
         )
+
+
+def _engine_variables(ds, spec: ModelSpec, n_features: int, parameters: MixtureParameters) -> dict:
+    """The engine's state variables of the file (posterior and prior), and nothing else.
+
+    The engine rebuilds its state from them, which raises a clear error for a
+    missing or non-float one; only the variables that state saves are kept, so
+    other variables in the file are not carried along, and each must have the
+    dims the engine writes.
+    """
+    engine = ENGINES[spec.engine](spec, n_features)
+    read = {name: (tuple(ds[name].dims), np.asarray(ds[name].values)) for name in ds.data_vars}
+    kept = {}
+    for name, (dims, _) in engine.state_variables(engine.state_from_saved(parameters, read)).items():
+        if name not in read:
+            raise ValueError(f"the file lacks the variable {name!r}; it is not a complete bayesgmm result")
+        if read[name][0] != tuple(dims):
+            raise ValueError(
+                f"variable {name!r} has dims {read[name][0]} where a {spec.engine} result has "
+                f"{tuple(dims)}; the file is not a bayesgmm result or was altered"
+            )
+        kept[name] = read[name]
+    return kept
 
 
 def _as_full_covariance(covariance_type: str, covariances: np.ndarray, k: int, D: int) -> np.ndarray:

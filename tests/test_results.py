@@ -191,3 +191,23 @@ def test_missing_posterior_variable_gets_a_clear_error(engine_fits, tmp_path):
     ds.to_netcdf(tmp_path / "cut.nc", engine="h5netcdf")
     with pytest.raises(ValueError, match="lacks the variable 'mean_precision'"):
         bayesgmm.load(tmp_path / "cut.nc")
+
+
+@pytest.mark.parametrize("case", ["em", "map", "vb-process"])
+def test_load_keeps_only_the_engines_variables(engine_fits, faithful, case, tmp_path):
+    gm = GaussianMixture(2, random_state=0).fit(faithful) if case == "em" else engine_fits[case, "full"]
+    ds = gm.to_dataset()
+    ds["notes"] = ("component", np.array([1.0, 2.0]))
+    ds.to_netcdf(tmp_path / "extra.nc", engine="h5netcdf")
+    loaded = bayesgmm.load_result(tmp_path / "extra.nc")
+    assert "notes" not in loaded.engine_variables
+    assert set(loaded.engine_variables) == set(gm.result_.engine_variables)
+    xr.testing.assert_identical(loaded.to_dataset(), ds.drop_vars("notes"))
+
+
+def test_an_engine_variable_with_other_dims_gets_a_clear_error(engine_fits, tmp_path):
+    ds = engine_fits["vb-process", "full"].to_dataset()
+    ds["mean_precision"] = ("other", ds.mean_precision.values)
+    ds.to_netcdf(tmp_path / "altered.nc", engine="h5netcdf")
+    with pytest.raises(ValueError, match="'mean_precision' has dims \\('other',\\)"):
+        bayesgmm.load(tmp_path / "altered.nc")
