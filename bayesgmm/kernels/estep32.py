@@ -25,8 +25,10 @@ import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
-from .estep import TILE as TILE64
-
+# Rows per tile: 4x the float64 kernel's.  Each tile ends in D (D + 1) / 2 horizontal
+# reductions per component; at 256 rows they cost as much as the products
+# (measured: the float32 scatter was no faster than float64's).  (3 D + 2 K) x TILE
+# float32 scratch per thread: 320 KiB at D = K = 16, in L2.
 TILE = 1024
 # rows of the scratch tiles are PITCH apart: 4 KiB apart, they would share L1 sets
 PITCH = TILE + 16
