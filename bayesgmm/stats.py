@@ -204,10 +204,36 @@ def accumulate(
         stats = _accumulate_float32(X, terms, weights, total)
         if stats is not None:
             return stats
+    if terms.kernel == "full" and X.dtype == np.float32:
+        return _accumulate_full_float32_in_float64(X, terms, weights, total)
     kernel = kernels.estep_stats_full if terms.kernel == "full" else kernels.estep_stats_diag
     nk, sx, sxx, loglik = _run(
         kernel, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
     )
+    return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
+
+
+# Rows of float32 data copied to float64 at a time when a full-kernel pass must be
+# computed in float64 (the data moments, extreme scales): at most 16 MB a copy.
+FLOAT64_COPY_BYTES = 1 << 24
+
+
+def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
+    """The float64 full kernel on float64 copies of row chunks of float32 ``X``.
+
+    Not the float64 kernel on ``X`` itself: that would be one more compiled
+    specialisation of the largest kernel (first compile <= 60 s, see
+    docs/architecture.md) for passes that are rare or one-off.
+    """
+    rows = max(1, FLOAT64_COPY_BYTES // (8 * max(1, X.shape[1])))
+    K, D = terms.means.shape
+    nk, sx, sxx, loglik = np.zeros(K), np.zeros((K, D)), np.zeros((K, D, D)), 0.0
+    for start in range(0, max(X.shape[0], 1), rows):
+        chunk = np.ascontiguousarray(X[start:start + rows], dtype=np.float64)
+        w = weights[start:start + rows] if weights.shape[0] else weights
+        part = _run(kernels.estep_stats_full, _pass_work(chunk.shape[0], terms), chunk, w,
+                    terms.means, terms.factor, terms.log_offset)
+        nk, sx, sxx, loglik = nk + part[0], sx + part[1], sxx + part[2], loglik + part[3]
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
 

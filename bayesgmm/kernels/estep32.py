@@ -9,6 +9,9 @@ Same statistics, layout and row blocks as :mod:`.estep`; what differs:
   float32 rounding ``hi`` and the rest ``lo`` (:func:`.vecmath32.deviations32`):
   data far from the origin keep their spread, as in float64;
 * exp and log are the float32 polynomials of :mod:`.vecmath32`;
+* the quadratic form and the scatter are walked in 4 x 4 blocks (eight reads for
+  16 products) over tiles of 1024 rows, whose horizontal reductions cost a
+  quarter of what they would at 256;
 * sums over one tile are float32, sums over tiles and blocks float64, and
   the statistics returned are float64 like those of :mod:`.estep`;
 * ``log_offset`` is taken relative to its largest value, which the caller adds
@@ -25,13 +28,6 @@ import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
-# Rows per tile: 4x the float64 kernel's.  Each tile ends in D (D + 1) / 2 horizontal
-# reductions per component; at 256 rows they cost as much as the products
-# (measured: the float32 scatter was no faster than float64's).  (3 D + 2 K) x TILE
-# float32 scratch per thread: 320 KiB at D = K = 16, in L2.
-TILE = 1024
-# rows of the scratch tiles are PITCH apart: 4 KiB apart, they would share L1 sets
-PITCH = TILE + 16
 from .vecmath32 import (
     F0,
     HALF,
@@ -45,6 +41,14 @@ from .vecmath32 import (
     total32,
     weigh32,
 )
+
+# Rows per tile: 4x the float64 kernel's.  Each tile ends in D (D + 1) / 2 horizontal
+# reductions per component; at 256 rows they cost as much as the products
+# (measured: the float32 scatter was no faster than float64's).  (3 D + 2 K) x TILE
+# float32 scratch per thread: 320 KiB at D = K = 16, in L2.
+TILE = 1024
+# rows of the scratch tiles are PITCH apart: 4 KiB apart, they would share L1 sets
+PITCH = TILE + 16
 
 LOG_RESP_FLOOR32 = -46.0
 RESP_FLOOR32 = np.float32(np.exp(LOG_RESP_FLOOR32))
@@ -150,33 +154,6 @@ def quad_block4_32(d, factor, k, j, y0, y1, y2, y3, q, m):
             v2 = y2[t] + a * u02 + b * u12 + c * u22
             v3 = y3[t] + a * u03 + b * u13 + c * u23 + e * u33
             q[t] += (v0 * v0 + v1 * v1) + (v2 * v2 + v3 * v3)
-
-
-@njit(cache=True, nogil=True, fastmath={"contract"})
-def quad_columns4_32(d, factor, k, j, y0, y1, y2, y3, q, m):
-    """:func:`.estep.quad_columns4` on float32 arrays."""
-    d0 = d[0]
-    u0, u1, u2, u3 = factor[k, 0, j], factor[k, 0, j + 1], factor[k, 0, j + 2], factor[k, 0, j + 3]
-    for t in range(m):
-        v = d0[t]
-        y0[t] = v * u0
-        y1[t] = v * u1
-        y2[t] = v * u2
-        y3[t] = v * u3
-    for i in range(1, j + 4):
-        u0 = factor[k, i, j] if i <= j else F0
-        u1 = factor[k, i, j + 1] if i <= j + 1 else F0
-        u2 = factor[k, i, j + 2] if i <= j + 2 else F0
-        u3 = factor[k, i, j + 3]
-        di = d[i]
-        for t in range(m):
-            v = di[t]
-            y0[t] += v * u0
-            y1[t] += v * u1
-            y2[t] += v * u2
-            y3[t] += v * u3
-    for t in range(m):
-        q[t] += (y0[t] * y0[t] + y1[t] * y1[t]) + (y2[t] * y2[t] + y3[t] * y3[t])
 
 
 @njit(cache=True, nogil=True)
