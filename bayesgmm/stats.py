@@ -176,15 +176,92 @@ def run_kernel(kernel, work: int, *args):
         numba.set_num_threads(threads)
 
 
-def accumulate(X: np.ndarray, terms: GaussianTerms, sample_weight: np.ndarray | None = None) -> SuffStats:
-    """One pass over ``X``: the E-step folded into sufficient statistics."""
+# float32 data are computed in float32 (kernels/estep32.py) when every component's
+# scale, read off its precision factor, lies within these bounds: squared
+# deviations (down to 1e-20 responsibilities times them) then stay clear of
+# float32's denormals and overflow.  Outside, and whenever the float32 pass
+# returns anything non-finite, the pass is redone in float64.
+FLOAT32_MIN_PRECISION_ROOT = 1e-10
+FLOAT32_MAX_PRECISION_ROOT = 1e10
+
+
+def accumulate(
+    X: np.ndarray,
+    terms: GaussianTerms,
+    sample_weight: np.ndarray | None = None,
+    *,
+    allow_float32: bool = True,
+) -> SuffStats:
+    """One pass over ``X``: the E-step folded into sufficient statistics.
+
+    float32 ``X`` is computed in float32 (the statistics are float64 sums of
+    float32 tile sums, see :mod:`bayesgmm.kernels.estep32`) unless
+    ``allow_float32`` is False or the components' scales are outside the
+    bounds above; then, as float64 ``X`` always, in float64.
+    """
     weights = _EMPTY if sample_weight is None else sample_weight
+    total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    if allow_float32 and X.dtype == np.float32 and _float32_suffices(terms):
+        stats = _accumulate_float32(X, terms, weights, total)
+        if stats is not None:
+            return stats
+    if terms.kernel == "full" and X.dtype == np.float32:
+        return _accumulate_full_float32_in_float64(X, terms, weights, total)
     kernel = kernels.estep_stats_full if terms.kernel == "full" else kernels.estep_stats_diag
     nk, sx, sxx, loglik = run_kernel(
         kernel, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
     )
-    total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
+
+
+# Rows of float32 data copied to float64 at a time when a full-kernel pass must be
+# computed in float64 (the data moments, extreme scales): at most 16 MB a copy.
+FLOAT64_COPY_BYTES = 1 << 24
+
+
+def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
+    """The float64 full kernel on float64 copies of row chunks of float32 ``X``.
+
+    Not the float64 kernel on ``X`` itself: that would be one more compiled
+    specialisation of the largest kernel (first compile <= 60 s, see
+    docs/architecture.md) for passes that are rare or one-off.
+    """
+    rows = max(1, FLOAT64_COPY_BYTES // (8 * max(1, X.shape[1])))
+    K, D = terms.means.shape
+    nk, sx, sxx, loglik = np.zeros(K), np.zeros((K, D)), np.zeros((K, D, D)), 0.0
+    for start in range(0, max(X.shape[0], 1), rows):
+        chunk = np.ascontiguousarray(X[start:start + rows], dtype=np.float64)
+        w = weights[start:start + rows] if weights.shape[0] else weights
+        part = run_kernel(kernels.estep_stats_full, _pass_work(chunk.shape[0], terms), chunk, w,
+                    terms.means, terms.factor, terms.log_offset)
+        nk, sx, sxx, loglik = nk + part[0], sx + part[1], sxx + part[2], loglik + part[3]
+    return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
+
+
+def _float32_suffices(terms: GaussianTerms) -> bool:
+    if terms.kernel != "full":
+        return False
+    roots = np.abs(np.diagonal(terms.factor, axis1=1, axis2=2))
+    return bool(np.all((roots >= FLOAT32_MIN_PRECISION_ROOT) & (roots <= FLOAT32_MAX_PRECISION_ROOT)))
+
+
+def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
+    """The float32 pass; None if it came back non-finite (far rows overflowing float32)."""
+    with np.errstate(invalid="ignore"):  # -inf offsets (components left out) stay -inf
+        top = float(terms.log_offset.max())
+        offset = (terms.log_offset - top).astype(np.float32)
+    if not np.isfinite(top):
+        return None
+    hi = terms.means.astype(np.float32)
+    lo = (terms.means - hi).astype(np.float32)
+    nk, sx, sxx, loglik = run_kernel(
+        kernels.estep_stats_full32, _pass_work(X.shape[0], terms), X, weights, hi, lo,
+        terms.factor.astype(np.float32), offset,
+    )
+    loglik = float(loglik) + top * total
+    if not (np.isfinite(loglik) and np.isfinite(sxx).all() and np.isfinite(sx).all()):
+        return None
+    return SuffStats(nk, sx, sxx, loglik, terms.means, total)
 
 
 def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
@@ -236,7 +313,9 @@ def data_moments(X: np.ndarray, sample_weight: np.ndarray | None = None) -> Data
     else:
         mean = (sample_weight @ X) / sample_weight.sum()
     terms = GaussianTerms(mean[None], np.eye(D)[None], np.zeros(1), "full")
-    stats = accumulate(X, terms, sample_weight)
+    # in float64 even for float32 data: a one-off pass, and the data's own scale
+    # (which the identity factor does not carry) may be outside float32's comfort
+    stats = accumulate(X, terms, sample_weight, allow_float32=False)
     scatter = stats.shifted_scatter(stats.sx / stats.nk[:, None])[0]
     dof = max(stats.total_weight - 1.0, 1.0)
     return DataMoments(mean + stats.sx[0] / stats.nk[0], scatter / dof, stats.total_weight)

@@ -61,12 +61,74 @@ def test_log_rho_matches_scipy_densities(covariance_type):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-10)
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "diag"])
-def test_float32_input_is_read_without_upcasting_the_statistics(covariance_type):
+def assert_float32_statistics_close(stats32, stats64, rtol=1e-6):
+    """float32-computed statistics against the float64 ones of the same values.
+
+    Measured (kernels/estep32.py, D = 1..33, offsets 0 and 1e4, weighted or not): nk
+    within 5e-8 of the total, sx within 9e-8 and sxx within 3.1e-7 of their scale,
+    the log-likelihood within 6e-8 relative.  Deviations taken in float32 from a
+    float32-rounded mean (no correction) are 2e-4 off at offset 1e4: this fails.
+    """
+    scale = np.abs(stats64.sxx).max()
+    np.testing.assert_allclose(stats32.nk, stats64.nk, rtol=0, atol=rtol * stats64.nk.sum())
+    np.testing.assert_allclose(stats32.sx, stats64.sx, rtol=0, atol=rtol * np.sqrt(scale * stats64.nk.sum()))
+    np.testing.assert_allclose(stats32.sxx, stats64.sxx, rtol=0, atol=rtol * scale)
+    assert stats32.loglik == pytest.approx(stats64.loglik, rel=rtol)
+    assert stats32.sxx.dtype == np.float64 and stats32.nk.dtype == np.float64
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_features", [1, 2, 3, 4, 5, 7, 8, 9, 16, 20])  # every blocking remainder
+def test_float32_full_statistics_are_computed_in_float32_within_1e6(n_features, weighted, offset):
+    rng = np.random.default_rng(n_features)
+    K, D = 3, n_features
+    weights, means, cov = random_model("full", K, D, rng)
+    X32 = (rng.normal(scale=2.0, size=(5000, D)) + means[0] + offset).astype(np.float32)
+    sample_weight = rng.uniform(0, 3, size=5000) if weighted else None
+    terms = terms_of("full", weights, means + offset, cov)
+    stats32 = accumulate(X32, terms, sample_weight)
+    stats64 = accumulate(X32.astype(np.float64), terms, sample_weight)
+    assert_float32_statistics_close(stats32, stats64)
+    # the documented behaviour: computed in float32, so not the float64 bits
+    assert not np.array_equal(stats32.sxx, stats64.sxx)
+    # and allow_float32=False is the float64 computation of the same values
+    exact = accumulate(X32, terms, sample_weight, allow_float32=False)
+    for name in ("nk", "sx", "sxx"):
+        np.testing.assert_array_equal(getattr(exact, name), getattr(stats64, name))
+
+
+def test_float32_diag_statistics_are_still_computed_in_float64():
     rng = np.random.default_rng(3)
-    weights, means, cov = random_model(covariance_type, 3, 2, rng)
+    weights, means, cov = random_model("diag", 3, 2, rng)
     X32 = rng.normal(size=(2000, 2)).astype(np.float32)
-    terms = terms_of(covariance_type, weights, means, cov)
+    terms = terms_of("diag", weights, means, cov)
+    stats32 = accumulate(X32, terms)
+    stats64 = accumulate(X32.astype(np.float64), terms)
+    np.testing.assert_array_equal(stats32.nk, stats64.nk)
+    np.testing.assert_array_equal(stats32.sxx, stats64.sxx)
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e12])
+def test_float32_data_at_extreme_scales_are_computed_in_float64(scale):
+    # squared deviations of 1e-24 or 1e24 are beyond what float32 sums comfortably
+    rng = np.random.default_rng(4)
+    weights, means, cov = random_model("full", 2, 3, rng)
+    X32 = (rng.normal(size=(3000, 3)) * scale).astype(np.float32)
+    terms = terms_of("full", weights, means * scale, cov * scale**2)
+    stats32 = accumulate(X32, terms)
+    stats64 = accumulate(X32.astype(np.float64), terms)
+    np.testing.assert_array_equal(stats32.sxx, stats64.sxx)
+    assert stats32.loglik == stats64.loglik
+
+
+def test_float32_rows_overflowing_float32_are_redone_in_float64():
+    # a row 1e30 standard deviations away: its squared distance overflows float32
+    # (not float64), which the float32 pass reports as non-finite
+    rng = np.random.default_rng(5)
+    weights, means, cov = random_model("full", 2, 3, rng)
+    X32 = np.vstack([rng.normal(size=(3000, 3)), [[1e30, -1e30, 1e30]]]).astype(np.float32)
+    terms = terms_of("full", weights, means, cov)
     stats32 = accumulate(X32, terms)
     stats64 = accumulate(X32.astype(np.float64), terms)
     np.testing.assert_array_equal(stats32.nk, stats64.nk)
@@ -146,15 +208,16 @@ means = rng.normal(scale=2.0, size=(K, D))
 family = FAMILIES[sys.argv[1]]
 cov = np.repeat(np.eye(D)[None], K, axis=0) * 1.5 if sys.argv[1] == "full" else np.full((K, D), 1.5)
 terms = GaussianTerms.gaussian(family, np.log(np.full(K, 0.25)), means, family.precision_cholesky(cov))
-X = rng.normal(scale=2.5, size=(200_000, D))
+X = rng.normal(scale=2.5, size=(200_000, D)).astype(sys.argv[2])
 stats = accumulate(X, terms)
 sys.stdout.buffer.write(b"".join(np.ascontiguousarray(a).tobytes() for a in
                                  (stats.nk, stats.sx, stats.sxx, np.array(stats.loglik))))
 """
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])
-def test_statistics_are_the_same_bits_whatever_the_thread_count(covariance_type):
+def test_statistics_are_the_same_bits_whatever_the_thread_count(covariance_type, dtype):
     import os
     import subprocess
     import sys
@@ -162,7 +225,7 @@ def test_statistics_are_the_same_bits_whatever_the_thread_count(covariance_type)
     outputs = []
     for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
-        done = subprocess.run([sys.executable, "-c", _STATS_SCRIPT, covariance_type], env=env,
+        done = subprocess.run([sys.executable, "-c", _STATS_SCRIPT, covariance_type, dtype], env=env,
                               capture_output=True, check=True)
         outputs.append(done.stdout)
     assert len(outputs[0]) > 0
