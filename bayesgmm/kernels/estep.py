@@ -16,9 +16,9 @@ Layout: each thread owns whole row blocks (:mod:`.blocks`) and walks them in
 tiles of :data:`TILE` rows, copied transposed (feature-major) into float64
 scratch, so that every inner loop runs along the rows of a tile and LLVM
 vectorises it; the tile's (K, TILE) log densities stay in cache.  These
-kernels use no BLAS: they serve small D (all of ``diag``), where BLAS calls
-on D x D factors cost more than they save.  :mod:`.estep_blas` serves full
-covariances at large D.
+kernels use no BLAS, at any D: per-tile BLAS calls on D x D factors cost more
+than they saved (docs/architecture.md).  float32 data with a full kernel go to
+:mod:`.estep32`, which computes in float32.
 """
 
 import numpy as np
