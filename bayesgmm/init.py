@@ -26,7 +26,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .kernels.kmeans import labelled_moments, lloyd, min_squared_distance
-from .stats import SuffStats, run_kernel
+from .stats import SuffStats
 
 KMEANS_ITERATIONS = 20
 _BLOCK_ROWS = 65536
@@ -70,10 +70,8 @@ def kmeans_plus_plus_seeds(X: np.ndarray, n_components: int, rng: np.random.Gene
 
 def nearest_centroid_labels(X: np.ndarray, centroids: np.ndarray, rounds: int) -> np.ndarray:
     """Labels (N,) after at most ``rounds`` of Lloyd's algorithm from ``centroids`` (not modified)."""
-    N, D = X.shape
-    labels = np.empty(N, dtype=np.int64)
-    # the work of one round: the kernel's parallel region is one round
-    run_kernel(lloyd, N * centroids.shape[0] * (3 * D + 2), X, centroids.copy(), labels, rounds)
+    labels = np.empty(X.shape[0], dtype=np.int64)
+    lloyd(X, centroids.copy(), labels, rounds)
     return labels
 
 
