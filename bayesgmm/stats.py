@@ -219,21 +219,32 @@ def accumulate(
 FLOAT64_COPY_BYTES = 1 << 24
 
 
-def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
-    """The float64 full kernel on float64 copies of row chunks of float32 ``X``.
+def float64_row_chunks(X: np.ndarray):
+    """``(rows, chunk)`` pairs covering ``X``: float64 copies of row chunks of float32 ``X``
+    (at most :data:`FLOAT64_COPY_BYTES` each), or float64 ``X`` itself in one piece.
 
-    Not the float64 kernel on ``X`` itself: that would be one more compiled
-    specialisation of the largest kernel (first compile <= 60 s, see
-    docs/architecture.md) for passes that are rare or one-off.
+    For passes that run the float64 kernels on float32 data: compiling those
+    kernels for float32 input too would add their largest specialisations to
+    the first compile (<= 60 s, see docs/architecture.md) for passes that are
+    rare (prediction, extreme scales) or one-off.
     """
-    rows = max(1, FLOAT64_COPY_BYTES // (8 * max(1, X.shape[1])))
+    if X.dtype == np.float64:
+        yield slice(0, X.shape[0]), X
+        return
+    step = max(1, FLOAT64_COPY_BYTES // (8 * max(1, X.shape[1])))
+    for start in range(0, max(X.shape[0], 1), step):
+        rows = slice(start, start + step)
+        yield rows, np.ascontiguousarray(X[rows], dtype=np.float64)
+
+
+def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
+    """The float64 full kernel on float64 copies of row chunks of float32 ``X``."""
     K, D = terms.means.shape
     nk, sx, sxx, loglik = np.zeros(K), np.zeros((K, D)), np.zeros((K, D, D)), 0.0
-    for start in range(0, max(X.shape[0], 1), rows):
-        chunk = np.ascontiguousarray(X[start:start + rows], dtype=np.float64)
-        w = weights[start:start + rows] if weights.shape[0] else weights
+    for rows, chunk in float64_row_chunks(X):
+        w = weights[rows] if weights.shape[0] else weights
         part = run_kernel(kernels.estep_stats_full, _pass_work(chunk.shape[0], terms), chunk, w,
-                    terms.means, terms.factor, terms.log_offset)
+                          terms.means, terms.factor, terms.log_offset)
         nk, sx, sxx, loglik = nk + part[0], sx + part[1], sxx + part[2], loglik + part[3]
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
@@ -267,7 +278,16 @@ def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
 def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     """The (N, K) matrix of per-component log densities (weights included)."""
     kernel = kernels.log_rho_full if terms.kernel == "full" else kernels.log_rho_diag
-    return run_kernel(kernel, _pass_work(X.shape[0], terms), X, terms.means, terms.factor, terms.log_offset)
+    def rho(rows):
+        return run_kernel(kernel, _pass_work(rows.shape[0], terms), rows, terms.means, terms.factor,
+                          terms.log_offset)
+
+    if X.dtype == np.float64:
+        return rho(X)
+    out = np.empty((X.shape[0], terms.means.shape[0]))
+    for rows, chunk in float64_row_chunks(X):  # the values float32 rows held, exactly as before
+        out[rows] = rho(chunk)
+    return out
 
 
 def logsumexp_rows(rho: np.ndarray, return_max: bool = False):
