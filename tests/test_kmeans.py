@@ -112,3 +112,14 @@ def test_statistics_of_hard_labels_match_numpy(diagonal, weighted):
         np.testing.assert_allclose(stats.sx[k], 0.0, atol=1e-6 * max(nk, 1))
     assert stats.total_weight == pytest.approx(w.sum())
     assert np.isnan(stats.loglik)
+
+
+def test_float32_data_start_where_their_float64_values_start():
+    # distances and centroids are float64 arithmetic on the float32 values, even far from 0
+    rng = np.random.default_rng(10)
+    X32 = (blobs(5000, 5, 3, rng) + 1e4).astype(np.float32)
+    for K in (2, 3, 6):
+        got, _ = initial_labels_or_responsibilities(X32, K, "kmeans", np.random.default_rng(K))
+        want, _ = initial_labels_or_responsibilities(X32.astype(np.float64), K, "kmeans",
+                                                     np.random.default_rng(K))
+        np.testing.assert_array_equal(got, want)
