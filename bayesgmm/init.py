@@ -53,7 +53,7 @@ def kmeans_plus_plus_seeds(X: np.ndarray, n_components: int, rng: np.random.Gene
     The first seed is a uniformly drawn row; each next one a row drawn with
     probability proportional to its squared distance from the nearest seed so
     far.  With fewer distinct rows than seeds the distances all become zero
-    and the remaining seeds repeat the first row.
+    and each remaining seed is the data's first row.
     """
     N, D = X.shape
     seeds = np.empty((n_components, D))

@@ -32,6 +32,7 @@ def assign_tile(xt, centroids, m, best, label, dist):
     K, D = centroids.shape
     for t in range(m):
         best[t] = np.inf
+        label[t] = 0  # never left unset, whatever the distances
     for k in range(K):
         c0 = centroids[k, 0]
         x0 = xt[0]
