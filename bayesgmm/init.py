@@ -95,7 +95,7 @@ def statistics_from_assignment(
     scatter about it, so offset data keep their precision.  The log-likelihood
     is NaN: no Gaussian terms were involved.
     """
-    N, D = X.shape
+    N = X.shape[0]
     K = n_components
     moments = _hard_moments if labels is not None else _soft_moments
     nk, center, sx, sxx = moments(X, K, diagonal, resp if labels is None else labels, sample_weight)
