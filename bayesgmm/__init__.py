@@ -1,7 +1,5 @@
 """bayesgmm: Gaussian mixture models with interchangeable EM, MAP-EM and VB engines."""
 
-__version__ = "0.1.0"
-
 import os as _os
 
 # Numba's OpenMP threads otherwise spin for a while after every parallel
@@ -10,16 +8,16 @@ import os as _os
 # passive.  Must be set before the OpenMP runtime loads; a user's own setting wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from ._version import __version__
 from .bayesian import BayesianGaussianMixture
-from .combine import combine_fits
 from .diagnostics import compare
+from .engines.priors import MAPPrior, VBPrior
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
-from .pruning import PrunePath, prune_path
-from .priors import MAPPrior, VBPrior
-from .results import FitResult, load, load_result, save
-# the function shadows its module's name here; `from bayesgmm.select import ...` still works
-from .select import best_model, criteria_table, select
+from .fitting.result import FitResult
+from .io import load, load_result, save
+from .model_selection import best_model, combine_fits, criteria_table, select
+from .model_selection.pruning import PrunePath, prune_path
 from .spec import ModelSpec
 
 __all__ = [

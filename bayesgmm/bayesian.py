@@ -11,9 +11,9 @@ constant terms), and ``tol`` applies to that per-sample value.
 
 from __future__ import annotations
 
+from .engines.priors import VBPrior
 from .estimator import GaussianMixture
-from .priors import VBPrior
-from .results import FitResult
+from .fitting.result import FitResult
 from .spec import ModelSpec
 
 

@@ -7,20 +7,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from ._lazy import xr
 
-from . import criteria, fitting, pruning
-from .data import as_feature_matrix, as_sample_weight, check_features, is_dask_collection
+from ._lazy import xr
+from .data.init import as_generator
+from .data.sources import DataSource, InMemoryData
+from .data.validation import (
+    as_feature_matrix,
+    as_sample_weight,
+    check_features,
+    is_dask_collection,
+)
+from .diagnostics import criteria, to_arviz
 from .engines import ENGINES
 from .engines.base import mixture_terms
 from .exceptions import not_fitted_error
-from .init import as_generator
-from .online import RunningStatistics, online_step
-from .results import FitResult
-from .safeguards import check_fit_data, check_warm_start, log_responsibilities
-from .sources import DataSource, InMemoryData
-from .stats import log_rho, logsumexp_rows
+from .fitting import loop, restarts
+from .fitting.online import RunningStatistics, online_step
+from .fitting.result import FitResult
+from .fitting.safeguards import check_fit_data, check_warm_start, log_responsibilities
 from .spec import ModelSpec
+from .stats import log_rho, logsumexp_rows
 
 
 class GaussianMixture:
@@ -221,7 +227,7 @@ class GaussianMixture:
                            type(self).__name__)
             check_warm_start(spec, self.result_)
             previous = self.result_
-        result = fitting.fit(spec, data, None, names, previous, self._progress_printer())
+        result = restarts.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result)
         self._online = None  # a later partial_fit starts its running statistics afresh
         return self
@@ -252,7 +258,7 @@ class GaussianMixture:
         data, names = _data_source(X, sample_weight)
         progress = getattr(self, "_online", None)
         if progress is None:
-            engine = fitting.make_engine(spec, data)
+            engine = loop.make_engine(spec, data)
             if hasattr(self, "result_"):
                 check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
                            type(self).__name__)
@@ -264,7 +270,7 @@ class GaussianMixture:
                         f"the first partial_fit chunk has {data.n_samples} rows but n_components="
                         f"{spec.n_components}; start with a chunk of at least one row per component"
                     )
-                state = fitting.initial_state(engine, data, as_generator(spec.random_state))
+                state = loop.initial_state(engine, data, as_generator(spec.random_state))
             progress = _OnlineProgress(engine, state)
         else:
             check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
@@ -416,7 +422,7 @@ class GaussianMixture:
         """``function(rows, terms)`` on validated rows; for Dask input a lazy Dask array."""
         self._check_fitted()
         if is_dask_collection(X):
-            from .distributed import as_dask_matrix, map_rows
+            from .data.distributed import as_dask_matrix, map_rows
 
             data, names = as_dask_matrix(X)
             check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
@@ -480,7 +486,7 @@ class GaussianMixture:
             log_likelihood, n = criteria.log_likelihood(self._validated(X), family, parameters)
             return log_likelihood, float("nan"), n
         if is_dask_collection(X):
-            from .distributed import as_dask_matrix, map_rows
+            from .data.distributed import as_dask_matrix, map_rows
 
             data, names = as_dask_matrix(X)
             check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
@@ -526,7 +532,7 @@ class GaussianMixture:
         same on a result; here the name ``prune`` is the constructor parameter.)
         """
         self._check_fitted()
-        self._set_result(pruning.prune_result(self.result_, threshold, X, sample_weight))
+        self._set_result(self.result_.prune(threshold, X, sample_weight))
         return self
 
     def to_dataset(self) -> xr.Dataset:
@@ -542,7 +548,7 @@ class GaussianMixture:
         draw.  ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`.
         """
         self._check_fitted()
-        return self.result_.to_arviz(X, draws=draws, random_state=random_state)
+        return to_arviz(self.result_, X, draws=draws, random_state=random_state)
 
 
 @dataclass(frozen=True)
@@ -565,7 +571,7 @@ def _data_source(X, sample_weight) -> tuple[DataSource, np.ndarray | None]:
             raise TypeError("give sample_weight to the DataSource itself, not to fit")
         return X, getattr(X, "feature_names", None)
     if is_dask_collection(X):
-        from .distributed import DaskData
+        from .data.distributed import DaskData
 
         source = DaskData(X, sample_weight)
         return source, source.feature_names

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .results import save
+from .io import save
 
 DPI = 110
 
@@ -48,7 +48,7 @@ def _label_standardised(ax, standardised: bool) -> None:
 
 def mixture_figure(models: Mapping[str, Any], X, *, standardised: bool = False):
     """One panel per model: data and ellipses (two features or more) or the density (one)."""
-    from . import plotting
+    from .plotting import figures as plotting
 
     figure, axes = new_figure(len(models))
     for ax, (label, model) in zip(axes, models.items()):
@@ -96,7 +96,7 @@ def write_report(
     -------
     list of Path : every file written, in order.
     """
-    from . import plotting
+    from .plotting import figures as plotting
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

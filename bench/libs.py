@@ -48,9 +48,9 @@ def fit_vb(library: str, X, R: np.ndarray, n_iter: int):
     try:
         if library == "bayesgmm":
             from bayesgmm import ModelSpec, VBPrior
-            from bayesgmm.fitting import make_engine, run_em_loop
-            from bayesgmm.init import statistics_from_assignment
-            from bayesgmm.sources import InMemoryData
+            from bayesgmm.fitting.loop import make_engine, run_em_loop
+            from bayesgmm.data.init import statistics_from_assignment
+            from bayesgmm.data import InMemoryData
 
             start = time.perf_counter()
             spec = ModelSpec(n_components=K, covariance_type="full", engine="vb",

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import bayesgmm
 from bayesgmm import plotting
 from bayesgmm.datasets import load_faithful
-from bayesgmm.select import best
+from bayesgmm.model_selection import best
 
 OUT = Path(os.environ.get("BAYESGMM_EXAMPLES_OUT", "bayesgmm-examples")) / "old_faithful_bic"
 

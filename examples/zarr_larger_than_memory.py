@@ -79,7 +79,7 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     from bayesgmm import GaussianMixture, plotting
-    from bayesgmm.distributed import DaskData
+    from bayesgmm.data.distributed import DaskData
 
     gigabytes = float(os.environ.get("BAYESGMM_ZARR_GB", "4"))
     n_rows = int(gigabytes * 1e9 / (4 * N_FEATURES))

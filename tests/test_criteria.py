@@ -131,7 +131,7 @@ def test_criteria_need_no_warnings(faithful):
 def test_bic_and_aic_from_the_fused_pass_equal_the_row_by_row_sum(covariance_type, mixture5d):
     # bic() and aic() need only the log-likelihood and take it from the E-step kernel;
     # icl() sums the rows' log densities one by one: both must agree
-    from bayesgmm import criteria
+    from bayesgmm.diagnostics import criteria
 
     gm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(mixture5d)
     family, parameters = gm.result_.spec.family, gm.result_.parameters

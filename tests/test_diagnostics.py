@@ -12,6 +12,7 @@ from scipy.special import logsumexp
 
 import bayesgmm
 from bayesgmm import GaussianMixture, MAPPrior, NotFittedError, VBPrior
+from bayesgmm.data import InMemoryData
 from bayesgmm.datasets import load_faithful
 from bayesgmm.diagnostics import (
     DEFAULT_DRAWS,
@@ -22,8 +23,7 @@ from bayesgmm.diagnostics import (
     posterior_draws,
 )
 from bayesgmm.engines.base import mixture_terms
-from bayesgmm.fitting import make_engine
-from bayesgmm.sources import InMemoryData
+from bayesgmm.fitting.loop import make_engine
 from bayesgmm.stats import accumulate
 
 MC_DRAWS = 4000
@@ -75,7 +75,7 @@ def assert_standard_normal(z, what):
 
 # ------------------------------------------------------------------ draws
 def test_wishart_sampler_matches_the_wishart_distribution():
-    from bayesgmm.diagnostics import _wishart
+    from bayesgmm.diagnostics.posterior import _wishart
 
     rng = np.random.default_rng(0)
     D, dof = 3, 3.5  # few degrees of freedom: an off-by-one in Bartlett's chi-squares shows

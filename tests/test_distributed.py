@@ -19,7 +19,7 @@ from conftest import COVARIANCE_TYPES, make_mixture
 from distributed import Client, LocalCluster
 
 from bayesgmm import GaussianMixture, ModelSpec, fitting
-from bayesgmm.distributed import DaskData
+from bayesgmm.data.distributed import DaskData
 from bayesgmm.engines import ENGINES
 from bayesgmm.stats import data_moments
 
@@ -172,7 +172,7 @@ USER_SCRIPT = """
 import numba
 import numpy as np
 import bayesgmm  # at the top, as in users' scripts: spawned workers import it again
-from bayesgmm.distributed import _single_numba_thread
+from bayesgmm.data.distributed import _single_numba_thread
 from distributed import Client, LocalCluster
 
 

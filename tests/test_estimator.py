@@ -8,7 +8,12 @@ import pytest
 import xarray as xr
 from conftest import COVARIANCE_TYPES, make_mixture
 
-from bayesgmm import ConvergenceWarning, GaussianMixture, NotFittedError, SingularCovarianceError
+from bayesgmm import (
+    ConvergenceWarning,
+    GaussianMixture,
+    NotFittedError,
+    SingularCovarianceError,
+)
 from bayesgmm.datasets import load_faithful
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.cluster import vq
 
-from bayesgmm.init import (
+from bayesgmm.data.init import (
     initial_labels_or_responsibilities,
     kmeans_plus_plus_seeds,
     nearest_centroid_labels,

@@ -9,10 +9,16 @@ from reference import full_covariances, log_rho
 from scipy import stats
 from scipy.special import logsumexp
 
-from bayesgmm import GaussianMixture, MAPPrior, ModelSpec, SingularCovarianceError, VBPrior
-from bayesgmm.fitting import make_engine, run_em_loop
-from bayesgmm.sources import InMemoryData
-from bayesgmm.init import statistics_from_assignment
+from bayesgmm import (
+    GaussianMixture,
+    MAPPrior,
+    ModelSpec,
+    SingularCovarianceError,
+    VBPrior,
+)
+from bayesgmm.data import InMemoryData
+from bayesgmm.data.init import statistics_from_assignment
+from bayesgmm.fitting.loop import make_engine, run_em_loop
 
 RTOL = 1e-8
 

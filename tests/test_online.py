@@ -6,8 +6,8 @@ from conftest import make_mixture
 
 from bayesgmm import GaussianMixture, ModelSpec
 from bayesgmm.engines import ENGINES
-from bayesgmm.online import RunningStatistics
-from bayesgmm.results import FitResult
+from bayesgmm.fitting.online import RunningStatistics
+from bayesgmm.fitting.result import FitResult
 from bayesgmm.stats import GaussianTerms, accumulate
 
 pytestmark = pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs

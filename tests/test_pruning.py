@@ -9,11 +9,11 @@ from scipy.special import logsumexp
 
 import bayesgmm
 from bayesgmm import GaussianMixture, prune_path
+from bayesgmm.data import InMemoryData
 from bayesgmm.engines import ENGINES
 from bayesgmm.exceptions import EmptyComponentWarning
-from bayesgmm.fitting import make_engine
-from bayesgmm.sources import InMemoryData
-from bayesgmm.pruning import refit_survivors
+from bayesgmm.fitting.loop import make_engine
+from bayesgmm.fitting.pruning import refit_survivors
 
 
 @pytest.fixture(scope="module")

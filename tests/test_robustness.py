@@ -16,12 +16,17 @@ from conftest import COVARIANCE_TYPES, make_mixture
 from scipy import sparse
 
 import bayesgmm
-from bayesgmm import ConvergenceWarning, GaussianMixture, NotFittedError, SingularCovarianceError
+from bayesgmm import (
+    ConvergenceWarning,
+    GaussianMixture,
+    NotFittedError,
+    SingularCovarianceError,
+)
+from bayesgmm.data.init import statistics_from_assignment
 from bayesgmm.engines import ENGINES
 from bayesgmm.exceptions import DataScaleWarning, EmptyComponentWarning
 from bayesgmm.families import FAMILIES
-from bayesgmm.init import statistics_from_assignment
-from bayesgmm.safeguards import split_component
+from bayesgmm.fitting.safeguards import split_component
 
 ENGINE_NAMES = list(ENGINES)
 FITTED_ATTRIBUTES = (
@@ -454,7 +459,7 @@ def test_a_component_that_loses_all_its_points_is_reseeded(engine, covariance_ty
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_an_empty_initial_cluster_is_reseeded_before_the_first_update(engine, monkeypatch):
     """k-means can end with an empty cluster; with reg_covar=0 it used to be reported as singular."""
-    import bayesgmm.sources
+    import bayesgmm.data.sources
 
     X = make_mixture(200, 2, 2, separation=10.0, seed=6)
     true_labels = GaussianMixture(2, random_state=0).fit(X).predict(X)
@@ -463,7 +468,7 @@ def test_an_empty_initial_cluster_is_reseeded_before_the_first_update(engine, mo
         return true_labels.copy(), None  # cluster 2 of 3 gets no rows
 
     # in-memory data sources draw their first labels through this name
-    monkeypatch.setattr(bayesgmm.sources, "initial_labels_or_responsibilities", kmeans_with_an_empty_cluster)
+    monkeypatch.setattr(bayesgmm.data.sources, "initial_labels_or_responsibilities", kmeans_with_an_empty_cluster)
     if not ENGINES[engine].reseeds_empty_components:
         pytest.skip(f"engine {engine!r} leaves empty components alone by design")
     with pytest.warns(EmptyComponentWarning, match="omponent 2 lost all its points at initialisation"):

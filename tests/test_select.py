@@ -14,7 +14,7 @@ from bayesgmm import select as select_function
 from bayesgmm.datasets import load_faithful
 from bayesgmm.engines import ENGINES
 from bayesgmm.families import FAMILIES
-from bayesgmm.select import best, sweep_table
+from bayesgmm.model_selection import best, sweep_table
 
 ENGINE_NAMES = sorted(ENGINES)
 MCLUST_EEE_3_BIC = -2314.386  # mclust 6: Mclust(faithful, G = 3, modelNames = "EEE")$bic
@@ -142,7 +142,7 @@ def test_bad_arguments_are_refused_before_any_fit(kwargs, error, message, monkey
     def no_fit(*args, **kw):
         raise AssertionError("a fit started")
 
-    monkeypatch.setattr(bayesgmm.fitting, "fit", no_fit)
+    monkeypatch.setattr(bayesgmm.fitting.restarts, "fit", no_fit)
     with pytest.raises(error, match=message):
         select_function(np.random.default_rng(0).normal(size=(30, 2)), **{"progress": False, **kwargs})
 
@@ -210,8 +210,8 @@ def test_sweep_saves_to_netcdf(tmp_path):
 
 
 def test_progress_bar_is_tqdm_and_switchable(monkeypatch):
-    # `bayesgmm.select` is the function; the module is in sys.modules
-    select_module = importlib.import_module("bayesgmm.select")
+    # `bayesgmm.select` is the function; its module is bayesgmm.model_selection.select
+    select_module = importlib.import_module("bayesgmm.model_selection.select")
     seen = []
     original = select_module.tqdm
 

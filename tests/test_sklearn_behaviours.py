@@ -27,10 +27,15 @@ from scipy import linalg, stats
 from sklearn.metrics import adjusted_rand_score
 
 import bayesgmm.fitting
-from bayesgmm import ConvergenceWarning, GaussianMixture, NotFittedError, SingularCovarianceError
+from bayesgmm import (
+    ConvergenceWarning,
+    GaussianMixture,
+    NotFittedError,
+    SingularCovarianceError,
+)
+from bayesgmm.data.init import statistics_from_assignment
 from bayesgmm.engines import ENGINES
 from bayesgmm.families import FAMILIES
-from bayesgmm.init import statistics_from_assignment
 
 ENGINE_NAMES = list(ENGINES)
 
@@ -494,7 +499,7 @@ def test_a_complete_start_skips_the_data_driven_initialisation(truth, monkeypatc
     def no_data_driven_start(*args, **kwargs):
         raise AssertionError("the data-driven initialisation ran although the start was complete")
 
-    monkeypatch.setattr(bayesgmm.sources, "initial_labels_or_responsibilities", no_data_driven_start)
+    monkeypatch.setattr(bayesgmm.data.sources, "initial_labels_or_responsibilities", no_data_driven_start)
     calls = []
     original = ENGINES["em"].mstep
     monkeypatch.setattr(ENGINES["em"], "mstep", lambda self, stats: calls.append(1) or original(self, stats))

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import bayesgmm
+from bayesgmm.data.standardize import Standardization
 from bayesgmm.datasets import load_faithful
-from bayesgmm.results import FitResult
-from bayesgmm.standardize import Standardization
+from bayesgmm.fitting.result import FitResult
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,7 @@ def test_spec_is_frozen():
 def test_finite_values_whose_sum_overflows_are_not_mistaken_for_infinities():
     # the finiteness check sums the array first; a finite sum clears it, an overflowing one
     # must fall back to the exact row check
-    from bayesgmm.data import as_feature_matrix
+    from bayesgmm.data.validation import as_feature_matrix
 
     X = np.full((5, 2), 1.5e308)
     array, _ = as_feature_matrix(X)

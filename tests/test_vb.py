@@ -17,10 +17,10 @@ from threadpoolctl import threadpool_limits
 
 import bayesgmm
 from bayesgmm import BayesianGaussianMixture, GaussianMixture, ModelSpec, VBPrior
+from bayesgmm.data import InMemoryData
+from bayesgmm.data.init import statistics_from_assignment
 from bayesgmm.datasets import load_faithful
-from bayesgmm.fitting import make_engine, run_em_loop
-from bayesgmm.sources import InMemoryData
-from bayesgmm.init import statistics_from_assignment
+from bayesgmm.fitting.loop import make_engine, run_em_loop
 from bayesgmm.stats import log_rho
 
 RTOL = 1e-8

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, multigammaln, xlogy
 
-from ..priors import MAPPrior
 from ..stats import LOG_2PI, GaussianTerms, SuffStats
 from .base import (
     EMPTY_COMPONENT_GUARD,
@@ -54,6 +53,7 @@ from .conjugate import (
     quadratic,
     trace_product,
 )
+from .priors import MAPPrior
 
 
 @dataclass(frozen=True)

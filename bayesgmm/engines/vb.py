@@ -40,10 +40,23 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, multigammaln
 
-from ..priors import VBPrior, saved_array
 from ..stats import GaussianTerms, SuffStats
-from .base import EMPTY_COMPONENT_GUARD, Engine, MixtureParameters, merge_initial_parameters
-from .conjugate import add_to_diagonal, in_kernel_form, log_det, outer, precisions, quadratic, trace_product
+from .base import (
+    EMPTY_COMPONENT_GUARD,
+    Engine,
+    MixtureParameters,
+    merge_initial_parameters,
+)
+from .conjugate import (
+    add_to_diagonal,
+    in_kernel_form,
+    log_det,
+    outer,
+    precisions,
+    quadratic,
+    trace_product,
+)
+from .priors import VBPrior, saved_array
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from ._lazy import xr
 
-from .results import FORMAT_NAME, FitResult
+from .._lazy import xr
+from ..fitting.result import FORMAT_NAME, FitResult
 
 # Per-fit summary numbers: attributes of one fit's Dataset, variables along the new dimension.
 SUMMARY_ATTRIBUTES = (

@@ -54,9 +54,9 @@ import numba
 import numpy as np
 from scipy.cluster import vq
 
+from ..stats import DataMoments, GaussianTerms, SuffStats, accumulate
 from .init import initial_labels_or_responsibilities
 from .sources import DataSource
-from .stats import DataMoments, GaussianTerms, SuffStats, accumulate
 
 DEFAULT_INIT_SAMPLE_SIZE = 20_000
 """Rows drawn for the k-means initialisation of a Dask fit."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from .. import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -163,8 +163,8 @@ def _model_columns(model) -> list[str] | None:
 
 def _load_model(path: str):
     """The fitted estimator in a result file; standardisation is the caller's to apply."""
-    from .estimator import GaussianMixture
-    from .results import load_result
+    from ..estimator import GaussianMixture
+    from ..io import load_result
 
     if not Path(path).exists():
         raise UsageError(f"{path}: no such file")
@@ -305,8 +305,8 @@ def _format_ranked(frame, top: int, pruned: bool) -> str:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from .select import best, best_model, select, sweep_model
-    from .standardize import Standardization
+    from ..data.standardize import Standardization
+    from ..model_selection.select import best, best_model, select, sweep_model
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not args.overwrite:
@@ -372,7 +372,7 @@ def _fit(args: argparse.Namespace) -> int:
         _save(sweep, folder / "sweep.nc", overwrite=True)
         print(f"wrote {len(ranked)} fits and sweep.nc to {folder}/")
     if args.report:
-        from .report import describe_files, write_report
+        from ..report import describe_files, write_report
 
         folder = Path(args.report)
         written = write_report(
@@ -398,13 +398,13 @@ def _describe_ks(ks: list[int]) -> str:
 def _with_standardization(model, scaling):
     if scaling is None:
         return model
-    from .estimator import GaussianMixture
+    from ..estimator import GaussianMixture
 
     return GaussianMixture.from_result(dataclasses.replace(model.result_, standardization=scaling))
 
 
 def _save(model, path: Path, overwrite: bool) -> None:
-    from .results import save
+    from ..io import save
 
     try:
         save(model, path, overwrite=overwrite)
@@ -415,10 +415,10 @@ def _save(model, path: Path, overwrite: bool) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .datasets import load_faithful
-    from .estimator import GaussianMixture
-    from .diagnostics import compare
-    from .report import components_table
+    from ..datasets import load_faithful
+    from ..diagnostics.posterior import compare
+    from ..estimator import GaussianMixture
+    from ..report import components_table
 
     X = load_faithful()
     models = {
@@ -457,7 +457,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(text, flush=True)
     if args.no_report:
         return EXIT_OK
-    from .report import describe_files, write_report
+    from ..report import describe_files, write_report
 
     folder = Path(args.out_dir)
     try:
@@ -599,6 +599,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bayesgmm {args.command}: error: {message}", file=sys.stderr)
         return exit_code(exc)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .families import CovarianceFamily
-from .stats import DataMoments
+from ..families import CovarianceFamily
+from ..stats import DataMoments
 
 WEIGHT_PRIORS = ("dirichlet_process", "dirichlet_distribution")
 
@@ -284,8 +284,10 @@ class MAPPrior:
 class VBPrior:
     """Priors of ``engine="vb"``, as scikit-learn's ``BayesianGaussianMixture``.
 
-    Parameters (scikit-learn's names without the ``_prior`` suffix)
-    ----------------------------------------------------------------
+    The parameters are scikit-learn's, named without the ``_prior`` suffix.
+
+    Parameters
+    ----------
     weight_prior : {"dirichlet_process", "dirichlet_distribution"}, default "dirichlet_process"
         Truncated stick-breaking (each stick ``v_k ~ Beta(1, weight_concentration)``)
         or a symmetric Dirichlet on the weights (scikit-learn's

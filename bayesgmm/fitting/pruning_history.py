@@ -33,7 +33,8 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from ._lazy import xr
+
+from .._lazy import xr
 
 _STEP_FIELDS = {
     "pruning_iteration": ("iteration", "i", "iterations done before the step"),

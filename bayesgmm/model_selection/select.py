@@ -17,22 +17,22 @@ from __future__ import annotations
 import numbers
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from ._lazy import xr
 from tqdm.auto import tqdm
 
-from . import criteria, fitting
-from .data import as_feature_matrix, as_sample_weight
-from .engines import ENGINES
-from .exceptions import ConvergenceWarning
-from .families import FAMILIES
-from .init import recordable_seed
-from .spec import ModelSpec
-
-CRITERIA = ("bic", "aic", "icl")
+from .._lazy import xr
+from ..data.init import recordable_seed
+from ..data.validation import as_feature_matrix, as_sample_weight
+from ..diagnostics import criteria
+from ..diagnostics.criteria import CRITERIA, _data_and_weights
+from ..engines import ENGINES
+from ..exceptions import ConvergenceWarning
+from ..families import FAMILIES
+from ..fitting import restarts
+from ..spec import ModelSpec
 
 # estimator parameters a sweep passes on to every fit; the others either vary
 # over the grid, are set by select itself, or only make sense for one K
@@ -185,7 +185,7 @@ def select(
                 with warnings.catch_warnings():
                     # recorded in `converged`, summarised once below
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    result = fitting.fit(specs[key], data, weights, names)
+                    result = restarts.fit(specs[key], data, weights, names)
                 row = criteria.result_criteria(result, data, weights)
             except ValueError as exc:  # includes SingularCovarianceError and LinAlgError
                 errors[index] = f"{type(exc).__name__}: {exc}"
@@ -335,7 +335,7 @@ def sweep_model(sweep: xr.Dataset, engine: str, covariance_type: str, n_componen
     settings, same seed).  Parameters the Dataset cannot store (``prior``)
     must be passed again; any ``estimator_params`` given override the stored ones.
     """
-    from .estimator import GaussianMixture
+    from ..estimator import GaussianMixture
 
     attrs = sweep.attrs
     missing = [name for name in attrs.get("unstored_parameters", []) if name not in estimator_params]
@@ -355,56 +355,6 @@ def sweep_model(sweep: xr.Dataset, engine: str, covariance_type: str, n_componen
         n_init=int(attrs["n_init"]),
         random_state=int(attrs["random_state"]),
         **params,
-    )
-
-
-def _data_and_weights(X, sample_weight):
-    data, _ = as_feature_matrix(X)
-    return data, as_sample_weight(sample_weight, data.shape[0])
-
-
-def criteria_table(models: Mapping[str, Any], X, sample_weight=None) -> xr.Dataset:
-    """BIC, AIC and ICL of several fitted models on the same data, one row per model.
-
-    Parameters
-    ----------
-    models : mapping of label -> fitted GaussianMixture or FitResult
-    X : array-like
-        The data all models were fitted to.
-    sample_weight : array-like, optional
-
-    Returns
-    -------
-    xarray.Dataset
-        Dim ``model`` (the labels, in the given order) with ``bic``, ``aic``,
-        ``icl``, ``log_likelihood``, ``objective``, ``n_parameters``,
-        ``n_components``, ``engine``, ``covariance_type`` and ``converged``.
-    """
-    from .pruning import _as_result
-
-    if not isinstance(models, Mapping) or not models:
-        raise TypeError("models must be a non-empty mapping of label -> fitted model")
-    data, weights = _data_and_weights(X, sample_weight)
-    rows = {name: [] for name in (*CRITERIA, "log_likelihood", "objective", "n_parameters",
-                                  "n_components", "engine", "covariance_type", "converged")}
-    for label, model in models.items():
-        result = _as_result(model)
-        if result.n_features != data.shape[1]:
-            raise ValueError(
-                f"model {label!r} was fitted on {result.n_features} features, X has {data.shape[1]}"
-            )
-        for name, value in criteria.result_criteria(result, data, weights).items():
-            rows[name].append(value)
-        rows["objective"].append(result.objective)
-        rows["n_parameters"].append(result.n_parameters)
-        rows["n_components"].append(result.n_components)
-        rows["engine"].append(result.spec.engine)
-        rows["covariance_type"].append(result.spec.covariance_type)
-        rows["converged"].append(result.converged)
-    return xr.Dataset(
-        {name: ("model", np.asarray(values)) for name, values in rows.items()},
-        coords={"model": [str(label) for label in models]},
-        attrs={"convention": criteria.CONVENTION_NOTE},
     )
 
 

@@ -41,18 +41,23 @@ import numbers
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._lazy import xr
-from .data import as_feature_matrix, as_sample_weight, check_features
-from .engines import ENGINES
-from .engines.base import EMPTY_COMPONENT_GUARD, MixtureParameters, mixture_terms
-from .families import CovarianceFamily
-from .init import recordable_seed
-from .results import FitResult, _version
-from .stats import GaussianTerms, accumulate, log_rho, logsumexp_rows
+from .._lazy import xr
+from .._version import __version__
+from ..data.init import recordable_seed
+from ..data.validation import as_feature_matrix, as_sample_weight, check_features
+from ..engines import ENGINES
+from ..engines.base import EMPTY_COMPONENT_GUARD, MixtureParameters, mixture_terms
+from ..families import CovarianceFamily
+from .criteria import criteria_table
+from .fitted import as_result
+
+if TYPE_CHECKING:  # annotations only: the diagnostics sit below the fitting layer
+    from ..fitting.result import FitResult
+from ..stats import GaussianTerms, accumulate, log_rho, logsumexp_rows
 
 DEFAULT_DRAWS = 1000
 """Posterior draws when none are asked for: PSIS's Pareto k threshold is
@@ -194,7 +199,7 @@ def map_posterior(result: FitResult, X) -> ConjugatePosterior:
     gives the responsibilities, hence ``n_k``, ``xbar_k`` and ``W_k``.  See
     :class:`ConjugatePosterior` for the distributions.
     """
-    result = _as_result(result)
+    result = as_result(result)
     if result.spec.engine != "map":
         raise ValueError(
             f"map_posterior needs an engine='map' fit, got engine={result.spec.engine!r}"
@@ -257,7 +262,7 @@ def posterior_draws(result: FitResult, X=None, *, draws: int | None = None,
         Ignored for ``engine="em"``, whose point estimate is one draw.
     random_state : None, int or numpy Generator
     """
-    result = _as_result(result)
+    result = as_result(result)
     engine = result.spec.engine
     if engine == "em":
         p = result.parameters
@@ -431,7 +436,7 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
     """
     import arviz as az  # ArviZ is imported only here: `import bayesgmm` stays fast
 
-    result = _as_result(model)
+    result = as_result(model)
     data = _fitting_data(result, X)
     _refuse_weighted(result)
     engine = result.spec.engine
@@ -476,7 +481,7 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
         "engine": engine,
         "covariance_type": family.name,
         "n_components": result.n_components,
-        "bayesgmm_version": _version(),
+        "bayesgmm_version": __version__,
     }
     if seed is not None:
         attrs["random_state"] = seed
@@ -507,7 +512,7 @@ def loo(model, X, *, draws: int | None = None, random_state: Any = None):
     """
     import arviz as az
 
-    result = _as_result(model)
+    result = as_result(model)
     if result.spec.engine == "em":
         raise ValueError(_no_loo_reason(result))
     tree = to_arviz(result, X, draws=draws, random_state=random_state)
@@ -583,13 +588,11 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
     """
     import arviz as az
 
-    from .select import criteria_table
-
     if not isinstance(models, Mapping) or not models:
         raise TypeError("models must be a non-empty mapping of label -> fitted model")
     if not isinstance(criterion, str) or criterion not in COMPARE_CRITERIA:
         raise ValueError(f"criterion={criterion!r} is not one of {COMPARE_CRITERIA}")
-    results = {str(label): _as_result(model) for label, model in models.items()}
+    results = {str(label): as_result(model) for label, model in models.items()}
     if len(results) != len(models):
         raise ValueError(f"model labels must differ as strings, got {list(models)}")
     _check_same_features(results)
@@ -736,12 +739,6 @@ def compare_frame(table: xr.Dataset):
 
 
 # ------------------------------------------------------------------ checks
-def _as_result(model: Any) -> FitResult:
-    from .pruning import _as_result as as_result
-
-    return as_result(model)
-
-
 def _check_data(result: FitResult, data: np.ndarray, names, owner: str = "the model") -> None:
     check_features(data, names, result.n_features, result.feature_names, owner)
     if data.shape[0] != result.n_samples:

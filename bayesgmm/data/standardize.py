@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .data import as_feature_matrix
+from .validation import as_feature_matrix
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from ._lazy import xr
+
+from .._lazy import xr
 
 try:
     import matplotlib
@@ -30,9 +31,10 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from scipy import stats
 
-from .data import as_feature_matrix
-from .results import FitResult, _as_full_covariance
-from .select import CRITERIA, sweep_table
+from ..data.validation import as_feature_matrix
+from ..diagnostics.criteria import CRITERIA
+from ..fitting.result import FitResult, _as_full_covariance
+from ..model_selection.select import sweep_table
 
 OBJECTIVE_NAMES = {"em": "log-likelihood", "map": "log-posterior", "vb": "ELBO"}
 _CRITERION_STYLES = {"bic": "-", "aic": "--", "icl": ":"}
@@ -59,7 +61,7 @@ def _result(model: Any) -> FitResult:
 
 
 def _estimator(model: Any):
-    from .estimator import GaussianMixture
+    from ..estimator import GaussianMixture
 
     if isinstance(model, GaussianMixture):
         model._check_fitted()
@@ -358,7 +360,7 @@ def weight_intervals(model, level: float = 0.95, X=None, *, draws: int = 4000,
         rest = alpha.sum() - alpha
         return stats.beta.ppf(tail, alpha, rest), stats.beta.ppf(1 - tail, alpha, rest)
     if result.spec.engine == "vb" and "weight_concentration_a" in result.engine_variables:
-        from .diagnostics import posterior_draws
+        from ..diagnostics.posterior import posterior_draws
 
         weights = posterior_draws(result, draws=draws, random_state=random_state).weights
         return np.quantile(weights, tail, axis=0), np.quantile(weights, 1 - tail, axis=0)
@@ -373,7 +375,7 @@ def _dirichlet_posterior(result: FitResult, X) -> np.ndarray | None:
         if tuple(dims) == ("component",) and alpha.shape == (result.n_components,) and np.all(alpha > 0):
             return alpha
     if result.spec.engine == "map" and X is not None:
-        from .diagnostics import map_posterior
+        from ..diagnostics.posterior import map_posterior
 
         return map_posterior(result, X).weight_concentration
     return None

@@ -1,31 +1,35 @@
-"""Fit results as labelled xarray Datasets, saved to and loaded from netCDF.
+"""Fit results as labelled xarray Datasets.
 
 A :class:`FitResult` is everything a fit produced: the spec, the point
 estimate, the engine's extra state, the objective trace and summary numbers.
-:meth:`FitResult.to_dataset` labels it with dims ``component``, ``feature``,
-``feature2`` and ``iteration``; :func:`save` writes that Dataset to netCDF
-(h5netcdf) atomically and :func:`load` reads it back, checking every variable
-and attribute it uses.  Nothing is pickled and nothing in a file is executed.
+It is a plain data object: what builds on a fit (pruning, ArviZ draws, files)
+lives in the layers above and takes a result.  :meth:`FitResult.to_dataset`
+labels it with dims ``component``, ``feature``, ``feature2`` and ``iteration``;
+:meth:`FitResult.from_dataset` rebuilds it, checking every variable and
+attribute it reads (:mod:`bayesgmm.io` writes and reads the files).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import warnings
+import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ._lazy import xr
 
-from . import criteria
-from .engines import ENGINES, Engine, MixtureParameters
-from .families import FAMILIES
+from .._lazy import xr
+from .._version import __version__
+from ..data.standardize import VARIABLES as _STANDARDIZATION_VARIABLES
+from ..data.standardize import Standardization
+from ..data.validation import as_feature_matrix, as_sample_weight, check_features
+from ..diagnostics import criteria
+from ..diagnostics.posterior import to_arviz
+from ..engines import ENGINES, Engine, MixtureParameters
+from ..engines.base import mixture_terms
+from ..families import FAMILIES
+from ..spec import ModelSpec, prune_threshold
+from . import pruning
 from .pruning_history import PruningHistory
-from .spec import ModelSpec
-from .standardize import VARIABLES as _STANDARDIZATION_VARIABLES, Standardization
 
 FORMAT_NAME = "bayesgmm.FitResult"
 FORMAT_VERSION = 1
@@ -118,8 +122,6 @@ class FitResult:
         The classification needs the responsibilities, hence the data: pass the
         fitting data (and its ``sample_weight``) for the ICL of the fit.
         """
-        from .data import as_feature_matrix, as_sample_weight, check_features
-
         data, names = as_feature_matrix(X)
         check_features(data, names, self.n_features, self.feature_names)
         weights = as_sample_weight(sample_weight, data.shape[0])
@@ -131,13 +133,33 @@ class FitResult:
     def prune(self, threshold: float, X, sample_weight=None) -> FitResult:
         """A new result without the components whose weight is below ``threshold``.
 
-        The survivors are refitted (warm start) until no weight falls below the
-        threshold; ``X`` (and ``sample_weight``) must be the fitting data.  See
-        :func:`bayesgmm.pruning.prune_result`.
-        """
-        from .pruning import prune_result  # the mechanism builds on the fitting loop
+        Components below the threshold are removed and the survivors refitted
+        from where they stand (warm start), repeatedly, until no weight is below
+        the threshold.  The new result's trace continues the old one and its
+        ``pruning`` record lists every step.  If no weight is below the threshold
+        the result is returned unchanged.
 
-        return prune_result(self, threshold, X, sample_weight)
+        Parameters
+        ----------
+        threshold : float in (0, 1)
+            ``1e-2`` is the usual choice.
+        X : array-like (n_samples, n_features)
+            The data the result was fitted to.
+        sample_weight : array-like (n_samples,), optional
+            The fit's sample weights.
+        """
+        threshold = prune_threshold(threshold, "threshold")
+        data = pruning.fitting_data(self, X, sample_weight)  # checked even when nothing is pruned
+        if not (self.parameters.weights < threshold).any() or self.n_components == 1:
+            return self
+        engine, state = pruning.engine_and_state(self, data)
+        engine, state, trace, converged, history = pruning.prune_below(
+            engine, data, state, threshold, list(self.trace), self.converged, self.pruning
+        )
+        pruning.warn_if_not_converged(converged, engine.spec)
+        pruned = finish_fit(engine, data, state, trace, converged, self.feature_names, history)
+        # the survivors live in the same units as the model they came from
+        return dataclasses.replace(pruned, standardization=self.standardization)
 
     def to_arviz(self, X, *, draws: int | None = None, random_state: Any = None):
         """Posterior draws and pointwise log-likelihood as an ArviZ :class:`xarray.DataTree`.
@@ -145,8 +167,6 @@ class FitResult:
         ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`
         for the groups, the draws of each engine and ``draws`` (default 1000).
         """
-        from .diagnostics import to_arviz  # imports ArviZ, which `import bayesgmm` must not
-
         return to_arviz(self, X, draws=draws, random_state=random_state)
 
     def summary(self) -> str:
@@ -235,7 +255,7 @@ class FitResult:
             has_feature_names=int(self.feature_names is not None),
             format=FORMAT_NAME,
             format_version=FORMAT_VERSION,
-            bayesgmm_version=_version(),
+            bayesgmm_version=__version__,
         )
         if isinstance(self.spec.random_state, (int, np.integer)):
             attrs["random_state"] = int(self.spec.random_state)
@@ -361,12 +381,6 @@ _VARIABLE_DOCS = {
 }
 
 
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 def _attr(attrs: dict, name: str, kind: type) -> Any:
     if name not in attrs:
         raise ValueError(f"the file lacks the attribute {name!r}; it is not a complete bayesgmm result")
@@ -430,62 +444,33 @@ def _check_parameter_values(family, arrays: dict[str, np.ndarray]) -> None:
         )
 
 
-def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write a fitted estimator, a :class:`FitResult` or its Dataset to netCDF.
-
-    The file is written to a temporary name in the same folder and renamed
-    into place, so an interrupted save leaves any previous file intact.
-    An existing file is replaced only with ``overwrite=True``.
-    """
-    if hasattr(result, "result_"):
-        result = result.result_
-    dataset = result.to_dataset() if isinstance(result, FitResult) else result
-    if not isinstance(dataset, xr.Dataset):
-        raise TypeError(f"cannot save a {type(result).__name__}; give a fitted GaussianMixture")
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    # created as open(..., 0o666) would be, so the umask applies (mkstemp's 0600 would survive
-    # the rename and leave the saved file readable by its owner only)
-    temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        dataset.to_netcdf(temporary, engine="h5netcdf", invalid_netcdf=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def load_result(path: str | os.PathLike) -> FitResult:
-    """Read a :class:`FitResult` saved by :func:`save`."""
-    try:
-        with xr.open_dataset(path, engine="h5netcdf", decode_cf=False) as ds:
-            ds = ds.load()
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a readable netCDF file: {exc}") from None
-    return FitResult.from_dataset(ds)
-
-
-def load(path: str | os.PathLike):
-    """Read a saved fit and return a fitted :class:`~bayesgmm.GaussianMixture`.
-
-    A fit made on standardised features (``bayesgmm fit --standardize``) warns
-    that its parameters are in standardised units: put new rows on that scale
-    with ``model.result_.standardization.transform(X)`` before predicting.
-    """
-    from .estimator import GaussianMixture
-
-    result = load_result(path)
-    if result.standardization is not None:
-        warnings.warn(
-            f"{path} was fitted on standardised features, so the model expects "
-            "z = (x - centre) / scale: predict on model.result_.standardization.transform(X), "
-            "not on X in its own units",
-            UserWarning,
-            stacklevel=2,
-        )
-    return GaussianMixture.from_result(result)
+def finish_fit(
+    engine: Engine,
+    data: DataSource,
+    state: Any,
+    trace: list[float],
+    converged: bool,
+    feature_names: np.ndarray | None = None,
+    pruning: PruningHistory | None = None,
+) -> FitResult:
+    """The result of a finished loop: a final pass gives the objective at ``state``."""
+    final = data.accumulate(engine.terms(state))
+    parameters = engine.parameters(state)
+    if engine.terms_are_point_estimate:
+        log_likelihood = final.loglik
+    else:
+        log_likelihood = data.accumulate(mixture_terms(engine.family, parameters)).loglik
+    return FitResult.from_fit(
+        spec=engine.spec,
+        engine=engine,
+        state=state,
+        trace=np.asarray(trace, dtype=np.float64),
+        converged=converged,
+        lower_bound=trace[-1] if len(trace) else -np.inf,
+        objective=final.loglik + engine.penalty(state),
+        log_likelihood=log_likelihood,
+        n_samples=data.n_samples,
+        total_weight=final.total_weight,
+        feature_names=feature_names,
+        pruning=pruning,
+    )

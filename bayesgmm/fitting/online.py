@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .engines import Engine
-from .sources import DataSource
-from .stats import SuffStats
+from ..data.sources import DataSource
+from ..engines import Engine
+from ..stats import SuffStats
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..stats import DataMoments, GaussianTerms, SuffStats, accumulate, data_moments
 from .init import initial_labels_or_responsibilities, statistics_from_assignment
-from .stats import DataMoments, GaussianTerms, SuffStats, accumulate, data_moments
 
 
 class DataSource(ABC):

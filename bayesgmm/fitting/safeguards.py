@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import ComponentReseed, DataScaleWarning, EmptyComponentWarning
-from .stats import GaussianTerms, SuffStats, accumulate, log_rho
+from ..exceptions import ComponentReseed, DataScaleWarning, EmptyComponentWarning
+from ..stats import GaussianTerms, SuffStats, accumulate, log_rho
 
 # A component holding less than this many rows' worth of responsibility (in
 # units of the mean row weight) is empty: it no longer estimates anything, its

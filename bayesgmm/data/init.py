@@ -25,8 +25,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .kernels.kmeans import labelled_moments, lloyd, min_squared_distance
-from .stats import SuffStats
+from ..kernels.kmeans import labelled_moments, lloyd, min_squared_distance
+from ..stats import SuffStats
 
 KMEANS_ITERATIONS = 20
 _BLOCK_ROWS = 65536

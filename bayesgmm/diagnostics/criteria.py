@@ -25,11 +25,17 @@ as well.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
-from .engines.base import MixtureParameters, mixture_terms
-from .families import CovarianceFamily
-from .stats import accumulate, log_rho, logsumexp_rows
+from .._lazy import xr
+from ..data.validation import as_feature_matrix, as_sample_weight
+from ..engines.base import MixtureParameters, mixture_terms
+from ..families import CovarianceFamily
+from ..stats import accumulate, log_rho, logsumexp_rows
+from .fitted import as_result
 
 CONVENTIONS = ("sklearn", "mclust")
 
@@ -160,3 +166,55 @@ def result_criteria(result, X: np.ndarray, sample_weight: np.ndarray | None = No
         "icl": bic_value + 2.0 * entropy,
         "log_likelihood": float(result.log_likelihood),
     }
+
+
+# the information criteria every table and sweep reports, in this order
+CRITERIA = ("bic", "aic", "icl")
+
+
+def _data_and_weights(X, sample_weight):
+    data, _ = as_feature_matrix(X)
+    return data, as_sample_weight(sample_weight, data.shape[0])
+
+
+def criteria_table(models: Mapping[str, Any], X, sample_weight=None) -> xr.Dataset:
+    """BIC, AIC and ICL of several fitted models on the same data, one row per model.
+
+    Parameters
+    ----------
+    models : mapping of label -> fitted GaussianMixture or FitResult
+    X : array-like
+        The data all models were fitted to.
+    sample_weight : array-like, optional
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``model`` (the labels, in the given order) with ``bic``, ``aic``,
+        ``icl``, ``log_likelihood``, ``objective``, ``n_parameters``,
+        ``n_components``, ``engine``, ``covariance_type`` and ``converged``.
+    """
+    if not isinstance(models, Mapping) or not models:
+        raise TypeError("models must be a non-empty mapping of label -> fitted model")
+    data, weights = _data_and_weights(X, sample_weight)
+    rows = {name: [] for name in (*CRITERIA, "log_likelihood", "objective", "n_parameters",
+                                  "n_components", "engine", "covariance_type", "converged")}
+    for label, model in models.items():
+        result = as_result(model)
+        if result.n_features != data.shape[1]:
+            raise ValueError(
+                f"model {label!r} was fitted on {result.n_features} features, X has {data.shape[1]}"
+            )
+        for name, value in result_criteria(result, data, weights).items():
+            rows[name].append(value)
+        rows["objective"].append(result.objective)
+        rows["n_parameters"].append(result.n_parameters)
+        rows["n_components"].append(result.n_components)
+        rows["engine"].append(result.spec.engine)
+        rows["covariance_type"].append(result.spec.covariance_type)
+        rows["converged"].append(result.converged)
+    return xr.Dataset(
+        {name: ("model", np.asarray(values)) for name, values in rows.items()},
+        coords={"model": [str(label) for label in models]},
+        attrs={"convention": CONVENTION_NOTE},
+    )

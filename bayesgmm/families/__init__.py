@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-from .exceptions import SingularCovarianceError
+from ..exceptions import SingularCovarianceError
 
 
 def _upper_cholesky_of_precision(covariance: np.ndarray, component: str) -> np.ndarray:

@@ -1,0 +1,96 @@
+"""The one loop: data -> sufficient statistics -> engine update -> new state.
+
+``objective = stats.loglik + engine.penalty(state)`` is the log-likelihood
+(EM), the log-posterior (MAP) or the ELBO (VB).  Convergence follows
+scikit-learn: the change of the *per-sample* objective between iterations
+falls below ``tol``.  :mod:`bayesgmm.fitting.restarts` runs this loop from
+``n_init`` starts and keeps the best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..data.sources import DataSource
+from ..engines import ENGINES, Engine
+from ..engines.base import mixture_terms
+from ..spec import ModelSpec
+from .safeguards import EmptyComponents
+
+
+def make_engine(spec: ModelSpec, data: DataSource) -> Engine:
+    engine_class = ENGINES[spec.engine]
+    moments = data.moments() if engine_class.uses_data_moments else None
+    return engine_class(spec, data.n_features, moments)
+
+
+def initial_state(
+    engine: Engine,
+    data: DataSource,
+    rng: np.random.Generator,
+    empty_components: EmptyComponents | None = None,
+) -> Any:
+    spec = engine.spec
+    user_given = (spec.weights_init, spec.means_init, spec.precisions_init)
+
+    def estep(point):  # for engines that start from the responsibilities of a given mixture
+        return data.accumulate(mixture_terms(engine.family, point))
+
+    if all(value is not None for value in user_given):
+        # the user fixed the whole starting point: no data-driven guess is needed
+        return engine.with_initial_parameters(None, *user_given, estep=estep)
+    stats = data.initial_statistics(
+        spec.n_components, spec.init_params, engine.family.kernel == "diag", rng
+    )
+    if empty_components is not None:  # e.g. a k-means cluster that ended empty
+        stats, _ = empty_components.reseed(stats, iteration=0)
+    state = engine.mstep(stats)
+    if all(value is None for value in user_given):
+        return state
+    return engine.with_initial_parameters(state, *user_given, estep=estep)
+
+
+def run_em_loop(
+    engine: Engine,
+    data: DataSource,
+    state: Any,
+    previous_objective: float = -np.inf,
+    on_iteration: Callable[[int, float], None] | None = None,
+    empty_components: EmptyComponents | None = None,
+) -> tuple[Any, list[float], bool]:
+    """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged).
+
+    Components that lose all their points are re-seeded before the engine's
+    update (see :mod:`bayesgmm.safeguards`); ``empty_components`` records it.
+    """
+    spec = engine.spec
+    total_weight = data.total_weight
+    if empty_components is None:
+        empty_components = EmptyComponents.for_engine(engine, data.n_samples, total_weight)
+    objective = previous_objective
+    trace: list[float] = []
+    converged = False
+    for iteration in range(1, spec.max_iter + 1):
+        previous = objective
+        stats = data.accumulate(engine.terms(state))
+        objective = (stats.loglik + engine.penalty(state)) / total_weight
+        if not np.isfinite(objective):
+            raise FloatingPointError(
+                f"the objective became {objective} at iteration {iteration}: some rows are too "
+                "far from every component for float64 (their squared distances overflow). "
+                "Standardise X, or increase reg_covar"
+            )
+        stats, reseeded = empty_components.reseed(stats, iteration)
+        state = engine.mstep(stats)
+        trace.append(objective)
+        if on_iteration is not None:
+            on_iteration(iteration, objective)
+        if reseeded:
+            objective = -np.inf  # a re-seeded model starts afresh: no convergence against the old one
+        elif abs(objective - previous) < spec.tol:
+            converged = True
+            break
+    return state, trace, converged
