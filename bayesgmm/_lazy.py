@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 class LazyModule:
@@ -26,4 +27,7 @@ class LazyModule:
         return f"<lazily imported module {self._name!r}>"
 
 
-xr = LazyModule("xarray")
+if TYPE_CHECKING:  # type checkers see the real module
+    import xarray as xr
+else:
+    xr = LazyModule("xarray")
