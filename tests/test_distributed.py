@@ -21,7 +21,7 @@ from distributed import Client, LocalCluster
 from bayesgmm import GaussianMixture, ModelSpec, fitting
 from bayesgmm.data.distributed import DaskData
 from bayesgmm.engines import ENGINES
-from bayesgmm.stats import data_moments
+from bayesgmm.data.moments import data_moments
 
 pytestmark = pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs
 

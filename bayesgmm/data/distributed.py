@@ -54,9 +54,11 @@ import numba
 import numpy as np
 from scipy.cluster import vq
 
-from ..stats import DataMoments, GaussianTerms, SuffStats, accumulate
+from ..stats import GaussianTerms, SuffStats, accumulate
 from .init import initial_labels_or_responsibilities
+from .moments import DataMoments, moments_from_statistics, moments_terms
 from .sources import DataSource
+from .validation import complex_data_error
 
 DEFAULT_INIT_SAMPLE_SIZE = 20_000
 """Rows drawn for the k-means initialisation of a Dask fit."""
@@ -100,7 +102,7 @@ def as_dask_matrix(X: Any, *, name: str = "X"):
             "If the 0/1 values are meant, pass X.astype(float)"
         )
     if X.dtype.kind == "c":
-        raise TypeError(f"{name} is complex; split it into real and imaginary features")
+        raise complex_data_error(name)  # the in-memory error: one error for one mistake
     if X.dtype.kind not in "fiu":
         raise TypeError(f"{name} has unsupported dtype {X.dtype}; convert it to real numbers first")
     if X.ndim != 2:
@@ -142,12 +144,13 @@ def _dask_sample_weight(sample_weight: Any, X):
         lambda w: np.array([w.sum()]), chunks=((1,) * weights.numblocks[0],), dtype=np.float64,
         meta=np.empty(0),
     )
-    valid, chunk_sums = dask.compute(valid, chunk_sums)
+    positive = (weights > 0).sum()
+    valid, chunk_sums, positive = dask.compute(valid, chunk_sums, positive)
     if not valid:
         raise ValueError("sample_weight must be finite and non-negative")
     if chunk_sums.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must carry weight")
-    return weights, chunk_sums
+    return weights, chunk_sums, int(positive)
 
 
 # ------------------------------------------------------------ chunk functions
@@ -306,9 +309,9 @@ class DaskData(DataSource):
         import dask
 
         array, self.feature_names = as_dask_matrix(X)
-        weights, chunk_weights = None, None
+        weights, chunk_weights, weighted_rows = None, None, None
         if sample_weight is not None:
-            weights, chunk_weights = _dask_sample_weight(sample_weight, array)
+            weights, chunk_weights, weighted_rows = _dask_sample_weight(sample_weight, array)
         if persist == "auto":
             persist = _fits_in_worker_memory(array.nbytes + (0 if weights is None else weights.nbytes))
         elif not isinstance(persist, bool):
@@ -317,6 +320,7 @@ class DaskData(DataSource):
             array, weights = dask.persist(array, weights)
         self.persisted = persist
         self._setup(array, weights, chunk_weights, init_sample_size, verified=False)
+        self._weighted_rows = weighted_rows
 
     def _setup(self, array, weights, chunk_weights, init_sample_size, verified) -> None:
         self.X = array
@@ -328,6 +332,7 @@ class DaskData(DataSource):
         self._chunk_weights = row_chunks.astype(np.float64) if chunk_weights is None else chunk_weights
         self.total_weight = float(self._chunk_weights.sum())
         self._verified = verified  # True once a pass has shown the data finite
+        self._weighted_rows = None  # rows of positive weight, when counted
 
     @property
     def n_chunks(self) -> int:
@@ -387,16 +392,27 @@ class DaskData(DataSource):
         vector = self._pass(_chunk_statistics, _packed_length(K, D, diagonal), terms=terms)
         return self._statistics(vector, terms.means, diagonal)
 
-    def moments(self) -> DataMoments:
+    def _compute_moments(self) -> DataMoments:
         # One pass about a reference row, shifted exactly to the mean: a row of
         # the data keeps the moments as precise as moments about the mean.
-        reference = np.asarray(self.X[:1].compute(), dtype=np.float64)
-        terms = GaussianTerms(reference, np.eye(self.n_features)[None], np.zeros(1), "full")
-        stats = self.accumulate(terms)
-        shift = stats.sx / stats.nk[:, None]
-        scatter = stats.shifted_scatter(shift)[0]
-        dof = max(stats.total_weight - 1.0, 1.0)
-        return DataMoments(reference[0] + shift[0], scatter / dof, stats.total_weight)
+        reference = np.asarray(self.X[:1].compute(), dtype=np.float64)[0]
+        return moments_from_statistics(reference, self.accumulate(moments_terms(reference)))
+
+    def weighted_rows(self) -> int | None:
+        return self._weighted_rows
+
+    def feature_spread(self) -> np.ndarray:
+        import dask
+
+        # one pass for both ends; NaN (non-finite data) fails every comparison of
+        # the checks, and the first statistics pass reports those rows
+        top, bottom = dask.compute(self.X.max(axis=0), self.X.min(axis=0))
+        return top.astype(np.float64) - bottom.astype(np.float64)
+
+    def feature_variances(self) -> np.ndarray:
+        reference = np.asarray(self.X[:1].compute(), dtype=np.float64)[0]
+        stats = self.accumulate(moments_terms(reference, "diag"))
+        return stats.shifted_scatter(stats.sx / stats.nk[:, None])[0] / stats.nk[0]
 
     # ------------------------------------------------------ initialisation
     def sample_rows(self, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
