@@ -61,6 +61,13 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None, *, dropna
     Without ``columns``, every numeric column is used.  Rows with missing
     values are an error unless ``dropna`` (then they are dropped, and the
     count is reported on stderr).
+
+    Raises
+    ------
+    DataFileError
+        a missing or unreadable file, an unknown suffix, a missing optional
+        reader (pyarrow, zarr), no usable numeric columns or rows; the message
+        names the file and what to do.
     """
     import pandas as pd
     import xarray as xr
