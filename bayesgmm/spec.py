@@ -167,3 +167,22 @@ class ModelSpec:
             )
         if self.precisions_init is not None:
             self.family.check_precisions(self.precisions_init, K, D)
+
+
+def check_warm_start(spec: Any, previous: Any) -> None:
+    """A warm start continues ``previous``: it must be the same kind of model."""
+    # a pruned fit has fewer components than asked for and continues with the survivors
+    pruned_from_this = previous.pruning is not None and previous.n_components < spec.n_components
+    compared = ("covariance_type", "engine") if pruned_from_this else (
+        "n_components", "covariance_type", "engine")
+    changed = [
+        f"{name}={getattr(spec, name)!r} (previous fit: {getattr(previous.spec, name)!r})"
+        for name in compared
+        if getattr(spec, name) != getattr(previous.spec, name)
+    ]
+    if changed:
+        raise ValueError(
+            "warm_start=True continues the previous fit, but this fit asks for "
+            + ", ".join(changed)
+            + ". Set warm_start=False to start afresh, or restore those parameters"
+        )

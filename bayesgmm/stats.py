@@ -307,35 +307,50 @@ def logsumexp_rows(rho: np.ndarray, return_max: bool = False):
 
 
 def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row log-likelihood (N,) and log-responsibilities (N, K)."""
+    """Per-row log-density (N,) and log-responsibilities (N, K), never NaN for finite X.
+
+    Rows so far from every component that their squared Mahalanobis distances
+    overflow float64 (or whose deviations overflow) have a log-density of
+    ``-inf`` (the true value is below -1e308) and are given to the component
+    nearest in Mahalanobis distance, computed on rescaled deviations.  The
+    estimator's ``score_samples``, ``predict`` and ``predict_proba`` rest on
+    this (see ``docs/robustness.md``).
+    """
     rho = log_rho(X, terms)
-    norm = logsumexp_rows(rho)
-    return norm, rho - norm[:, None]
+    # with finite X and parameters a NaN can only come from an overflowed deviation
+    # (inf - inf, inf * 0): that component's density underflows to 0
+    rho[np.isnan(rho)] = -np.inf
+    bad = ~np.isfinite(rho).any(axis=1)
+    rho[bad] = 0.0  # replaced below
+    # normalise about the row maximum rather than subtracting logsumexp: far from the
+    # components |log rho| is huge and "rho - (top + log(sum))" would round log(sum) away,
+    # leaving responsibilities that sum to K instead of 1
+    top = rho.max(axis=1, keepdims=True)
+    shifted = rho - top
+    log_total = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_resp = shifted - log_total
+    norm = (top + log_total)[:, 0]
+    if bad.any():
+        log_resp[bad] = _far_rows_log_responsibilities(X[bad], terms)
+        norm[bad] = -np.inf
+    return norm, log_resp
+
+
+def _far_rows_log_responsibilities(rows: np.ndarray, terms: GaussianTerms) -> np.ndarray:
+    rows = rows.astype(np.float64)
+    # scale deviations into range: (x - m) / s is computed as x / s - m / s, which cannot overflow
+    scale = np.maximum(np.abs(rows).max(axis=1), np.abs(terms.means).max())[:, None]
+    K = terms.means.shape[0]
+    distance = np.empty((rows.shape[0], K))
+    for k in range(K):
+        deviation = rows / scale - terms.means[k] / scale
+        whitened = deviation * terms.factor[k] if terms.kernel == "diag" else deviation @ terms.factor[k]
+        distance[:, k] = np.einsum("nd,nd->n", whitened, whitened)
+    # the true log rho are log_offset - 0.5 s^2 distance, all below -1e308: the
+    # smallest distance wins outright, exact ties share
+    nearest = distance == distance.min(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return np.log(nearest / nearest.sum(axis=1, keepdims=True))
 
 
 _EMPTY = np.empty(0, dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class DataMoments:
-    """Weighted mean and covariance of the data, for data-dependent prior defaults."""
-
-    mean: np.ndarray
-    covariance: np.ndarray  # (D, D), normalised by n - 1 as numpy's cov
-    total_weight: float
-
-
-def data_moments(X: np.ndarray, sample_weight: np.ndarray | None = None) -> DataMoments:
-    """Mean and covariance in one kernel pass: a one-component E-step about the mean."""
-    D = X.shape[1]
-    if sample_weight is None:
-        mean = X.mean(axis=0, dtype=np.float64)
-    else:
-        mean = (sample_weight @ X) / sample_weight.sum()
-    terms = GaussianTerms(mean[None], np.eye(D)[None], np.zeros(1), "full")
-    # in float64 even for float32 data: a one-off pass, and the data's own scale
-    # (which the identity factor does not carry) may be outside float32's comfort
-    stats = accumulate(X, terms, sample_weight, allow_float32=False)
-    scatter = stats.shifted_scatter(stats.sx / stats.nk[:, None])[0]
-    dof = max(stats.total_weight - 1.0, 1.0)
-    return DataMoments(mean + stats.sx[0] / stats.nk[0], scatter / dof, stats.total_weight)

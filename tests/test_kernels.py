@@ -6,7 +6,8 @@ from conftest import COVARIANCE_TYPES
 from reference import estep_statistics, full_covariances, log_rho
 
 from bayesgmm.families import FAMILIES
-from bayesgmm.stats import GaussianTerms, accumulate, data_moments, log_responsibilities
+from bayesgmm.data.moments import data_moments
+from bayesgmm.stats import GaussianTerms, accumulate, log_responsibilities
 from bayesgmm.stats import log_rho as kernel_log_rho
 
 

@@ -1,5 +1,6 @@
 """The ``bayesgmm`` command: fit, select, predict, score and show mixtures from files."""
 
-from .main import build_parser, main, read_table
+from ..io.tables import read_table
+from .main import build_parser, main
 
 __all__ = ["build_parser", "main", "read_table"]

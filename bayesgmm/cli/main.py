@@ -9,20 +9,26 @@ line to stderr; ``--debug`` prints the traceback instead.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import textwrap
-import time
-import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from .. import __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from .commands import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UsageError,
+    WorkFailed,
+    _demo,
+    _fit,
+    _predict,
+    _score,
+    _show,
+)
 
 EXIT_CODES = """\
 exit codes:
@@ -38,14 +44,6 @@ ENGINE_NAMES = ("em", "map", "vb")
 DATA_SUFFIXES = (".csv", ".parquet", ".nc", ".zarr")
 
 
-class UsageError(Exception):
-    """Bad input from the command line: exit code 2."""
-
-
-class WorkFailed(Exception):
-    """The input was fine but the work could not be done: exit code 1."""
-
-
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors that point to ``--help``."""
 
@@ -53,189 +51,6 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-# ------------------------------------------------------------------ reading data
-def _missing_library(path: Path, library: str, extra: str) -> UsageError:
-    return UsageError(
-        f"{path}: reading {path.suffix} files needs {library}, which is not installed; "
-        f"pip install 'bayesgmm[{extra}]'"
-    )
-
-
-def _frame_of_dataset(ds, path: Path):
-    """A table from a netCDF/Zarr Dataset: 1-D variables on one dim, or one 2-D matrix."""
-    import pandas as pd
-
-    if ds.attrs.get("format") == "bayesgmm.FitResult":
-        raise UsageError(f"{path}: this is a saved bayesgmm fit, not data; give the rows to use")
-    numeric = {name: var for name, var in ds.data_vars.items() if var.dtype.kind in "fiu"}
-    if not numeric:
-        raise UsageError(f"{path}: no numeric variables to use")
-    dims = {var.dims for var in numeric.values()}
-    if all(len(d) == 1 for d in dims) and len(dims) == 1:
-        return pd.DataFrame({name: var.values for name, var in numeric.items()})
-    matrices = {name: var for name, var in numeric.items() if var.ndim == 2}
-    if len(matrices) == 1:
-        (name, var), = matrices.items()
-        rows, columns = var.dims
-        labels = (var[columns].values if columns in var.coords
-                  else [f"{name}{i}" for i in range(var.shape[1])])
-        return pd.DataFrame(np.asarray(var.values), columns=[str(label) for label in labels])
-    raise UsageError(
-        f"{path}: cannot tell the rows and columns apart (variables {sorted(numeric)} with dims "
-        f"{sorted(dims)}); store 1-D variables along one row dimension, or one 2-D variable "
-        "(rows, features)"
-    )
-
-
-def read_table(path: str | Path, columns: Sequence[str] | None = None, *, dropna: bool = False):
-    """Read CSV, Parquet, netCDF or Zarr into a pandas DataFrame of the chosen columns.
-
-    Without ``columns``, every numeric column is used.  Rows with missing
-    values are an error unless ``dropna`` (then they are dropped, and the
-    count is reported on stderr).
-    """
-    import pandas as pd
-    import xarray as xr
-
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix not in DATA_SUFFIXES:
-        raise UsageError(f"{path}: unknown file type {suffix!r}; use .csv, .parquet, .nc or .zarr")
-    try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix == ".zarr":
-            with warnings.catch_warnings():
-                # a store without consolidated metadata is read all the same; xarray only says so
-                warnings.filterwarnings("ignore", "Failed to open Zarr store with consolidated",
-                                        RuntimeWarning)
-                opened = xr.open_zarr(path, chunks=None)
-            with opened as ds:
-                frame = _frame_of_dataset(ds.load(), path)
-        else:
-            with xr.open_dataset(path, engine="h5netcdf") as ds:
-                frame = _frame_of_dataset(ds.load(), path)
-    except UsageError:
-        raise
-    except ImportError as exc:
-        if suffix == ".parquet":
-            raise _missing_library(path, "pyarrow", "parquet") from None
-        if suffix == ".zarr":
-            raise _missing_library(path, "zarr", "dask") from None
-        raise UsageError(f"{path}: cannot read it ({exc})") from None
-    except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
-        raise UsageError(f"{path}: cannot read it as {suffix[1:]} ({type(exc).__name__}: {exc})") from None
-    if columns:
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise UsageError(f"{path}: no column(s) {missing}; it has {list(map(str, frame.columns))}")
-        frame = frame[list(columns)]
-        text = [str(c) for c in frame.columns if frame[c].dtype.kind not in "fiu"]
-        if text:
-            raise UsageError(f"{path}: column(s) {text} are not numeric; choose others with --columns")
-    else:
-        frame = frame.select_dtypes("number")
-        if frame.shape[1] == 0:
-            raise UsageError(f"{path}: no numeric columns to use")
-    frame.columns = [str(c) for c in frame.columns]
-    incomplete = frame.isna().any(axis=1).to_numpy()
-    if incomplete.any():
-        if not dropna:
-            raise UsageError(
-                f"{path}: {int(incomplete.sum())} row(s) have missing values (first: row "
-                f"{int(np.flatnonzero(incomplete)[0])}); pass --dropna to leave them out, or impute them"
-            )
-        frame = frame.loc[~incomplete].reset_index(drop=True)
-        print(f"left out {int(incomplete.sum())} row(s) with missing values", file=sys.stderr)
-    if len(frame) == 0:
-        raise UsageError(f"{path}: no rows to use")
-    return frame
-
-
-def _model_columns(model) -> list[str] | None:
-    names = getattr(model, "feature_names_in_", None)
-    return None if names is None else [str(n) for n in names]
-
-
-def _load_model(path: str):
-    """The fitted estimator in a result file; standardisation is the caller's to apply."""
-    from ..estimator import GaussianMixture
-    from ..io import load_result
-
-    if not Path(path).exists():
-        raise UsageError(f"{path}: no such file")
-    return GaussianMixture.from_result(load_result(path))
-
-
-def _model_rows(model, data_path: str, dropna: bool):
-    """The data's rows in the model's units (standardised if the fit was) and the frame read."""
-    frame = read_table(data_path, _model_columns(model), dropna=dropna)
-    if frame.shape[1] != model.n_features_in_:
-        raise UsageError(
-            f"{data_path}: {frame.shape[1]} numeric column(s) {list(frame.columns)}, but the model "
-            f"has {model.n_features_in_} features; the model's file keeps no column names, so "
-            "give a file with exactly its columns"
-        )
-    scaling = model.result_.standardization
-    return (frame if scaling is None else scaling.transform(frame)), scaling
-
-
-def _write_csv(frame, out: str | None) -> None:
-    if out is None:
-        frame.to_csv(sys.stdout, index=False)
-        return
-    try:
-        frame.to_csv(out, index=False)
-    except OSError as exc:
-        raise WorkFailed(f"cannot write {out}: {exc.strerror or exc}") from None
-    print(f"wrote {out} ({len(frame)} rows)", file=sys.stderr)
-
-
-# ------------------------------------------------------------------ commands
-def _show(args: argparse.Namespace) -> int:
-    model = _load_model(args.result)
-    print(model.result_.summary())
-    return EXIT_OK
-
-
-def _predict(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    model = _load_model(args.result)
-    X, _ = _model_rows(model, args.data, args.dropna)
-    table = pd.DataFrame({"component": model.predict(X)})
-    if args.proba:
-        proba = model.predict_proba(X)
-        for k in range(proba.shape[1]):
-            table[f"p{k}"] = proba[:, k]
-    _write_csv(table, args.out)
-    return EXIT_OK
-
-
-def _score(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    if args.anomaly_percentile is not None and not 0 < args.anomaly_percentile < 100:
-        raise UsageError("--anomaly-percentile must lie strictly between 0 and 100")
-    model = _load_model(args.result)
-    X, scaling = _model_rows(model, args.data, args.dropna)
-    # the density of the rows in their own units: the standardisation's Jacobian is a constant
-    log_density = model.score_samples(X) + (0.0 if scaling is None else scaling.log_jacobian)
-    table = pd.DataFrame({"log_density": log_density})
-    if args.anomaly_percentile is not None:
-        threshold = np.percentile(log_density, args.anomaly_percentile)
-        table["anomaly"] = log_density <= threshold
-        print(
-            f"{int(table['anomaly'].sum())} of {len(table)} rows at or below the "
-            f"{args.anomaly_percentile:g}th percentile of log-density ({threshold:.4f})",
-            file=sys.stderr,
-        )
-    _write_csv(table, args.out)
-    return EXIT_OK
 
 
 def _parse_components(text: str) -> list[int]:
@@ -283,193 +98,6 @@ def _prune_threshold(text: str) -> float:
     return value
 
 
-def _ranked(sweep, criterion: str):
-    """The sweep's successful fits as a DataFrame, best first by ``criterion``."""
-    frame = sweep[["bic", "aic", "icl", "log_likelihood", "n_parameters", "n_iter", "converged",
-                   "n_components_fitted", "n_components_used"]].to_dataframe().reset_index()
-    frame = frame[np.isfinite(frame["bic"])].sort_values(criterion, kind="stable")
-    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return frame.rename(columns={"covariance_type": "covariance", "n_components": "K",
-                                 "log_likelihood": "log-lik", "n_parameters": "params",
-                                 "n_iter": "iters", "n_components_fitted": "K fitted",
-                                 "n_components_used": "K used"})
-
-
-def _format_ranked(frame, top: int, pruned: bool) -> str:
-    shown = frame if top <= 0 else frame.head(top)
-    if not pruned:
-        shown = shown.drop(columns="K fitted")
-    shown = shown.astype({"params": int, "iters": int, "K used": int}
-                         | ({"K fitted": int} if pruned else {}))
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-
-
-def _fit(args: argparse.Namespace) -> int:
-    from ..data.standardize import Standardization
-    from ..model_selection.select import best, best_model, select, sweep_model
-
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not args.overwrite:
-        raise UsageError(f"{out} exists; pass --overwrite to replace it")
-    if out is not None and out.suffix != ".nc":
-        raise UsageError(f"--out {out}: a fit is saved as netCDF; give a name ending in .nc")
-    frame = read_table(args.data, args.columns, dropna=args.dropna)
-    scaling = Standardization.of(frame) if args.standardize else None
-    X = frame if scaling is None else scaling.transform(frame)
-    estimator_params = {"tol": args.tol, "max_iter": args.max_iter}
-    if args.prune is not None:
-        estimator_params["prune"] = args.prune
-    print(
-        f"{args.data}: {len(frame)} rows x {frame.shape[1]} features ({', '.join(frame.columns)})"
-        f"{', standardised' if scaling is not None else ''}; fitting "
-        f"{_count(len(args.engine) * len(args.covariance) * len(args.components), 'model')} "
-        f"(engine {','.join(args.engine)}; covariance {','.join(args.covariance)}; "
-        f"K {_describe_ks(args.components)}; n_init {args.n_init}, seed {args.seed})",
-        flush=True,
-    )
-    started = time.perf_counter()
-    sweep = select(
-        X, args.components, args.covariance, args.engine, n_init=args.n_init,
-        random_state=args.seed, progress=not args.no_progress, **estimator_params,
-    )
-    elapsed = time.perf_counter() - started
-    ranked = _ranked(sweep, args.criterion)
-    failed = [(e, c, int(k), str(sweep.fit_error.sel(engine=e, covariance_type=c, n_components=k).item()))
-              for e in sweep.engine.values for c in sweep.covariance_type.values
-              for k in sweep.n_components.values
-              if sweep.fit_error.sel(engine=e, covariance_type=c, n_components=k).item()]
-    lines = [f"{_count(len(ranked), 'model')} fitted in {elapsed:.1f} s, ranked by {args.criterion.upper()} "
-             "(lower is better; mclust's BIC is the negative):", "",
-             _format_ranked(ranked, args.top, args.prune is not None)]
-    if args.top > 0 and len(ranked) > args.top:
-        lines.append(f"... {len(ranked) - args.top} more (--top 0 shows all)")
-    if failed:
-        lines.append(f"{len(failed)} fit(s) failed:")
-        lines.extend(f"  {e} {c} K={k}: {reason}" for e, c, k, reason in failed[:10])
-    not_converged = int((~ranked["converged"]).sum())
-    if not_converged:
-        lines.append(f"{not_converged} fit(s) did not converge within --max-iter {args.max_iter}")
-    print("\n".join(lines), flush=True)
-    if not len(ranked):
-        raise WorkFailed("every fit failed (see above); try fewer components or another covariance type")
-
-    chosen = _with_standardization(best_model(sweep, X, args.criterion), scaling)
-    winner = best(sweep, args.criterion)
-    label = f"{winner['engine']} {winner['covariance_type']} K={winner['n_components']}"
-    summary = chosen.result_.summary()
-    print(f"\nbest by {args.criterion.upper()}: {label}\n{summary}")
-    if out is not None:
-        _save(chosen, out, args.overwrite)
-        print(f"\nwrote {out}")
-    if args.save_all:
-        folder = Path(args.save_all)
-        folder.mkdir(parents=True, exist_ok=True)
-        for _, row in ranked.iterrows():
-            model = sweep_model(sweep, row["engine"], row["covariance"], row["K"])
-            model.fit(X)
-            path = folder / f"{row['engine']}-{row['covariance']}-K{row['K']}.nc"
-            _save(_with_standardization(model, scaling), path, overwrite=True)
-        _save(sweep, folder / "sweep.nc", overwrite=True)
-        print(f"wrote {len(ranked)} fits and sweep.nc to {folder}/")
-    if args.report:
-        from ..report import describe_files, write_report
-
-        folder = Path(args.report)
-        written = write_report(
-            folder, {f"{winner['engine']}-{winner['covariance_type']}-K{winner['n_components']}": chosen}, X, sweep=sweep, criterion=args.criterion,
-            summary="\n".join(lines) + f"\n\nbest by {args.criterion.upper()}: {label}\n{summary}",
-            standardised=scaling is not None, file_stem="best",
-        )
-        print(f"wrote report {describe_files(folder, written)}")
-    if out is None and not args.save_all:
-        print("\n(nothing saved: pass --out result.nc to save the best fit)")
-    return EXIT_OK
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _describe_ks(ks: list[int]) -> str:
-    contiguous = ks == list(range(ks[0], ks[-1] + 1))
-    return f"{ks[0]}-{ks[-1]}" if contiguous and len(ks) > 2 else ",".join(map(str, ks))
-
-
-def _with_standardization(model, scaling):
-    if scaling is None:
-        return model
-    from ..estimator import GaussianMixture
-
-    return GaussianMixture.from_result(dataclasses.replace(model.result_, standardization=scaling))
-
-
-def _save(model, path: Path, overwrite: bool) -> None:
-    from ..io import save
-
-    try:
-        save(model, path, overwrite=overwrite)
-    except FileExistsError:
-        raise UsageError(f"{path} exists; pass --overwrite to replace it") from None
-    except OSError as exc:
-        raise WorkFailed(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from ..datasets import load_faithful
-    from ..diagnostics.posterior import compare
-    from ..estimator import GaussianMixture
-    from ..report import components_table
-
-    X = load_faithful()
-    models = {
-        engine: GaussianMixture(
-            n_components=args.components, covariance_type=args.covariance, engine=engine,
-            n_init=args.n_init, tol=1e-6, max_iter=1000, random_state=args.seed,
-        ).fit(X)
-        for engine in ENGINE_NAMES
-    }
-    # ranked by BIC, which every engine has; PSIS-LOO only where a posterior exists (MAP, VB)
-    table = compare(models, X, random_state=args.seed, criterion="bic")
-    frame = table[["bic", "aic", "icl", "elpd_loo", "se", "p_loo", "log_likelihood",
-                   "objective", "n_parameters", "converged"]].to_dataframe()
-    frame["iters"] = [models[label].n_iter_ for label in frame.index]
-    frame = frame.rename(columns={"log_likelihood": "log-lik", "n_parameters": "params",
-                                  "se": "loo se"})
-    frame.index.name = "engine"
-
-    parts = [
-        f"Old Faithful geyser data ({X.shape[0]} eruptions; eruption time and waiting time to the "
-        f"next, in minutes): K={args.components}, covariance {args.covariance!r}, fitted by EM, "
-        "MAP-EM and variational Bayes",
-        "",
-        "criteria, ranked by BIC (bic, aic, icl: lower is better; elpd_loo: PSIS-LOO expected "
-        "log predictive density, higher is better, none for EM's point estimate; objective: "
-        "log-likelihood, log-posterior, ELBO):",
-        frame.to_string(float_format=lambda v: f"{v:.3f}"),
-        "",
-        "weights and means:",
-        components_table(models).to_string(float_format=lambda v: f"{v:.4f}"),
-        "",
-        "the EM fit:",
-        models["em"].result_.summary(),
-    ]
-    text = "\n".join(parts)
-    print(text, flush=True)
-    if args.no_report:
-        return EXIT_OK
-    from ..report import describe_files, write_report
-
-    folder = Path(args.out_dir)
-    try:
-        written = write_report(folder, models, X, table=table, summary=text, file_stem="faithful")
-    except OSError as exc:
-        raise WorkFailed(f"cannot write the report to {folder}: {exc.strerror or exc}") from None
-    print(f"\nwrote {describe_files(folder, written)}")
-    print(f"next: bayesgmm show {folder / 'faithful-em.nc'}\n"
-          "      bayesgmm fit YOUR.csv --components 1-8 --out result.nc --report report")
-    return EXIT_OK
-
-
 # ------------------------------------------------------------------ the parser
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
@@ -501,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out-dir", default="bayesgmm-demo",
                       help="folder for the report (default ./bayesgmm-demo; its files are replaced)")
     demo.add_argument("--no-report", action="store_true", help="print only; write no files")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(run=_demo, engines=ENGINE_NAMES)
 
     fit = command(
         "fit", "choose and fit a mixture to your data: a sweep over K, covariance and engine",
@@ -578,6 +206,7 @@ def exit_code(exc: BaseException) -> int:
         return EXIT_INTERRUPTED
     if isinstance(exc, WorkFailed):
         return EXIT_FAILED
+    # DataFileError (an unusable data file) is a ValueError: bad input too
     if isinstance(exc, (UsageError, ValueError, TypeError, FileExistsError)):
         return EXIT_USAGE
     return EXIT_FAILED

@@ -5,6 +5,12 @@
 * :mod:`~bayesgmm.data.sources`: the :class:`DataSource` protocol the fitting loop reads
   rows through, and :class:`InMemoryData`; :mod:`~bayesgmm.data.distributed` holds
   :class:`~bayesgmm.data.distributed.DaskData` (imports Dask only when used).
+* :mod:`~bayesgmm.data.checks`: the checks every entry point makes, through one door
+  (:func:`~bayesgmm.data.checks.checked_data_source`): the same errors and warnings for
+  ``fit``, ``partial_fit``, ``select``, pruning and Dask input.
+* :mod:`~bayesgmm.data.moments`: the data's mean and covariance (MAP's and VB's prior
+  defaults) and per-feature variances, one pass each, kept by the source.
+* :mod:`~bayesgmm.data.dask_workers`: the environment of the Dask workers.
 * :mod:`~bayesgmm.data.init`: data-driven starts (k-means, k-means++, random).
 * :mod:`~bayesgmm.data.standardize`: the centre and scale of standardised features.
 """

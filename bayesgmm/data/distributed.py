@@ -19,23 +19,16 @@ Decisions
   (threaded scheduler: half the machine's available memory); otherwise every
   pass re-reads them from their source (Zarr, netCDF), which is what lets a
   fit handle data larger than the cluster's memory.
-* **One Numba thread per task.** Dask already runs one task per worker thread,
-  so each task runs the kernel single-threaded (a thread-local Numba setting,
-  restored afterwards): 2 workers x 2 threads never means 8 busy threads on 4
-  cores.  Importing this module also adds ``NUMBA_NUM_THREADS=1`` to the
-  default ``distributed.nanny.environ``, so worker processes started
-  afterwards do not create idle thread pools; a user's own setting wins.
-  Not ``pre-spawn-environ``: a ``LocalCluster``'s nannies run in the client's
-  process and write that setting into its ``os.environ``, and Numba, which
-  re-reads its environment at every compilation, then refuses to compile
-  anything in the client ("Cannot set NUMBA_NUM_THREADS to a different value
-  once the threads have been launched").  ``environ`` is applied inside the
-  worker process before it imports Numba, which is all that is needed.
+* **One Numba thread per task**, and worker processes that start no idle
+  thread pools: see :mod:`bayesgmm.data.dask_workers`.
 * **Validation is lazy.** Shape and dtype come from the array's metadata.
   Non-finite values are not searched for in a separate pass: they make the
   first pass's statistics non-finite, and only then does one extra pass count
   the offending rows for the error message.  Sample weights (one number per
-  row) are checked eagerly, in one small pass.
+  row) are checked eagerly, in one small pass.  The scale checks every fit
+  makes (:mod:`bayesgmm.data.checks`) take one pass: each feature's range and
+  variance in one ``dask.compute`` (:meth:`DaskData._scale_summary`), which is
+  also the pass that finds non-finite rows.
 * **Initialisation without gathering.** ``kmeans``, ``k-means++`` and
   ``random_from_data`` run on a sample of at most ``init_sample_size`` rows,
   drawn chunk by chunk (weighted reservoir sampling, Efraimidis & Spirakis
@@ -50,29 +43,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numba
 import numpy as np
 from scipy.cluster import vq
 
-from ..stats import DataMoments, GaussianTerms, SuffStats, accumulate
+from ..stats import GaussianTerms, SuffStats, accumulate
+from .dask_workers import (  # noqa: F401 (PERSIST_MEMORY_FRACTION: importable from here, as before)
+    PERSIST_MEMORY_FRACTION,
+    _fits_in_worker_memory,
+    _set_worker_defaults,
+    _single_numba_thread,
+)
 from .init import initial_labels_or_responsibilities
+from .moments import DataMoments, moments_from_statistics, moments_terms
 from .sources import DataSource
+from .validation import complex_data_error
 
 DEFAULT_INIT_SAMPLE_SIZE = 20_000
 """Rows drawn for the k-means initialisation of a Dask fit."""
 
-PERSIST_MEMORY_FRACTION = 0.5
-"""Persist the rows when they take at most this fraction of the workers' memory."""
-
 _SPLIT_EVERY = 8  # fan-in of the tree reductions
-
-
-def _set_worker_defaults() -> None:
-    import dask
-
-    dask.config.update_defaults(
-        {"distributed": {"nanny": {"environ": {"NUMBA_NUM_THREADS": 1}}}}
-    )
 
 
 # ------------------------------------------------------------------ validation
@@ -100,7 +89,7 @@ def as_dask_matrix(X: Any, *, name: str = "X"):
             "If the 0/1 values are meant, pass X.astype(float)"
         )
     if X.dtype.kind == "c":
-        raise TypeError(f"{name} is complex; split it into real and imaginary features")
+        raise complex_data_error(name)  # the in-memory error: one error for one mistake
     if X.dtype.kind not in "fiu":
         raise TypeError(f"{name} has unsupported dtype {X.dtype}; convert it to real numbers first")
     if X.ndim != 2:
@@ -142,46 +131,16 @@ def _dask_sample_weight(sample_weight: Any, X):
         lambda w: np.array([w.sum()]), chunks=((1,) * weights.numblocks[0],), dtype=np.float64,
         meta=np.empty(0),
     )
-    valid, chunk_sums = dask.compute(valid, chunk_sums)
+    positive = (weights > 0).sum()
+    valid, chunk_sums, positive = dask.compute(valid, chunk_sums, positive)
     if not valid:
         raise ValueError("sample_weight must be finite and non-negative")
     if chunk_sums.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one row must carry weight")
-    return weights, chunk_sums
+    return weights, chunk_sums, int(positive)
 
 
 # ------------------------------------------------------------ chunk functions
-def _apply_pending_numba_environment() -> None:
-    """Let Numba read ``NUMBA_NUM_THREADS`` again while its thread pool has not started.
-
-    A spawned worker re-imports the user's script, and with it bayesgmm and Numba,
-    before the nanny applies ``distributed.nanny.environ``; Numba then still holds
-    the machine's thread count.  Starting the pool with that count and compiling
-    afterwards (a cold cache, a new array type) makes Numba re-read the changed
-    environment and refuse ("Cannot set NUMBA_NUM_THREADS to a different value
-    once the threads have been launched").  Re-reading it before the pool starts
-    makes the worker's setting take effect instead.  (Numba's private
-    ``_is_initialized`` and ``NUM_THREADS``: there is no public way to do this.)
-    """
-    from numba.np.ufunc import parallel
-
-    if not parallel._is_initialized:
-        numba.core.config.reload_config()
-        # the pool's size was read when Numba was imported: read it again too
-        parallel.NUM_THREADS = parallel.get_thread_count()
-
-
-def _single_numba_thread(function: Callable, *args, **kwargs):
-    """Run ``function`` with one Numba thread in this thread (Dask gives the parallelism)."""
-    _apply_pending_numba_environment()
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        return function(*args, **kwargs)
-    finally:
-        numba.set_num_threads(previous)
-
-
 def _pack(stats: SuffStats) -> np.ndarray:
     return np.concatenate(
         [stats.nk, stats.sx.ravel(), stats.sxx.ravel(), [stats.loglik, stats.total_weight]]
@@ -306,9 +265,9 @@ class DaskData(DataSource):
         import dask
 
         array, self.feature_names = as_dask_matrix(X)
-        weights, chunk_weights = None, None
+        weights, chunk_weights, weighted_rows = None, None, None
         if sample_weight is not None:
-            weights, chunk_weights = _dask_sample_weight(sample_weight, array)
+            weights, chunk_weights, weighted_rows = _dask_sample_weight(sample_weight, array)
         if persist == "auto":
             persist = _fits_in_worker_memory(array.nbytes + (0 if weights is None else weights.nbytes))
         elif not isinstance(persist, bool):
@@ -317,6 +276,7 @@ class DaskData(DataSource):
             array, weights = dask.persist(array, weights)
         self.persisted = persist
         self._setup(array, weights, chunk_weights, init_sample_size, verified=False)
+        self._weighted_rows = weighted_rows
 
     def _setup(self, array, weights, chunk_weights, init_sample_size, verified) -> None:
         self.X = array
@@ -328,6 +288,7 @@ class DaskData(DataSource):
         self._chunk_weights = row_chunks.astype(np.float64) if chunk_weights is None else chunk_weights
         self.total_weight = float(self._chunk_weights.sum())
         self._verified = verified  # True once a pass has shown the data finite
+        self._weighted_rows = None  # rows of positive weight, when counted
 
     @property
     def n_chunks(self) -> int:
@@ -342,6 +303,10 @@ class DaskData(DataSource):
     # ------------------------------------------------------------- passes
     def _pass(self, function: Callable, length: int, *extra, **kwargs) -> np.ndarray:
         """Sum over chunks of ``function(block, *extra_blocks, [weights], **kwargs)`` -> (length,)."""
+        return self._lazy_pass(function, length, *extra, **kwargs).compute()
+
+    def _lazy_pass(self, function: Callable, length: int, *extra, **kwargs):
+        """:meth:`_pass`, not yet computed (to compute it along with other reductions)."""
         import dask.array as da
 
         arguments = [self.X, "ij"]
@@ -354,7 +319,7 @@ class DaskData(DataSource):
             adjust_chunks={"i": 1, "j": length},
             dtype=np.float64, meta=np.empty((0, 0), dtype=np.float64), **kwargs,
         )
-        return parts.sum(axis=0, split_every=_SPLIT_EVERY).compute()
+        return parts.sum(axis=0, split_every=_SPLIT_EVERY)
 
     def _statistics(self, vector: np.ndarray, center: np.ndarray, diagonal: bool) -> SuffStats:
         stats = _unpack(vector, center, diagonal)
@@ -387,16 +352,42 @@ class DaskData(DataSource):
         vector = self._pass(_chunk_statistics, _packed_length(K, D, diagonal), terms=terms)
         return self._statistics(vector, terms.means, diagonal)
 
-    def moments(self) -> DataMoments:
+    def _compute_moments(self) -> DataMoments:
         # One pass about a reference row, shifted exactly to the mean: a row of
         # the data keeps the moments as precise as moments about the mean.
-        reference = np.asarray(self.X[:1].compute(), dtype=np.float64)
-        terms = GaussianTerms(reference, np.eye(self.n_features)[None], np.zeros(1), "full")
-        stats = self.accumulate(terms)
-        shift = stats.sx / stats.nk[:, None]
-        scatter = stats.shifted_scatter(shift)[0]
-        dof = max(stats.total_weight - 1.0, 1.0)
-        return DataMoments(reference[0] + shift[0], scatter / dof, stats.total_weight)
+        reference = np.asarray(self.X[:1].compute(), dtype=np.float64)[0]
+        return moments_from_statistics(reference, self.accumulate(moments_terms(reference)))
+
+    def weighted_rows(self) -> int | None:
+        return self._weighted_rows
+
+    def feature_spread(self) -> np.ndarray:
+        return self._scale_summary()[0]
+
+    def feature_variances(self) -> np.ndarray:
+        return self._scale_summary()[1]
+
+    def _scale_summary(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each feature's range and variance, for the checks: one pass over the chunks.
+
+        The variances are a diag E-step about a reference row (as :meth:`moments`);
+        computed with the ranges in one ``dask.compute``, each chunk is read once.
+        Non-finite rows are reported by that pass, with the error every pass gives.
+        """
+        if getattr(self, "_scale", None) is None:
+            import dask
+
+            reference = np.asarray(self.X[:1].compute(), dtype=np.float64)[0]
+            terms = moments_terms(reference, "diag")
+            top, bottom, vector = dask.compute(
+                self.X.max(axis=0), self.X.min(axis=0),
+                self._lazy_pass(_chunk_statistics, _packed_length(1, self.n_features, True), terms=terms),
+            )
+            stats = self._statistics(vector, terms.means, True)
+            spread = top.astype(np.float64) - bottom.astype(np.float64)
+            variances = stats.shifted_scatter(stats.sx / stats.nk[:, None])[0] / stats.nk[0]
+            self._scale = spread, variances
+        return self._scale
 
     # ------------------------------------------------------ initialisation
     def sample_rows(self, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -482,34 +473,6 @@ def _label_means(sample: np.ndarray, labels: np.ndarray, K: int) -> np.ndarray:
     np.add.at(sums, labels, sample)
     mean = sample.mean(axis=0)
     return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], mean)
-
-
-def _fits_in_worker_memory(nbytes: float) -> bool:
-    """Whether ``nbytes`` is at most half the memory the active scheduler's workers have."""
-    try:
-        from distributed import default_client
-
-        client = default_client()
-    except (ImportError, ValueError):
-        client = None
-    if client is not None:
-        try:
-            info = client.scheduler_info(n_workers=-1)  # newer distributed lists only 5 by default
-        except TypeError:
-            info = client.scheduler_info()
-        workers = info["workers"].values()
-        limits = [worker.get("memory_limit") or 0 for worker in workers]
-        if limits and all(limits):
-            return nbytes <= PERSIST_MEMORY_FRACTION * sum(limits)
-    try:
-        import psutil
-
-        available = psutil.virtual_memory().available
-    except ImportError:
-        import os
-
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return nbytes <= PERSIST_MEMORY_FRACTION * available
 
 
 # ------------------------------------------------------------------ prediction

@@ -6,7 +6,8 @@ The loop in :mod:`bayesgmm.fitting` never touches the data itself.  It asks a
 * :meth:`~DataSource.accumulate` -- one E-step pass folded into additive
   :class:`~bayesgmm.stats.SuffStats`;
 * :meth:`~DataSource.moments` -- the data's mean and covariance (for engines
-  whose prior defaults depend on the data);
+  whose prior defaults depend on the data), computed at most once per source
+  (a sweep of many fits on one source pays one pass);
 * :meth:`~DataSource.initial_statistics` -- the statistics of a first guess of
   the responsibilities;
 * :meth:`~DataSource.batches` -- the data split into shuffled mini-batches,
@@ -15,6 +16,10 @@ The loop in :mod:`bayesgmm.fitting` never touches the data itself.  It asks a
 :class:`InMemoryData` serves a NumPy array; :class:`bayesgmm.distributed.DaskData`
 serves a Dask array chunk by chunk on a cluster.  Both honour sample weights:
 a row's weight multiplies everything it contributes.
+
+:meth:`~DataSource.weighted_rows`, :meth:`~DataSource.feature_spread` and
+:meth:`~DataSource.feature_variances` are what :func:`bayesgmm.data.checks.check_data`
+asks of a source, the same checks for every kind of source.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..stats import DataMoments, GaussianTerms, SuffStats, accumulate, data_moments
+from ..stats import GaussianTerms, SuffStats, accumulate
 from .init import initial_labels_or_responsibilities, statistics_from_assignment
+from .moments import DataMoments, data_moments, feature_variances
 
 
 class DataSource(ABC):
@@ -54,9 +60,28 @@ class DataSource(ABC):
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         """One pass over every row: the E-step at ``terms`` folded into statistics."""
 
-    @abstractmethod
     def moments(self) -> DataMoments:
-        """Weighted mean and covariance of the rows."""
+        """Weighted mean and covariance of the rows, computed on the first call only."""
+        cached = getattr(self, "_moments", None)
+        if cached is None:
+            cached = self._moments = self._compute_moments()
+        return cached
+
+    @abstractmethod
+    def _compute_moments(self) -> DataMoments:
+        """One pass for :meth:`moments` (see :mod:`bayesgmm.data.moments`)."""
+
+    def weighted_rows(self) -> int | None:
+        """Number of rows of positive weight; None when unweighted or unknown."""
+        return None
+
+    def feature_spread(self) -> np.ndarray | None:
+        """Each feature's ``max - min`` in float64; None if the source cannot tell."""
+        return None
+
+    def feature_variances(self) -> np.ndarray | None:
+        """Each feature's weighted variance (over the total weight); None if unknown."""
+        return None
 
     @abstractmethod
     def initial_statistics(
@@ -87,8 +112,18 @@ class InMemoryData(DataSource):
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         return accumulate(self.X, terms, self.sample_weight)
 
-    def moments(self) -> DataMoments:
+    def _compute_moments(self) -> DataMoments:
         return data_moments(self.X, self.sample_weight)
+
+    def weighted_rows(self) -> int | None:
+        return None if self.sample_weight is None else int(np.count_nonzero(self.sample_weight))
+
+    def feature_spread(self) -> np.ndarray:
+        # float64 so that a float32 range cannot overflow when subtracted
+        return self.X.max(axis=0).astype(np.float64) - self.X.min(axis=0).astype(np.float64)
+
+    def feature_variances(self) -> np.ndarray:
+        return feature_variances(self.X, self.sample_weight)
 
     def initial_statistics(self, n_components, method, diagonal, rng):
         X, weights = self.X, self.sample_weight

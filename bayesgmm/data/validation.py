@@ -95,11 +95,7 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
             "If the 0/1 values are meant, pass X.astype(float)"
         )
     if np.iscomplexobj(array):
-        # ValueError, as scikit-learn: code catching its errors keeps working
-        raise ValueError(
-            f"{name} is complex. Complex data not supported; split it into real and imaginary "
-            "features"
-        )
+        raise complex_data_error(name)
     if array.dtype.kind in "OUSV":
         try:
             array = array.astype(np.float64)
@@ -139,6 +135,15 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
             f"{'s' if bad_rows.size != 1 else ''} (first: {bad_rows[0]}); drop or impute them"
         )
     return array, feature_names
+
+
+def complex_data_error(name: str = "X") -> ValueError:
+    """The error for complex data, in memory and on Dask alike."""
+    # ValueError, as scikit-learn: code catching its errors keeps working
+    return ValueError(
+        f"{name} is complex. Complex data not supported; split it into real and imaginary "
+        "features"
+    )
 
 
 _CHECK_ROWS = 65536

@@ -17,8 +17,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..data.moments import DataMoments
 from ..families import CovarianceFamily
-from ..stats import DataMoments, GaussianTerms, SuffStats
+from ..stats import GaussianTerms, SuffStats
 
 # scikit-learn adds this to every component's count so that an empty component
 # divides by a tiny number instead of zero; we do the same to agree with it.

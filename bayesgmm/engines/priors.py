@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from ..data.moments import DataMoments
 from ..families import CovarianceFamily
-from ..stats import DataMoments
 
 WEIGHT_PRIORS = ("dirichlet_process", "dirichlet_distribution")
 

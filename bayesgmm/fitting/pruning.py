@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.checks import check_data
 from ..data.sources import DataSource, InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
 from ..engines import Engine
@@ -131,9 +132,13 @@ def prune_below(
 
 
 def fitting_data(result: FitResult, X, sample_weight) -> InMemoryData:
+    """The fitting data, validated and checked as ``fit`` checks them (:mod:`bayesgmm.data.checks`)."""
     array, names = as_feature_matrix(X)
     check_features(array, names, result.n_features, result.feature_names)
-    return InMemoryData(array, as_sample_weight(sample_weight, array.shape[0]))
+    data = InMemoryData(array, as_sample_weight(sample_weight, array.shape[0]))
+    # the refits use the fit's reg_covar: the same scale warning as the fit's
+    check_data(data, result.spec.reg_covar, stacklevel=3)
+    return data
 
 
 def engine_and_state(result: FitResult, data: DataSource) -> tuple[Engine, Any]:

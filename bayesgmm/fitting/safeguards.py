@@ -12,13 +12,11 @@ What bayesgmm does, and why, is written up in ``docs/robustness.md``.  In short:
   exactly, so a tied covariance is unchanged.  An engine that wants empty
   components left alone (variational Bayes prunes them on purpose) sets
   ``Engine.reseeds_empty_components = False``.
-* **Data whose squares overflow or underflow float64 are refused**, and a
-  ``reg_covar`` that is not small against a feature's variance is warned about:
-  ``reg_covar`` is an absolute variance in the data's squared units, as in
-  scikit-learn.
-* **Rows too far from every component for float64** still get finite
-  responsibilities that sum to 1 (the nearest component in Mahalanobis distance
-  takes them) and a log-density of ``-inf``, never NaN.
+
+The checks of the data themselves (scales that overflow float64, a dominating
+``reg_covar``) are made once for every entry point by the data layer
+(:mod:`bayesgmm.data.checks`); rows too far from every component for float64
+are handled by :func:`bayesgmm.stats.log_responsibilities`.
 """
 
 from __future__ import annotations
@@ -29,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import ComponentReseed, DataScaleWarning, EmptyComponentWarning
-from ..stats import GaussianTerms, SuffStats, accumulate, log_rho
+from ..exceptions import ComponentReseed, EmptyComponentWarning
+from ..stats import SuffStats
 
 # A component holding less than this many rows' worth of responsibility (in
 # units of the mean row weight) is empty: it no longer estimates anything, its
@@ -41,16 +39,6 @@ EMPTY_COMPONENT_ROWS = 1e-6
 # splitting a Gaussian into its two halves along an axis moves each half's mean
 # by sqrt(2/pi) sigma and keeps the pooled variance exactly.
 _SPLIT_FRACTION = 2.0 / np.pi
-
-# Features must spread over [1e-100, 1e100]: squared deviations summed over
-# millions of rows then stay far from float64's overflow (1.8e308) and underflow.
-MIN_FEATURE_SPREAD = 1e-100
-MAX_FEATURE_SPREAD = 1e100
-
-# Warn when reg_covar adds more than this fraction to a feature's total variance
-# (and so more still to each component's variance along that feature).
-REG_COVAR_WARN_FRACTION = 0.01
-
 
 class EmptyComponents:
     """Detects and re-seeds empty components for one run of the loop.
@@ -200,145 +188,6 @@ def split_component(stats: SuffStats, parent: int, empty: int) -> SuffStats:
             sxx[slot] = half * (child_covariance + np.outer(deviation, deviation))
         centers[slot] = center
     return dataclasses.replace(stats, nk=nk, sx=sx, sxx=sxx, center=centers)
-
-
-# --------------------------------------------------------------------------- data checks
-def check_fit_data(
-    X: np.ndarray, sample_weight: np.ndarray | None, n_components: int, reg_covar: float
-) -> None:
-    """Refuse data a fit cannot handle in float64; warn when ``reg_covar`` dominates a feature.
-
-    Raises
-    ------
-    ValueError
-        fewer rows with positive weight than components; a feature whose
-        spread would overflow or underflow float64 once squared.
-
-    Warns
-    -----
-    DataScaleWarning
-        ``reg_covar`` adds more than 1% to some non-constant feature's variance.
-    """
-    if sample_weight is not None:
-        positive = int(np.count_nonzero(sample_weight))
-        if positive < n_components:
-            raise ValueError(
-                f"sample_weight is positive for only {positive} rows but n_components="
-                f"{n_components}; each component needs at least one row that carries weight: "
-                "use fewer components or give more rows a positive weight"
-            )
-    # float64 so that a float32 range cannot overflow when subtracted
-    spread = X.max(axis=0).astype(np.float64) - X.min(axis=0).astype(np.float64)
-    too_wide = np.flatnonzero(spread > MAX_FEATURE_SPREAD)
-    if too_wide.size:
-        j = too_wide[0]
-        raise ValueError(
-            f"feature {j} of X spans {spread[j]:.3g}: squared deviations that large overflow "
-            f"float64. Rescale X (e.g. standardise each feature) so that every feature spans "
-            f"less than {MAX_FEATURE_SPREAD:.0e}"
-        )
-    varying = spread > 0
-    too_narrow = np.flatnonzero(varying & (spread < MIN_FEATURE_SPREAD))
-    if too_narrow.size:
-        j = too_narrow[0]
-        raise ValueError(
-            f"feature {j} of X spans only {spread[j]:.3g}: squared deviations that small "
-            f"underflow float64. Rescale X (e.g. standardise each feature) so that every "
-            f"non-constant feature spans more than {MIN_FEATURE_SPREAD:.0e}"
-        )
-    if reg_covar > 0 and varying.any():
-        variances = feature_variances(X, sample_weight)
-        dominated = np.flatnonzero(varying & (reg_covar > REG_COVAR_WARN_FRACTION * variances))
-        if dominated.size:
-            j = dominated[np.argmin(variances[dominated])]
-            warnings.warn(
-                DataScaleWarning(
-                    f"reg_covar={reg_covar:g} is {reg_covar / variances[j]:.3g} times the variance "
-                    f"of feature {j} ({variances[j]:.3g}). reg_covar is an absolute variance in "
-                    "the data's squared units (as in scikit-learn), so it will inflate the "
-                    "covariances and blur the components. Standardise X, or set reg_covar to "
-                    f"about 1e-6 times the smallest feature variance (here {1e-6 * variances[j]:.3g})"
-                ),
-                stacklevel=3,
-            )
-
-
-def feature_variances(X: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarray:
-    """Weighted per-feature variances (divided by the total weight), in one kernel pass."""
-    D = X.shape[1]
-    if sample_weight is None:
-        mean = X.mean(axis=0, dtype=np.float64)
-    else:
-        mean = (sample_weight @ X) / sample_weight.sum()
-    # a one-component diag E-step about the mean: moments about it, no copy of X
-    terms = GaussianTerms(mean[None], np.ones((1, D)), np.zeros(1), "diag")
-    stats = accumulate(X, terms, sample_weight)
-    return stats.shifted_scatter(stats.sx / stats.nk[:, None])[0] / stats.nk[0]
-
-
-def check_warm_start(spec: Any, previous: Any) -> None:
-    """A warm start continues ``previous``: it must be the same kind of model."""
-    # a pruned fit has fewer components than asked for and continues with the survivors
-    pruned_from_this = previous.pruning is not None and previous.n_components < spec.n_components
-    compared = ("covariance_type", "engine") if pruned_from_this else (
-        "n_components", "covariance_type", "engine")
-    changed = [
-        f"{name}={getattr(spec, name)!r} (previous fit: {getattr(previous.spec, name)!r})"
-        for name in compared
-        if getattr(spec, name) != getattr(previous.spec, name)
-    ]
-    if changed:
-        raise ValueError(
-            "warm_start=True continues the previous fit, but this fit asks for "
-            + ", ".join(changed)
-            + ". Set warm_start=False to start afresh, or restore those parameters"
-        )
-
-
-# ------------------------------------------------------------------ far-away rows
-def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row log-density (N,) and log-responsibilities (N, K), never NaN for finite X.
-
-    Rows so far from every component that their squared Mahalanobis distances
-    overflow float64 (or whose deviations overflow) have a log-density of
-    ``-inf`` (the true value is below -1e308) and are given to the component
-    nearest in Mahalanobis distance, computed on rescaled deviations.
-    """
-    rho = log_rho(X, terms)
-    # with finite X and parameters a NaN can only come from an overflowed deviation
-    # (inf - inf, inf * 0): that component's density underflows to 0
-    rho[np.isnan(rho)] = -np.inf
-    bad = ~np.isfinite(rho).any(axis=1)
-    rho[bad] = 0.0  # replaced below
-    # normalise about the row maximum rather than subtracting logsumexp: far from the
-    # components |log rho| is huge and "rho - (top + log(sum))" would round log(sum) away,
-    # leaving responsibilities that sum to K instead of 1
-    top = rho.max(axis=1, keepdims=True)
-    shifted = rho - top
-    log_total = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    log_resp = shifted - log_total
-    norm = (top + log_total)[:, 0]
-    if bad.any():
-        log_resp[bad] = _far_rows_log_responsibilities(X[bad], terms)
-        norm[bad] = -np.inf
-    return norm, log_resp
-
-
-def _far_rows_log_responsibilities(rows: np.ndarray, terms: GaussianTerms) -> np.ndarray:
-    rows = rows.astype(np.float64)
-    # scale deviations into range: (x - m) / s is computed as x / s - m / s, which cannot overflow
-    scale = np.maximum(np.abs(rows).max(axis=1), np.abs(terms.means).max())[:, None]
-    K = terms.means.shape[0]
-    distance = np.empty((rows.shape[0], K))
-    for k in range(K):
-        deviation = rows / scale - terms.means[k] / scale
-        whitened = deviation * terms.factor[k] if terms.kernel == "diag" else deviation @ terms.factor[k]
-        distance[:, k] = np.einsum("nd,nd->n", whitened, whitened)
-    # the true log rho are log_offset - 0.5 s^2 distance, all below -1e308: the
-    # smallest distance wins outright, exact ties share
-    nearest = distance == distance.min(axis=1, keepdims=True)
-    with np.errstate(divide="ignore"):
-        return np.log(nearest / nearest.sum(axis=1, keepdims=True))
 
 
 def _sentence(text: str) -> str:

@@ -24,7 +24,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._lazy import xr
+from ..data.checks import check_data
 from ..data.init import recordable_seed
+from ..data.sources import InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight
 from ..diagnostics import criteria
 from ..diagnostics.criteria import CRITERIA, _data_and_weights
@@ -168,6 +170,10 @@ def select(
                              random_state=seed, **estimator_params)
         for e in engines for c in families for k in ks
     }
+    # one source for the whole sweep: checked once, as fit checks, and its data
+    # moments (MAP's and VB's prior defaults) computed once for every fit
+    source = InMemoryData(data, weights)
+    check_data(source, next(iter(specs.values())).reg_covar)
     shape = (len(engines), len(families), len(ks))
     numbers_ = {name: np.full(shape, np.nan) for name in (
         *CRITERIA, "log_likelihood", "objective", "n_parameters", "n_iter", "n_components_fitted",
@@ -185,7 +191,7 @@ def select(
                 with warnings.catch_warnings():
                     # recorded in `converged`, summarised once below
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    result = restarts.fit(specs[key], data, weights, names)
+                    result = restarts.fit(specs[key], source, None, names)
                 row = criteria.result_criteria(result, data, weights)
             except ValueError as exc:  # includes SingularCovarianceError and LinAlgError
                 errors[index] = f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,167 @@
+"""What a fitted :class:`~bayesgmm.GaussianMixture` computes on data: predictions and criteria.
+
+:class:`FittedMixtureMethods` holds scikit-learn's prediction methods
+(``score_samples``, ``score``, ``predict``, ``predict_proba``, ``sample``) and
+the information criteria (``bic``, ``aic``, ``icl``), on in-memory rows or,
+lazily, on a Dask array's chunks.  They read only the fitted attributes the
+estimator sets (``_terms``, ``result_``, ``weights_``, ...), so the estimator
+module keeps the fitting and this one the use of a fit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data.init import as_generator
+from ..data.validation import as_feature_matrix, check_features, is_dask_collection
+from ..diagnostics import criteria
+from ..engines.base import mixture_terms
+from ..exceptions import not_fitted_error
+from ..stats import log_responsibilities, log_rho, logsumexp_rows
+
+
+class FittedMixtureMethods:
+    """Predictions and criteria of a fitted mixture (a mixin of :class:`~bayesgmm.GaussianMixture`)."""
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "result_"):
+            raise not_fitted_error(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+
+    def _validated(self, X) -> np.ndarray:
+        self._check_fitted()
+        data, names = as_feature_matrix(X)
+        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                       type(self).__name__)
+        return data
+
+    def _validated_dask(self, X):
+        """A Dask input validated as :meth:`_validated` validates an in-memory one."""
+        from ..data.distributed import as_dask_matrix
+
+        data, names = as_dask_matrix(X)
+        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                       type(self).__name__)
+        return data
+
+    def _per_row(self, X, function, n_columns: int | None = None, dtype=np.float64):
+        """``function(rows, terms)`` on validated rows; for Dask input a lazy Dask array."""
+        self._check_fitted()
+        if is_dask_collection(X):
+            from ..data.distributed import map_rows
+
+            return map_rows(function, self._validated_dask(X), self._terms, n_columns, dtype)
+        return function(self._validated(X), self._terms)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log-density of each row under the fitted mixture (lazy for Dask input)."""
+        return self._per_row(X, _log_density_rows)
+
+    def score(self, X, y=None) -> float:
+        """Mean log-density per row."""
+        return float(self.score_samples(X).mean())
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable component of each row (lazy for Dask input)."""
+        return self._per_row(X, _label_rows, dtype=np.intp)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior probability of each component for each row (rows sum to 1; lazy for Dask)."""
+        return self._per_row(X, _probability_rows, n_columns=self.n_components_fitted)
+
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
+        self._check_fitted()
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        rng = as_generator(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
+        D = self.n_features_in_
+        covariances = self.covariances_
+        blocks = []
+        for k, count in enumerate(counts):
+            if self.covariance_type in ("full", "tied"):
+                cov = covariances[k] if self.covariance_type == "full" else covariances
+                blocks.append(rng.multivariate_normal(self.means_[k], cov, size=count, method="cholesky"))
+            else:
+                scale = np.sqrt(covariances[k])
+                blocks.append(self.means_[k] + rng.standard_normal((count, D)) * scale)
+        labels = np.repeat(np.arange(self.n_components_fitted), counts)
+        return np.vstack(blocks), labels
+
+    @property
+    def n_components_fitted(self) -> int:
+        """Components in the fitted model."""
+        self._check_fitted()
+        return int(self.weights_.shape[0])
+
+    # -------------------------------------------------------------- criteria
+    def _n_parameters(self) -> int:
+        self._check_fitted()
+        return self.result_.n_parameters
+
+    def _data_fit(self, X, entropy: bool = True) -> tuple[float, float, float]:
+        # criteria use the point estimate (for VB the posterior-mean parameters);
+        # without `entropy` (BIC, AIC) the entropy returned is NaN
+        self._check_fitted()
+        family, parameters = self.result_.spec.family, self.result_.parameters
+        if not entropy and not is_dask_collection(X):
+            log_likelihood, n = criteria.log_likelihood(self._validated(X), family, parameters)
+            return log_likelihood, float("nan"), n
+        if is_dask_collection(X):
+            from ..data.distributed import map_rows
+
+            data = self._validated_dask(X)
+            terms = mixture_terms(family, parameters)
+            sums = map_rows(_data_fit_rows, data, terms, 2, np.float64).sum(axis=0).compute()
+            return float(sums[0]), -float(sums[1]), float(data.shape[0])
+        return criteria.data_fit(self._validated(X), family, parameters)
+
+    def bic(self, X, convention: str = "sklearn") -> float:
+        """Bayesian information criterion on ``X``: ``-2 log L + p log n``.
+
+        ``convention="sklearn"`` (default): lower is better, as scikit-learn.
+        ``"mclust"``: the negative, higher is better, as R's mclust reports it.
+        """
+        criteria.check_convention(convention)
+        log_likelihood, _, n = self._data_fit(X, entropy=False)
+        return criteria.bic(log_likelihood, self._n_parameters(), n, convention)
+
+    def aic(self, X) -> float:
+        """Akaike information criterion on ``X``: ``-2 log L + 2 p`` (lower is better)."""
+        log_likelihood, _, _ = self._data_fit(X, entropy=False)
+        return criteria.aic(log_likelihood, self._n_parameters())
+
+    def icl(self, X, convention: str = "sklearn") -> float:
+        """mclust's integrated completed likelihood on ``X``: BIC plus twice the entropy
+        of the hard classification, ``-2 sum_n log z[n, map(n)]``.
+
+        Lower is better (``convention="mclust"``: the negative, as mclust's ``icl``).
+        It exceeds the BIC by more the more the components overlap.
+        """
+        criteria.check_convention(convention)
+        log_likelihood, entropy, n = self._data_fit(X)
+        return criteria.icl(log_likelihood, self._n_parameters(), n, entropy, convention)
+
+
+def _data_fit_rows(X: np.ndarray, terms) -> np.ndarray:
+    """Per row: log p(x) and log z[n, map(n)], the pieces of the criteria (see criteria.data_fit)."""
+    rho = log_rho(X, terms)
+    norm, top = logsumexp_rows(rho, return_max=True)
+    return np.column_stack([norm, top - norm])
+
+
+# Row functions run on in-memory rows or inside Dask tasks; log_responsibilities never
+# gives NaN for finite rows, even for rows too far away for float64.
+def _log_density_rows(X: np.ndarray, terms) -> np.ndarray:
+    return log_responsibilities(X, terms)[0]
+
+
+def _label_rows(X: np.ndarray, terms) -> np.ndarray:
+    return log_responsibilities(X, terms)[1].argmax(axis=1)
+
+
+def _probability_rows(X: np.ndarray, terms) -> np.ndarray:
+    return np.exp(log_responsibilities(X, terms)[1])
