@@ -86,16 +86,21 @@ class VBEngine(Engine):
     """Coordinate-ascent variational Bayes under a :class:`~bayesgmm.VBPrior`."""
 
     name = "vb"
+    objective_name = "ELBO"
     prior_class = VBPrior
+    posterior_kind = "variational"
+    posterior_description = "independent draws from the variational posterior q(theta) of the VB fit"
+    supports_loo = True
     uses_data_moments = True
     terms_are_point_estimate = False
     # VB empties surplus components on purpose (that is how it chooses K); re-seeding them
     # would undo it and break the ELBO's monotone ascent
     reseeds_empty_components = False
 
-    def __init__(self, spec, n_features, moments=None):
-        super().__init__(spec, n_features, moments)
-        prior = spec.prior if spec.prior is not None else VBPrior()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prior = self.prior_given if self.prior_given is not None else VBPrior()
+        moments, n_features = self.moments, self.n_features
         self.prior = (
             prior.resolved(moments, self.n_components, n_features, self.family)
             if moments is not None or prior.is_explicit
@@ -118,7 +123,7 @@ class VBEngine(Engine):
         shift = (stats.sx + beta0 * (m0 - stats.center)) / beta[:, None]
         means = stats.center + shift
         spread = stats.shifted_scatter(shift) + beta0 * outer(kernel, means - m0)
-        spread = add_to_diagonal(kernel, spread, counts * self.spec.reg_covar)
+        spread = add_to_diagonal(kernel, spread, counts * self.reg_covar)
         pooled, pooled_counts = family.pool(spread, counts)
         _, copies = family.pool(spread, np.ones(K))
         inverse_scale = prior.covariance + family.divide(pooled, copies)
