@@ -112,6 +112,8 @@ class Engine(ABC):
     # the posterior the draws of :meth:`posterior_draws` come from (ArviZ attrs)
     posterior_kind: ClassVar[str] = "point_estimate"
     posterior_description: ClassVar[str] = "point estimate stored as a single draw"
+    # True when the engine has a posterior to draw from (False: its point estimate is one draw)
+    has_posterior: ClassVar[bool] = False
     # True when PSIS-LOO over the draws estimates out-of-sample fit (not for a point estimate)
     supports_loo: ClassVar[bool] = False
     # True when posterior_draws needs the fitting data's statistics (MAP's posterior is

@@ -41,6 +41,7 @@ from .base import (
     EMPTY_COMPONENT_GUARD,
     Engine,
     MixtureParameters,
+    PosteriorDraws,
     merge_initial_parameters,
     mixture_terms,
 )
@@ -53,6 +54,7 @@ from .conjugate import (
     quadratic,
     trace_product,
 )
+from .map_posterior import conjugate_draws, conjugate_posterior
 from .priors import MAPPrior
 
 
@@ -77,6 +79,7 @@ class MAPEngine(Engine):
         "inverse-gamma) given the responsibilities of the fitted MAP model; its mode is the MAP "
         "M-step"
     )
+    has_posterior = True
     supports_loo = True
     draws_need_data = True
 
@@ -180,3 +183,23 @@ class MAPEngine(Engine):
 
     def fitted_attributes(self, state: MAPState):
         return {"prior_": state.prior}
+
+    # ------------------------------------------------------------ posterior draws
+    def conjugate_posterior(self, state: MAPState, stats: SuffStats):
+        """The conjugate posterior given the responsibilities behind ``stats`` (see map_posterior)."""
+        return conjugate_posterior(self.family, state.prior, stats)
+
+    def posterior_draws(self, state: MAPState, stats, S: int, rng: np.random.Generator) -> PosteriorDraws:
+        """Draws of the conjugate posterior given the responsibilities of the fit on its data."""
+        if stats is None:
+            raise ValueError("engine='map' draws its posterior given the responsibilities on the "
+                             "fitting data: pass X")
+        return conjugate_draws(self.family, self.posterior_kind, self.conjugate_posterior(state, stats),
+                               S, rng)
+
+    def weight_posterior(self, state: MAPState, stats=None):
+        """Dirichlet(``alpha + n_k``): with ``stats``, the counts of the responsibilities; without,
+        the fitted weights' pseudo-counts ``n pi_k`` are not known, so None."""
+        if stats is None:
+            return None
+        return state.prior.weight_concentration + stats.nk

@@ -163,6 +163,33 @@ class CovarianceFamily:
             return factor * covariance
         return np.broadcast_to(factor * np.trace(covariance) / D, self.prior_scale_shape(D))
 
+    # ---------------------------------------------- conjugate posterior (MAP draws)
+    def conjugate_posterior(self, prior_dof: float, prior_scale: np.ndarray, counts: np.ndarray,
+                            spread: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior ``(degrees of freedom or shape, scale)`` of the covariances given responsibilities.
+
+        ``spread`` is the per-component kernel-form ``B_k`` of the MAP engine;
+        the result is the inverse-Wishart's (matrix families) or the
+        inverse-gamma's (variance families) parameters in this family's shapes.
+        """
+        raise NotImplementedError
+
+    def conjugate_mode(self, scale: np.ndarray, dof: np.ndarray, K: int, D: int) -> np.ndarray:
+        """The covariances of the joint posterior mode (the MAP M-step) from :meth:`conjugate_posterior`."""
+        raise NotImplementedError
+
+    def conjugate_expected_precisions(self, scale: np.ndarray, dof: np.ndarray) -> np.ndarray:
+        """``E[Sigma^-1]`` (matrix families) or ``E[1 / sigma2]`` (variance families), family shape."""
+        if self.matrix_blocks:
+            dof = np.asarray(dof)
+            return dof[..., None, None] * np.linalg.inv(scale)
+        return self.per_component(dof, scale) / scale
+
+    def per_component(self, values: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """Per-component ``values`` (K,) shaped to broadcast against ``like`` in this family's form."""
+        values = np.asarray(values)
+        return values.reshape(values.shape + (1,) * (np.ndim(like) - values.ndim))
+
     def check_precisions_cholesky(self, factor: np.ndarray) -> None:
         """Refuse stored precision factors no fit can produce (loading a file)."""
         if self.kernel.is_diagonal:

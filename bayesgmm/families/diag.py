@@ -22,6 +22,12 @@ class Diag(CovarianceFamily):
     def dense_covariance(self, covariances, k, D):
         return np.diag(covariances[k])
 
+    def conjugate_posterior(self, prior_dof, prior_scale, counts, spread, D):
+        return 0.5 * (prior_dof + counts), 0.5 * (prior_scale + spread)
+
+    def conjugate_mode(self, scale, dof, K, D):
+        return scale / (dof + 1.5)[:, None]  # the mean's normal: 1/2 per diagonal variance
+
     def pool(self, scatter, counts):
         return scatter, counts
 

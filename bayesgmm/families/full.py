@@ -28,6 +28,14 @@ class Full(CovarianceFamily):
     def dense_covariance(self, covariances, k, D):
         return covariances[k]
 
+    def conjugate_posterior(self, prior_dof, prior_scale, counts, spread, D):
+        return prior_dof + counts, prior_scale + spread
+
+    def conjugate_mode(self, scale, dof, K, D):
+        # beyond the inverse-Wishart's (nu + D + 1), each mean's conditional normal adds
+        # |Sigma|^(-1/2) to the density, once per component
+        return scale / (dof + D + 2.0)[:, None, None]
+
     def pool(self, scatter, counts):
         return scatter, counts
 

@@ -20,6 +20,12 @@ class Spherical(Diag):
     def dense_covariance(self, covariances, k, D):
         return np.eye(D) * covariances[k]
 
+    def conjugate_posterior(self, prior_dof, prior_scale, counts, spread, D):
+        return 0.5 * (prior_dof + D * counts), 0.5 * (prior_scale + spread.sum(axis=1))
+
+    def conjugate_mode(self, scale, dof, K, D):
+        return scale / (dof + 1.0 + 0.5 * D)  # the mean's normal: D/2 for the one variance
+
     def pool(self, scatter, counts):
         return scatter.mean(axis=1), counts
 

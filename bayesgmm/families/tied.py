@@ -30,6 +30,12 @@ class Tied(Full):
     def n_stored_covariances(self, stored):
         return 1
 
+    def conjugate_posterior(self, prior_dof, prior_scale, counts, spread, D):
+        return np.asarray(prior_dof + counts.sum()), prior_scale + spread.sum(axis=0)
+
+    def conjugate_mode(self, scale, dof, K, D):
+        return scale / (dof + D + 1.0 + K)  # the K means' normals all share the one Sigma
+
     def pool(self, scatter, counts):
         return scatter.sum(axis=0), np.asarray(counts.sum())
 

@@ -23,7 +23,7 @@ from ..data.standardize import VARIABLES as _STANDARDIZATION_VARIABLES
 from ..data.standardize import Standardization
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
 from ..diagnostics import criteria
-from ..diagnostics.posterior import to_arviz
+from ..diagnostics.arviz import to_arviz
 from ..engines import ENGINES, Engine, MixtureParameters, restore
 from ..engines.base import mixture_terms
 from ..families import FAMILIES
