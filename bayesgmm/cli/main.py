@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..engines import ENGINES
+from ..families import FAMILIES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -33,8 +35,8 @@ exit codes:
 a closed output pipe (`| head`) ends a command quietly with exit code 1
 errors are one line on stderr; --debug (before the command) shows the traceback"""
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-ENGINE_NAMES = ("em", "map", "vb")
+COVARIANCE_TYPES = tuple(FAMILIES)  # the registered families (full, tied, diag, spherical, ...)
+ENGINE_NAMES = tuple(ENGINES)  # the registered engines (em, map, vb, ...)
 DATA_SUFFIXES = (".csv", ".parquet", ".nc", ".zarr")
 
 
