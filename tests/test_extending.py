@@ -17,7 +17,13 @@ from conftest import make_mixture
 
 import bayesgmm
 from bayesgmm import GaussianMixture, plotting
-from bayesgmm.engines import ENGINES, EMEngine, MixtureParameters, register_engine, unregister_engine
+from bayesgmm.engines import (
+    ENGINES,
+    EMEngine,
+    MixtureParameters,
+    register_engine,
+    unregister_engine,
+)
 from bayesgmm.families import FAMILIES, Diag, register_family, unregister_family
 
 matplotlib.use("Agg")
