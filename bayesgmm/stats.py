@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import kernels
 from .families import CovarianceFamily
+from .kernels.forms import FULL, KernelForm, form_named
 
 LOG_2PI = np.log(2.0 * np.pi)
 
@@ -30,13 +30,17 @@ class GaussianTerms:
     factor : precision factor in kernel form: (K, D, D) upper triangular for the
         ``full`` kernel, (K, D) square roots of precisions for ``diag``
     log_offset : (K,) float64, log weight + log det U - D/2 log 2 pi (+ engine terms)
-    kernel : "full" or "diag"
+    kernel : the :class:`~bayesgmm.kernels.forms.KernelForm` that evaluates these terms
     """
 
     means: np.ndarray
     factor: np.ndarray
     log_offset: np.ndarray
-    kernel: str
+    kernel: KernelForm
+
+    def __post_init__(self) -> None:
+        if isinstance(self.kernel, str):  # a form by name ("full"/"diag") is accepted too
+            object.__setattr__(self, "kernel", form_named(self.kernel))
 
     @classmethod
     def gaussian(
@@ -157,7 +161,7 @@ SERIAL_WORK = 1 << 22
 
 def _pass_work(n_rows: int, terms: GaussianTerms) -> int:
     K, D = terms.means.shape
-    per_pair = D * (D + 3) // 2 if terms.kernel == "full" else 2 * D
+    per_pair = terms.kernel.work_per_pair(D)
     return n_rows * K * (per_pair + 8)  # + 8: the exp, log and normalisation of each pair
 
 
@@ -205,11 +209,10 @@ def accumulate(
         stats = _accumulate_float32(X, terms, weights, total)
         if stats is not None:
             return stats
-    if terms.kernel == "full" and X.dtype == np.float32:
+    if not terms.kernel.is_diagonal and X.dtype == np.float32:
         return _accumulate_full_float32_in_float64(X, terms, weights, total)
-    kernel = kernels.estep_stats_full if terms.kernel == "full" else kernels.estep_stats_diag
     nk, sx, sxx, loglik = run_kernel(
-        kernel, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
+        terms.kernel.estep_stats, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
     )
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
@@ -243,14 +246,14 @@ def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
     nk, sx, sxx, loglik = np.zeros(K), np.zeros((K, D)), np.zeros((K, D, D)), 0.0
     for rows, chunk in float64_row_chunks(X):
         w = weights[rows] if weights.shape[0] else weights
-        part = run_kernel(kernels.estep_stats_full, _pass_work(chunk.shape[0], terms), chunk, w,
+        part = run_kernel(terms.kernel.estep_stats, _pass_work(chunk.shape[0], terms), chunk, w,
                           terms.means, terms.factor, terms.log_offset)
         nk, sx, sxx, loglik = nk + part[0], sx + part[1], sxx + part[2], loglik + part[3]
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
 
 def _float32_suffices(terms: GaussianTerms) -> bool:
-    if terms.kernel != "full":
+    if not terms.kernel.has_float32_kernel:
         return False
     roots = np.abs(np.diagonal(terms.factor, axis1=1, axis2=2))
     return bool(np.all((roots >= FLOAT32_MIN_PRECISION_ROOT) & (roots <= FLOAT32_MAX_PRECISION_ROOT)))
@@ -266,7 +269,7 @@ def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
     hi = terms.means.astype(np.float32)
     lo = (terms.means - hi).astype(np.float32)
     nk, sx, sxx, loglik = run_kernel(
-        kernels.estep_stats_full32, _pass_work(X.shape[0], terms), X, weights, hi, lo,
+        terms.kernel.estep_stats32, _pass_work(X.shape[0], terms), X, weights, hi, lo,
         terms.factor.astype(np.float32), offset,
     )
     loglik = float(loglik) + top * total
@@ -277,9 +280,8 @@ def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
 
 def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     """The (N, K) matrix of per-component log densities (weights included)."""
-    kernel = kernels.log_rho_full if terms.kernel == "full" else kernels.log_rho_diag
     def rho(rows):
-        return run_kernel(kernel, _pass_work(rows.shape[0], terms), rows, terms.means, terms.factor,
+        return run_kernel(terms.kernel.log_rho, _pass_work(rows.shape[0], terms), rows, terms.means, terms.factor,
                           terms.log_offset)
 
     if X.dtype == np.float64:

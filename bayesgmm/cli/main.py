@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import __version__
+from ..engines import ENGINES
+from ..families import FAMILIES
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -39,9 +41,8 @@ exit codes:
 a closed output pipe (`| head`) ends a command quietly with exit code 1
 errors are one line on stderr; --debug (before the command) shows the traceback"""
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-ENGINE_NAMES = ("em", "map", "vb")
-DATA_SUFFIXES = (".csv", ".parquet", ".nc", ".zarr")
+COVARIANCE_TYPES = tuple(FAMILIES)  # the registered families (full, tied, diag, spherical, ...)
+ENGINE_NAMES = tuple(ENGINES)  # the registered engines (em, map, vb, ...)
 
 
 class Parser(argparse.ArgumentParser):

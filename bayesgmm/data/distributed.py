@@ -348,7 +348,7 @@ class DaskData(DataSource):
 
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         K, D = terms.means.shape
-        diagonal = terms.kernel == "diag"
+        diagonal = terms.kernel.is_diagonal
         vector = self._pass(_chunk_statistics, _packed_length(K, D, diagonal), terms=terms)
         return self._statistics(vector, terms.means, diagonal)
 

@@ -36,6 +36,36 @@ class MixtureParameters:
     precisions_cholesky: np.ndarray
 
 
+@dataclass(frozen=True)
+class PosteriorDraws:
+    """Draws of a mixture's parameters, leading axis ``draw``.
+
+    Shapes follow the covariance family as in :meth:`FitResult.to_dataset`
+    (full ``(S, K, D, D)``, tied ``(S, D, D)``, diag ``(S, K, D)``, spherical
+    ``(S, K)``); ``precisions_cholesky`` is stored like scikit-learn's
+    ``precisions_cholesky_``.  ``stick_fractions`` holds the Beta sticks of a
+    Dirichlet-process VB fit (None otherwise).
+    """
+
+    kind: str
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+    stick_fractions: np.ndarray | None = None
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.weights.shape[0])
+
+    def parameters(self, draw: int) -> MixtureParameters:
+        """The mixture of one draw."""
+        return MixtureParameters(
+            self.weights[draw], self.means[draw], self.covariances[draw],
+            self.precisions_cholesky[draw],
+        )
+
+
 def mixture_terms(family: CovarianceFamily, parameters: MixtureParameters) -> GaussianTerms:
     """Kernel terms of a plain Gaussian mixture (its log-likelihood, for any engine)."""
     with np.errstate(divide="ignore"):  # a zero weight (weights_init) is log weight -inf
@@ -65,9 +95,31 @@ def merge_initial_parameters(
 
 
 class Engine(ABC):
-    """Base class of the update rules; subclasses set ``name``."""
+    """Base class of the update rules; subclasses set ``name`` and the class attributes below.
+
+    What the rest of the package asks of an engine goes through this protocol
+    (class attributes and methods), never through the engine's name: the loop,
+    the saved files, the ArviZ export, the plots and the model-selection tables
+    all serve a newly registered engine unchanged (docs/extending.md).
+    """
 
     name: ClassVar[str]
+    # what ``objective = loglik + penalty`` is, in words (trace plots, tables)
+    objective_name: ClassVar[str] = "objective"
+    # how the loop iterates (``ITERATE_ASCENT`` or ``ITERATE_SAMPLING``), and whether the
+    # objective trace must never decrease (tests rely on it; a sampler's trace wanders)
+    iteration: ClassVar[str] = "ascent"
+    objective_is_monotone: ClassVar[bool] = True
+    # the posterior the draws of :meth:`posterior_draws` come from (ArviZ attrs)
+    posterior_kind: ClassVar[str] = "point_estimate"
+    posterior_description: ClassVar[str] = "point estimate stored as a single draw"
+    # True when the engine has a posterior to draw from (False: its point estimate is one draw)
+    has_posterior: ClassVar[bool] = False
+    # True when PSIS-LOO over the draws estimates out-of-sample fit (not for a point estimate)
+    supports_loo: ClassVar[bool] = False
+    # True when posterior_draws needs the fitting data's statistics (MAP's posterior is
+    # given the responsibilities on the data)
+    draws_need_data: ClassVar[bool] = False
     # The class of the ``prior`` this engine accepts (None: it takes no prior).
     prior_class: ClassVar[type | None] = None
     uses_data_moments: ClassVar[bool] = False
@@ -78,12 +130,50 @@ class Engine(ABC):
     # another (bayesgmm.safeguards); False leaves it empty (e.g. VB prunes on purpose).
     reseeds_empty_components: ClassVar[bool] = True
 
-    def __init__(self, spec: Any, n_features: int, moments: DataMoments | None = None):
-        self.spec = spec
-        self.family: CovarianceFamily = spec.family
-        self.n_components = spec.n_components
-        self.n_features = n_features
+    def __init__(
+        self,
+        family: CovarianceFamily,
+        n_components: int | None = None,
+        n_features: int | None = None,
+        *,
+        reg_covar: float = 0.0,
+        prior: Any = None,
+        moments: DataMoments | None = None,
+    ):
+        """An engine from what it needs, not from a whole model spec.
+
+        Use :func:`bayesgmm.engines.make_engine` to build one for a spec.  The
+        old call ``Engine(spec, n_features, moments)`` is still understood, for
+        callers not yet moved to the factory.
+        """
+        if not isinstance(family, CovarianceFamily):  # legacy: (spec, n_features, moments)
+            spec, legacy_features, legacy_moments = family, n_components, n_features
+            Engine.__init__(self, spec.family, spec.n_components, legacy_features,
+                            reg_covar=spec.reg_covar, prior=spec.prior,
+                            moments=legacy_moments if legacy_moments is not None else moments)
+            self.spec = spec
+            return
+        self.family = family
+        self.n_components = int(n_components)
+        self.n_features = int(n_features)
+        self.reg_covar = float(reg_covar)
+        self.prior_given = prior
         self.moments = moments
+        # the spec this engine was built for, when the factory built it: the loop reads its
+        # tol, max_iter and *_init; the engine's mathematics never does
+        self.spec: Any = None
+
+    @classmethod
+    def from_spec(cls, spec: Any, n_features: int, moments: DataMoments | None = None) -> Engine:
+        """The engine of ``spec`` (a :class:`~bayesgmm.spec.ModelSpec`) for ``n_features``."""
+        engine = cls(spec.family, spec.n_components, n_features, reg_covar=spec.reg_covar,
+                     prior=spec.prior, moments=moments)
+        engine.spec = spec
+        return engine
+
+    def smaller(self, spec: Any) -> Engine:
+        """The same engine for ``spec`` with fewer components (pruning), same data moments."""
+        return type(self).from_spec(spec, self.n_features, self.moments)
 
     @abstractmethod
     def mstep(self, stats: SuffStats) -> Any:
@@ -146,3 +236,36 @@ class Engine(ABC):
     @abstractmethod
     def state_from_saved(self, parameters: MixtureParameters, variables: dict[str, np.ndarray]) -> Any:
         """Rebuild a state from a saved point estimate and :meth:`state_variables`."""
+
+    # ------------------------------------------------------------ posterior
+    def posterior_draws(self, state: Any, stats: SuffStats | None, n_draws: int,
+                        rng: np.random.Generator) -> Any:
+        """Draws of the parameters (a :class:`~bayesgmm.engines.draws.PosteriorDraws`).
+
+        The default is the point estimate as a single draw, ``n_draws`` and
+        ``rng`` unused: right for an engine without a posterior (EM).  ``stats``
+        are the statistics of one E-step over the fitting data under the point
+        estimate, given when :attr:`draws_need_data` is True.
+        """
+        p = self.parameters(state)
+        return PosteriorDraws(self.posterior_kind, p.weights[None], p.means[None],
+                              p.covariances[None], p.precisions_cholesky[None])
+
+    def weight_posterior(self, state: Any, stats: SuffStats | None = None) -> np.ndarray | None:
+        """Dirichlet concentration of the weights' posterior (K,), or None if there is none.
+
+        The plots' weight intervals come from it.  ``stats`` as for
+        :meth:`posterior_draws` (MAP adds the counts of the responsibilities).
+        """
+        return None
+
+
+ITERATE_ASCENT = "ascent"
+"""``Engine.iteration``: the loop runs E-step and update until the objective's per-sample
+change falls below ``tol`` or ``max_iter`` runs out (EM, MAP, VB)."""
+
+ITERATE_SAMPLING = "sampling"
+"""``Engine.iteration`` reserved for a sampler (a Gibbs engine): ``mstep`` is then a random
+draw given the statistics of a sampled allocation, the loop runs a fixed number of sweeps per
+chain with no convergence test, and the objective is a trace (``objective_is_monotone =
+False``).  :func:`bayesgmm.fitting.loop.run_em_loop` refuses it until such a loop exists."""

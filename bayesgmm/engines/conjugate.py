@@ -15,51 +15,37 @@ from __future__ import annotations
 import numpy as np
 
 from ..families import CovarianceFamily
+from ..kernels.forms import KernelForm
 
 
 def in_kernel_form(family: CovarianceFamily, value: np.ndarray, D: int) -> np.ndarray:
     """A per-component covariance-like hyperparameter as a (D, D) matrix or (D,) diagonal."""
-    if family.kernel == "full":
-        return np.asarray(value, dtype=np.float64)
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), (D,))
+    return family.kernel.as_form(value, D)
 
 
-def outer(kernel: str, vectors: np.ndarray) -> np.ndarray:
+def outer(kernel: KernelForm, vectors: np.ndarray) -> np.ndarray:
     """``v v^T`` per row of ``vectors`` (K, D), in kernel form."""
-    if kernel == "full":
-        return vectors[:, :, None] * vectors[:, None, :]
-    return vectors**2
+    return kernel.outer(vectors)
 
 
-def add_to_diagonal(kernel: str, matrices: np.ndarray, values: np.ndarray) -> np.ndarray:
+def add_to_diagonal(kernel: KernelForm, matrices: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``matrices[k] + values[k] I`` in kernel form."""
-    if kernel == "full":
-        D = matrices.shape[-1]
-        return matrices + values[:, None, None] * np.eye(D)
-    return matrices + values[:, None]
+    return kernel.add_to_diagonal(matrices, values)
 
 
-def log_det(kernel: str, matrix: np.ndarray) -> float:
+def log_det(kernel: KernelForm, matrix: np.ndarray) -> float:
     """``log |A|`` of one positive definite hyperparameter in kernel form."""
-    if kernel == "full":
-        return float(np.linalg.slogdet(matrix)[1])
-    return float(np.log(matrix).sum())
+    return kernel.log_det(matrix)
 
 
-def precisions(kernel: str, factor: np.ndarray) -> np.ndarray:
+def precisions(kernel: KernelForm, factor: np.ndarray) -> np.ndarray:
     """Precision matrices (or diagonals) from kernel factors: ``U U^T`` or ``f**2``."""
-    if kernel == "full":
-        return factor @ np.swapaxes(factor, -1, -2)
-    return factor**2
+    return kernel.precisions(factor)
 
 
-def quadratic(kernel: str, vectors: np.ndarray, factor: np.ndarray) -> np.ndarray:
+def quadratic(kernel: KernelForm, vectors: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """``||v_k U_k||^2 = v_k^T P_k v_k`` per component, as the E-step kernel evaluates it."""
-    if kernel == "full":
-        projected = np.einsum("ki,kij->kj", vectors, factor)
-    else:
-        projected = vectors * factor
-    return (projected**2).sum(axis=1)
+    return kernel.quadratic(vectors, factor)
 
 
 def trace_product(prior: np.ndarray, precision: np.ndarray) -> np.ndarray:
@@ -75,5 +61,5 @@ def kernel_copies(family: CovarianceFamily, K: int, D: int) -> float:
     features).  A prior on the free parameters, spread over the kernel form,
     counts ``1 / kernel_copies`` per entry.
     """
-    kernel_size = K * D * D if family.kernel == "full" else K * D
+    kernel_size = K * family.kernel.entries(D)
     return kernel_size / float(np.prod(family.covariance_shape(K, D)))

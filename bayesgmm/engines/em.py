@@ -16,14 +16,18 @@ class EMEngine(Engine):
     """Maximum-likelihood M-step with ``reg_covar`` added to every variance."""
 
     name = "em"
+    objective_name = "log-likelihood"
+    posterior_kind = "point_estimate"
+    posterior_description = (
+        "maximum-likelihood point estimate stored as a single draw; EM has no posterior, "
+        "so PSIS-LOO does not apply"
+    )
+    supports_loo = False
 
     def mstep(self, stats: SuffStats) -> MixtureParameters:
         counts = stats.nk + EMPTY_COMPONENT_GUARD
         means, scatter = stats.weighted_means(counts)
-        pooled, pooled_counts = self.family.pool(scatter, counts)
-        covariances = self.family.add_to_diagonal(
-            self.family.divide(pooled, pooled_counts), self.spec.reg_covar
-        )
+        covariances = self.family.covariance_from_scatter(scatter, counts, self.reg_covar)
         return MixtureParameters(
             weights=counts / counts.sum(),
             means=means,

@@ -41,6 +41,7 @@ from .base import (
     EMPTY_COMPONENT_GUARD,
     Engine,
     MixtureParameters,
+    PosteriorDraws,
     merge_initial_parameters,
     mixture_terms,
 )
@@ -53,6 +54,7 @@ from .conjugate import (
     quadratic,
     trace_product,
 )
+from .map_posterior import conjugate_draws, conjugate_posterior
 from .priors import MAPPrior
 
 
@@ -68,12 +70,23 @@ class MAPEngine(Engine):
     """Posterior-mode M-step under a :class:`~bayesgmm.MAPPrior`."""
 
     name = "map"
+    objective_name = "log-posterior"
     prior_class = MAPPrior
     uses_data_moments = True
+    posterior_kind = "conjugate_given_responsibilities"
+    posterior_description = (
+        "independent draws from the conjugate posterior (Dirichlet, Normal-inverse-Wishart / "
+        "inverse-gamma) given the responsibilities of the fitted MAP model; its mode is the MAP "
+        "M-step"
+    )
+    has_posterior = True
+    supports_loo = True
+    draws_need_data = True
 
-    def __init__(self, spec, n_features, moments=None):
-        super().__init__(spec, n_features, moments)
-        prior = spec.prior if spec.prior is not None else MAPPrior()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prior = self.prior_given if self.prior_given is not None else MAPPrior()
+        moments, n_features = self.moments, self.n_features
         # Without data (an engine rebuilt for a loaded result) a data-dependent
         # prior cannot be resolved; the saved state carries the prior instead.
         self.prior = (
@@ -89,7 +102,7 @@ class MAPEngine(Engine):
 
     @property
     def _inverse_wishart_dimension(self) -> int:
-        return self.n_features if self.family.kernel == "full" else 1
+        return self.family.inverse_wishart_dimension(self.n_features)
 
     def mstep(self, stats: SuffStats) -> MAPState:
         prior = self._resolved_prior()
@@ -103,11 +116,10 @@ class MAPEngine(Engine):
         spread = stats.shifted_scatter(shift) + kappa * outer(kernel, means - prior.mean)
         copies = kernel_copies(family, K, D)
         p = self._inverse_wishart_dimension
-        numerator, denominator = family.pool(
+        covariances = family.covariance_from_scatter(
             spread + in_kernel_form(family, prior.scale, D) / copies,
             nk + 1.0 + (prior.degrees_of_freedom + p + 1.0) / copies,
         )
-        covariances = family.divide(numerator, denominator)
         counts = nk + EMPTY_COMPONENT_GUARD
         alpha = prior.weight_concentration
         weights = (counts + alpha - 1.0) / (counts.sum() + alpha.sum() - K)
@@ -171,3 +183,23 @@ class MAPEngine(Engine):
 
     def fitted_attributes(self, state: MAPState):
         return {"prior_": state.prior}
+
+    # ------------------------------------------------------------ posterior draws
+    def conjugate_posterior(self, state: MAPState, stats: SuffStats):
+        """The conjugate posterior given the responsibilities behind ``stats`` (see map_posterior)."""
+        return conjugate_posterior(self.family, state.prior, stats)
+
+    def posterior_draws(self, state: MAPState, stats, S: int, rng: np.random.Generator) -> PosteriorDraws:
+        """Draws of the conjugate posterior given the responsibilities of the fit on its data."""
+        if stats is None:
+            raise ValueError("engine='map' draws its posterior given the responsibilities on the "
+                             "fitting data: pass X")
+        return conjugate_draws(self.family, self.posterior_kind, self.conjugate_posterior(state, stats),
+                               S, rng)
+
+    def weight_posterior(self, state: MAPState, stats=None):
+        """Dirichlet(``alpha + n_k``): with ``stats``, the counts of the responsibilities; without,
+        the fitted weights' pseudo-counts ``n pi_k`` are not known, so None."""
+        if stats is None:
+            return None
+        return state.prior.weight_concentration + stats.nk

@@ -81,13 +81,12 @@ def _check_scale(owner: str, name: str, value: Any, what: str) -> np.ndarray:
 
 def prior_scale_shape(family: CovarianceFamily, n_features: int) -> tuple[int, ...]:
     """Shape of a covariance-like hyperparameter for one component of ``family``."""
-    shape = family.covariance_shape(1, n_features)
-    return shape[1:] if family.covariance_dims[0] == "component" else shape
+    return family.prior_scale_shape(n_features)
 
 
 def prior_scale_dims(family: CovarianceFamily) -> tuple[str, ...]:
     """xarray dims of a covariance-like hyperparameter (the family's, without ``component``)."""
-    return tuple(d for d in family.covariance_dims if d != "component")
+    return family.prior_scale_dims()
 
 
 def _scale_for_family(
@@ -238,17 +237,14 @@ class MAPPrior:
                 f"MAPPrior.mean has {mean.size} entries but the data has {D} features; give one "
                 "per feature"
             )
-        p = D if family.kernel == "full" else 1
+        p = family.inverse_wishart_dimension(D)
         dof = float(D + 2) if self.degrees_of_freedom is None else self.degrees_of_freedom
         _check_dof("MAPPrior", dof, p, f"an inverse-Wishart prior of dimension {p}"
                    if p > 1 else "an inverse-gamma prior")
         if self.scale is None:
             covariance = np.atleast_2d(moments.covariance)
             factor = float(K) ** (-2.0 / D)
-            if family.kernel == "full":
-                scale = factor * covariance
-            else:
-                scale = np.broadcast_to(factor * np.trace(covariance) / D, prior_scale_shape(family, D))
+            scale = family.default_prior_scale(covariance, factor, D)
             _check_default_scale("MAPPrior", "scale", np.asarray(scale), moments)
         else:
             scale = _scale_for_family("MAPPrior", "scale", self.scale, family, D)

@@ -45,6 +45,7 @@ from .base import (
     EMPTY_COMPONENT_GUARD,
     Engine,
     MixtureParameters,
+    PosteriorDraws,
     merge_initial_parameters,
 )
 from .conjugate import (
@@ -56,6 +57,7 @@ from .conjugate import (
     quadratic,
     trace_product,
 )
+from .draws import complete_draws, wishart
 from .priors import VBPrior, saved_array
 
 
@@ -86,16 +88,22 @@ class VBEngine(Engine):
     """Coordinate-ascent variational Bayes under a :class:`~bayesgmm.VBPrior`."""
 
     name = "vb"
+    objective_name = "ELBO"
     prior_class = VBPrior
+    posterior_kind = "variational"
+    posterior_description = "independent draws from the variational posterior q(theta) of the VB fit"
+    has_posterior = True
+    supports_loo = True
     uses_data_moments = True
     terms_are_point_estimate = False
     # VB empties surplus components on purpose (that is how it chooses K); re-seeding them
     # would undo it and break the ELBO's monotone ascent
     reseeds_empty_components = False
 
-    def __init__(self, spec, n_features, moments=None):
-        super().__init__(spec, n_features, moments)
-        prior = spec.prior if spec.prior is not None else VBPrior()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prior = self.prior_given if self.prior_given is not None else VBPrior()
+        moments, n_features = self.moments, self.n_features
         self.prior = (
             prior.resolved(moments, self.n_components, n_features, self.family)
             if moments is not None or prior.is_explicit
@@ -118,7 +126,7 @@ class VBEngine(Engine):
         shift = (stats.sx + beta0 * (m0 - stats.center)) / beta[:, None]
         means = stats.center + shift
         spread = stats.shifted_scatter(shift) + beta0 * outer(kernel, means - m0)
-        spread = add_to_diagonal(kernel, spread, counts * self.spec.reg_covar)
+        spread = add_to_diagonal(kernel, spread, counts * self.reg_covar)
         pooled, pooled_counts = family.pool(spread, counts)
         _, copies = family.pool(spread, np.ones(K))
         inverse_scale = prior.covariance + family.divide(pooled, copies)
@@ -294,3 +302,46 @@ class VBEngine(Engine):
             "covariance_prior_": prior.covariance if prior.covariance.ndim else float(prior.covariance),
             "prior_": prior,
         }
+
+    # ------------------------------------------------------------ posterior draws
+    def weight_posterior(self, state: VBState, stats=None):
+        """``q(pi)``'s Dirichlet concentration; None for a Dirichlet process (Beta sticks)."""
+        return None if state.is_process else np.asarray(state.weight_concentration)
+
+    def posterior_draws(self, state: VBState, stats, S: int, rng: np.random.Generator) -> PosteriorDraws:
+        """Independent draws from ``q(theta)``.
+
+        Weights from ``q(pi)`` (a Dirichlet, or for the truncated Dirichlet process
+        the Beta sticks ``v_k`` turned into ``pi_k = v_k prod_{j<k} (1 - v_j)`` and
+        normalised, as ``weights_`` is); precisions from the Wishart ``(nu_k, W_k)``
+        (full, tied) or, for diag and spherical, from the Gamma(``nu_k / 2``, scale
+        ``2 w_k``) marginals of scikit-learn's Wishart with a diagonal / isotropic
+        scale (its diagonal entries are exactly these independent Gammas); means
+        from ``N(m_k, (beta_k Lambda_k)^-1)``.
+        """
+        family = self.family
+        K, D = self.n_components, self.n_features
+        sticks = None
+        if state.is_process:
+            a, b = state.weight_concentration
+            sticks = rng.beta(a, b, size=(S, K))
+            # the mass beyond the truncation, prod_k (1 - v_k), is shared out in proportion,
+            # as the point estimate weights_ normalises E[pi]
+            rest = np.cumprod(1.0 - sticks, axis=1)
+            weights = sticks * np.hstack((np.ones((S, 1)), rest[:, :-1]))
+            weights = weights / weights.sum(axis=1, keepdims=True)
+        else:
+            weights = rng.dirichlet(state.weight_concentration, size=S)
+        # E[Lambda_k] = nu_k W_k is the precision of the stored point estimate, U U^T
+        factor = state.precisions_cholesky
+        nu = np.asarray(state.degrees_of_freedom, dtype=np.float64)
+        if not family.kernel.is_diagonal:
+            # W = U U^T / nu: any square root of the scale serves Bartlett's construction
+            root = factor / np.sqrt(nu)[..., None, None]
+            precisions = wishart(rng, nu, root, S)
+        else:
+            # Gamma(nu / 2, scale 2 w) with w = E[lambda] / nu: mean E[lambda], as the Wishart's diagonal
+            dof = family.per_component(nu, factor)
+            precisions = rng.gamma(0.5 * dof, 2.0 * factor**2 / dof, size=(S, *factor.shape))
+        return complete_draws(family, self.posterior_kind, weights, state.means,
+                              state.mean_precision, precisions, K, D, rng, sticks)

@@ -43,7 +43,7 @@ import numpy as np
 from ..data.checks import check_data
 from ..data.sources import DataSource, InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
-from ..engines import Engine
+from ..engines import Engine, restore
 from ..exceptions import ConvergenceWarning
 from ..spec import prune_threshold
 from ..stats import GaussianTerms
@@ -75,7 +75,7 @@ def refit_survivors(
         means_init=None,
         precisions_init=None,
     )
-    smaller = type(engine)(spec, engine.n_features, engine.moments)
+    smaller = engine.smaller(spec)
     return smaller, smaller.mstep(stats)
 
 
@@ -142,8 +142,8 @@ def fitting_data(result: FitResult, X, sample_weight) -> InMemoryData:
 
 
 def engine_and_state(result: FitResult, data: DataSource) -> tuple[Engine, Any]:
-    engine = loop.make_engine(result.spec, data)
-    return engine, engine.state_from_saved(result.parameters, result.engine_variables)
+    return restore(result.spec, result.n_features, result.parameters, result.engine_variables,
+                   loop.moments_for(result.spec, data))
 
 
 def warn_if_not_converged(converged: bool, spec) -> None:

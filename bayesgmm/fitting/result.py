@@ -23,8 +23,8 @@ from ..data.standardize import VARIABLES as _STANDARDIZATION_VARIABLES
 from ..data.standardize import Standardization
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
 from ..diagnostics import criteria
-from ..diagnostics.posterior import to_arviz
-from ..engines import ENGINES, Engine, MixtureParameters
+from ..diagnostics.arviz import to_arviz
+from ..engines import ENGINES, Engine, MixtureParameters, restore
 from ..engines.base import mixture_terms
 from ..families import FAMILIES
 from ..spec import ModelSpec, prune_threshold
@@ -206,7 +206,7 @@ class FitResult:
             if scaling is not None:
                 lines.append("  (x units)   " + "  ".join(
                     f"{v:>{width}.5g}" for v in scaling.inverse_transform(p.means[k])))
-            covariance = _as_full_covariance(family.name, p.covariances, k, self.n_features)
+            covariance = family.dense_covariance(p.covariances, k, self.n_features)
             lines.append("  covariance")
             for row, name in zip(covariance, names):
                 lines.append(f"  {name:>{width}}  " + "  ".join(f"{v:>{width}.5g}" for v in row))
@@ -347,10 +347,10 @@ def _engine_variables(ds, spec: ModelSpec, n_features: int, parameters: MixtureP
     other variables in the file are not carried along, and each must have the
     dims the engine writes.
     """
-    engine = ENGINES[spec.engine](spec, n_features)
     read = {name: (tuple(ds[name].dims), np.asarray(ds[name].values)) for name in ds.data_vars}
     kept = {}
-    for name, (dims, _) in engine.state_variables(engine.state_from_saved(parameters, read)).items():
+    engine, state = restore(spec, n_features, parameters, read)
+    for name, (dims, _) in engine.state_variables(state).items():
         if name not in read:
             raise ValueError(f"the file lacks the variable {name!r}; it is not a complete bayesgmm result")
         if read[name][0] != tuple(dims):
@@ -360,16 +360,6 @@ def _engine_variables(ds, spec: ModelSpec, n_features: int, parameters: MixtureP
             )
         kept[name] = read[name]
     return kept
-
-
-def _as_full_covariance(covariance_type: str, covariances: np.ndarray, k: int, D: int) -> np.ndarray:
-    if covariance_type == "full":
-        return covariances[k]
-    if covariance_type == "tied":
-        return covariances
-    if covariance_type == "diag":
-        return np.diag(covariances[k])
-    return np.eye(D) * covariances[k]
 
 
 _VARIABLE_DOCS = {
@@ -421,20 +411,11 @@ def _check_parameter_values(family, arrays: dict[str, np.ndarray]) -> None:
             f"variable 'weights' must be non-negative and sum to 1, found sum {weights.sum():.10g}"
         )
     factor = arrays["precisions_cholesky"]
-    if family.kernel == "full":
-        upper = np.triu(factor)
-        diagonal = np.diagonal(factor, axis1=-2, axis2=-1)
-        if not np.array_equal(factor, upper) or np.any(diagonal <= 0):
-            raise ValueError(
-                "variable 'precisions_cholesky' must hold upper-triangular factors with a "
-                "positive diagonal"
-            )
-    elif np.any(factor <= 0):
-        raise ValueError("variable 'precisions_cholesky' must be positive")
+    family.check_precisions_cholesky(factor)
     # covariances must be the inverse of U U^T; inverting a triangular factor is accurate
     # to about sqrt(cond) * eps, so 1e-6 separates round-off from a damaged file
     stored = arrays["covariances"]
-    per_component = 1 if family.name == "tied" else stored.shape[0]
+    per_component = family.n_stored_covariances(stored)
     error = np.abs(family.covariances(factor) - stored).reshape(per_component, -1).max(axis=1)
     scale = np.abs(stored).reshape(per_component, -1).max(axis=1)
     if np.any(error > 1e-6 * scale):

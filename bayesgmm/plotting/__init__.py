@@ -10,17 +10,10 @@ Models are fitted :class:`~bayesgmm.GaussianMixture` estimators or
 :class:`~bayesgmm.FitResult` objects (e.g. from :func:`bayesgmm.load_result`).
 """
 
-from .figures import (
-    component_colors,
-    plot_compare,
-    plot_criteria,
-    plot_criteria_table,
-    plot_density,
-    plot_mixture,
-    plot_trace,
-    plot_weights,
-    weight_intervals,
-)
+from .common import component_colors
+from .criteria import plot_compare, plot_criteria, plot_criteria_table
+from .mixture import plot_density, plot_mixture
+from .posterior import plot_trace, plot_weights, weight_intervals
 
 __all__ = [
     "component_colors",

@@ -1,0 +1,218 @@
+"""The protocol of a covariance family and the linear algebra the families share."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+from ..exceptions import SingularCovarianceError
+from ..kernels.forms import KernelForm
+
+
+def _upper_cholesky_of_precision(covariance: np.ndarray, component: str) -> np.ndarray:
+    """Upper-triangular U with U U^T = covariance^-1 (scikit-learn's convention)."""
+    # LAPACK's potrf itself: scipy.linalg.cholesky's checks around it cost more than the
+    # factorisation of a small matrix, and the M-step factors one per component per iteration
+    lower, info = linalg.lapack.dpotrf(np.asarray(covariance, dtype=np.float64), lower=1, clean=1)
+    if info != 0 or not np.all(np.isfinite(lower)):
+        raise SingularCovarianceError(component)
+    return _triangular_inverse(lower, lower=True).T
+
+
+def _triangular_inverse(matrix: np.ndarray, lower: bool) -> np.ndarray:
+    """Inverse of a triangular matrix by LAPACK's trtri.
+
+    ``solve_triangular(A, I)`` goes through OpenBLAS's threaded trsm, which on a
+    busy 2-core machine took 4-17 ms for a 2 x 2 matrix (trtri: 1.4 us); the M-step
+    inverts one factor per component per iteration.
+    """
+    inverse, info = linalg.lapack.dtrtri(np.asarray(matrix, dtype=np.float64), lower=int(lower))
+    if info != 0:
+        raise np.linalg.LinAlgError(f"triangular matrix is singular (trtri info={info})")
+    # trtri leaves the other triangle as it found it
+    return np.tril(inverse) if lower else np.triu(inverse)
+
+
+def _upper_cholesky_from_precision(precision: np.ndarray) -> np.ndarray:
+    """Upper-triangular U with U U^T = precision, without inverting it."""
+    flipped = precision[::-1, ::-1]
+    return linalg.cholesky(flipped, lower=True)[::-1, ::-1].copy()
+
+
+def _check_positive_definite(matrices: np.ndarray, name: str) -> None:
+    for index, matrix in enumerate(matrices):
+        if not np.allclose(matrix, matrix.T, rtol=1e-10, atol=1e-12 * np.abs(matrix).max()):
+            raise ValueError(f"{name}[{index}] is not symmetric; give symmetric precision matrices")
+        if np.linalg.eigvalsh(matrix).min() <= 0:
+            raise ValueError(
+                f"{name}[{index}] is not positive definite; every precision matrix must be"
+            )
+
+
+class CovarianceFamily:
+    """Base class: the operations an engine and the kernels need from a family.
+
+    A family states how its covariance is stored (``covariance_shape``,
+    ``covariance_dims``), counted (``n_covariance_parameters``), projected from
+    per-component kernel-form scatter (``pool``) and factored; the engines,
+    priors, posterior draws and saved-file checks ask it instead of testing a
+    name.  See docs/extending.md for the checklist of a new family.
+    """
+
+    name: str
+    # which E-step kernel form serves this family (kernels/forms.py)
+    kernel: KernelForm
+    covariance_dims: tuple[str, ...]
+    # the dimension p of the inverse-Wishart (MAP) blocks a free covariance parameter
+    # lives in: D for full/tied matrices, 1 for the inverse-gamma variances of diag/spherical
+    matrix_blocks: bool = False
+
+    def covariance_shape(self, K: int, D: int) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def n_covariance_parameters(self, K: int, D: int) -> int:
+        raise NotImplementedError
+
+    def n_parameters(self, K: int, D: int) -> int:
+        """Free parameters of the whole mixture: covariances, means and K - 1 weights."""
+        return self.n_covariance_parameters(K, D) + K * D + K - 1
+
+    def pool(self, scatter: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Project per-component scatter (kernel form) onto this family.
+
+        Returns the pooled scatter in the family's covariance shape and the
+        matching sample counts, so that ``scatter / counts`` is the
+        maximum-likelihood covariance.
+        """
+        raise NotImplementedError
+
+    def covariance_from_scatter(
+        self, scatter: np.ndarray, counts: np.ndarray, reg_covar: float = 0.0
+    ) -> np.ndarray:
+        """The M-step's covariance: the maximiser given per-component kernel-form scatter.
+
+        ``scatter`` (kernel form, one per component) and ``counts`` (K,) are what
+        the engine has already made of the E-step's statistics (MAP adds its
+        prior's scale and pseudo-counts to them); the result is in the family's
+        storage shape, with ``reg_covar`` added to the variances.  Closed-form
+        families pool and divide; a family without a closed form (mclust's VEV
+        or EVE, whose shapes and orientations are estimated jointly) overrides
+        this with its inner iterative solve, and every engine that calls it
+        gains the family.
+        """
+        pooled, pooled_counts = self.pool(scatter, counts)
+        covariance = self.divide(pooled, pooled_counts)
+        return self.add_to_diagonal(covariance, reg_covar) if reg_covar else covariance
+
+    def divide(self, pooled: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """``pooled / counts`` broadcast over the family's trailing axes."""
+        counts = np.asarray(counts, dtype=np.float64)
+        return pooled / counts.reshape(counts.shape + (1,) * (pooled.ndim - counts.ndim))
+
+    def add_to_diagonal(self, covariance: np.ndarray, value: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def precision_cholesky(self, covariance: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def precision_cholesky_from_precisions(self, precisions: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def precisions(self, precision_cholesky: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def covariances(self, precision_cholesky: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def log_det_precision_cholesky(self, precision_cholesky: np.ndarray, K: int, D: int) -> np.ndarray:
+        """``log det U`` per component (half the log-determinant of the precision)."""
+        raise NotImplementedError
+
+    def kernel_factor(self, precision_cholesky: np.ndarray, K: int, D: int) -> np.ndarray:
+        """The precision factor in the shape the E-step kernel expects."""
+        raise NotImplementedError
+
+    def dense_covariance(self, covariances: np.ndarray, k: int, D: int) -> np.ndarray:
+        """Component ``k``'s (D, D) covariance matrix from the family's storage."""
+        raise NotImplementedError
+
+    def n_stored_covariances(self, stored: np.ndarray) -> int:
+        """How many covariances the storage holds (tied: 1; otherwise one per component)."""
+        return stored.shape[0]
+
+    def prior_scale_shape(self, D: int) -> tuple[int, ...]:
+        """Shape of a covariance-like hyperparameter for one component."""
+        shape = self.covariance_shape(1, D)
+        return shape[1:] if self.covariance_dims[0] == "component" else shape
+
+    def prior_scale_dims(self) -> tuple[str, ...]:
+        """xarray dims of a covariance-like hyperparameter (the family's, without ``component``)."""
+        return tuple(d for d in self.covariance_dims if d != "component")
+
+    def inverse_wishart_dimension(self, D: int) -> int:
+        """Dimension of the (inverse-)Wishart blocks of the conjugate prior: D or 1."""
+        return D if self.matrix_blocks else 1
+
+    def default_prior_scale(self, covariance: np.ndarray, factor: float, D: int) -> np.ndarray:
+        """The data-dependent default prior scale: ``factor`` times the data covariance in this form.
+
+        Matrix families keep the whole (D, D) covariance; variance families take
+        its mean variance ``trace / D`` in their own shape.
+        """
+        if self.matrix_blocks:
+            return factor * covariance
+        return np.broadcast_to(factor * np.trace(covariance) / D, self.prior_scale_shape(D))
+
+    # ---------------------------------------------- conjugate posterior (MAP draws)
+    def conjugate_posterior(self, prior_dof: float, prior_scale: np.ndarray, counts: np.ndarray,
+                            spread: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior ``(degrees of freedom or shape, scale)`` of the covariances given responsibilities.
+
+        ``spread`` is the per-component kernel-form ``B_k`` of the MAP engine;
+        the result is the inverse-Wishart's (matrix families) or the
+        inverse-gamma's (variance families) parameters in this family's shapes.
+        """
+        raise NotImplementedError
+
+    def conjugate_mode(self, scale: np.ndarray, dof: np.ndarray, K: int, D: int) -> np.ndarray:
+        """The covariances of the joint posterior mode (the MAP M-step) from :meth:`conjugate_posterior`."""
+        raise NotImplementedError
+
+    def conjugate_expected_precisions(self, scale: np.ndarray, dof: np.ndarray) -> np.ndarray:
+        """``E[Sigma^-1]`` (matrix families) or ``E[1 / sigma2]`` (variance families), family shape."""
+        if self.matrix_blocks:
+            dof = np.asarray(dof)
+            return dof[..., None, None] * np.linalg.inv(scale)
+        return self.per_component(dof, scale) / scale
+
+    def per_component(self, values: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """Per-component ``values`` (K,) shaped to broadcast against ``like`` in this family's form."""
+        values = np.asarray(values)
+        return values.reshape(values.shape + (1,) * (np.ndim(like) - values.ndim))
+
+    def check_precisions_cholesky(self, factor: np.ndarray) -> None:
+        """Refuse stored precision factors no fit can produce (loading a file)."""
+        if self.kernel.is_diagonal:
+            if np.any(factor <= 0):
+                raise ValueError("variable 'precisions_cholesky' must be positive")
+            return
+        upper = np.triu(factor)
+        diagonal = np.diagonal(factor, axis1=-2, axis2=-1)
+        if not np.array_equal(factor, upper) or np.any(diagonal <= 0):
+            raise ValueError(
+                "variable 'precisions_cholesky' must hold upper-triangular factors with a "
+                "positive diagonal"
+            )
+
+    def check_precisions(self, precisions: np.ndarray, K: int, D: int) -> None:
+        shape = self.covariance_shape(K, D)
+        if precisions.shape != shape:
+            raise ValueError(
+                f"precisions_init has shape {precisions.shape}; a {self.name!r} model with "
+                f"{K} components and {D} features needs shape {shape}"
+            )
+
+
+def _covariance_from_factor(factor: np.ndarray) -> np.ndarray:
+    inverse = _triangular_inverse(factor, lower=False)
+    return inverse.T @ inverse  # (U U^T)^-1 = U^-T U^-1
