@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import DataMoments
+from ..data.moments import DataMoments
 from .base import (
     ITERATE_ASCENT,
     ITERATE_SAMPLING,
