@@ -185,16 +185,21 @@ class GaussianMixture(FittedMixtureMethods):
     def _check_verbosity(self) -> None:
         for name in ("verbose", "verbose_interval"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (
-                0 if name == "verbose" else 1
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, np.integer))
+                or value < (0 if name == "verbose" else 1)
             ):
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
     def _spec(self) -> ModelSpec:
         self._check_verbosity()
         return ModelSpec(
-            **{name: getattr(self, name) for name in self._param_names() if name not in
-               ("verbose", "verbose_interval")}
+            **{
+                name: getattr(self, name)
+                for name in self._param_names()
+                if name not in ("verbose", "verbose_interval")
+            }
         )
 
     # ------------------------------------------------------------------- fit
@@ -215,8 +220,13 @@ class GaussianMixture(FittedMixtureMethods):
         )
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
-                           type(self).__name__)
+            check_features(
+                data,
+                names,
+                self.n_features_in_,
+                getattr(self, "feature_names_in_", None),
+                type(self).__name__,
+            )
             check_warm_start(spec, self.result_)
             previous = self.result_
         result = restarts.fit(spec, data, None, names, previous, self._progress_printer())
@@ -251,15 +261,24 @@ class GaussianMixture(FittedMixtureMethods):
         # a first call that initialises needs a weighted row per component, as fit does
         starts = progress is None and not hasattr(self, "result_")
         data, names = checked_data_source(
-            X, sample_weight, reg_covar=spec.reg_covar,
+            X,
+            sample_weight,
+            reg_covar=spec.reg_covar,
             n_components=spec.n_components if starts else None,
         )
         if progress is None:
             engine = loop.make_engine(spec, data)
             if hasattr(self, "result_"):
-                check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
-                           type(self).__name__)
-                state = engine.state_from_saved(self.result_.parameters, self.result_.engine_variables)
+                check_features(
+                    data,
+                    names,
+                    self.n_features_in_,
+                    getattr(self, "feature_names_in_", None),
+                    type(self).__name__,
+                )
+                state = engine.state_from_saved(
+                    self.result_.parameters, self.result_.engine_variables
+                )
             else:
                 spec.check_initial_parameters(data.n_features)
                 if data.n_samples < spec.n_components:
@@ -270,8 +289,13 @@ class GaussianMixture(FittedMixtureMethods):
                 state = loop.initial_state(engine, data, as_generator(spec.random_state))
             progress = _OnlineProgress(engine, state)
         else:
-            check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
-                           type(self).__name__)
+            check_features(
+                data,
+                names,
+                self.n_features_in_,
+                getattr(self, "feature_names_in_", None),
+                type(self).__name__,
+            )
         engine = progress.engine
         seen_weight = progress.total_weight + data.total_weight
         total = seen_weight if spec.total_samples is None else spec.total_samples

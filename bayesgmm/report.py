@@ -100,7 +100,9 @@ def write_report(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = [save_figure(mixture_figure(models, X, standardised=standardised), folder, "mixture.png")]
+    written = [
+        save_figure(mixture_figure(models, X, standardised=standardised), folder, "mixture.png")
+    ]
 
     if sweep is not None:
         engines = sweep.sizes["engine"]
@@ -111,7 +113,9 @@ def write_report(
     if ranked is not None:
         figure, (ax,) = new_figure(1, width=7.5, height=5.0)
         plotting.plot_criteria_table(ranked, criterion, ax=ax)
-        written.append(save_figure(figure, folder, "ranking.png" if sweep is not None else "criteria.png"))
+        written.append(
+            save_figure(figure, folder, "ranking.png" if sweep is not None else "criteria.png")
+        )
 
     figure, axes = new_figure(len(models), height=4.0)
     for ax, (label, model) in zip(axes, models.items()):
@@ -137,8 +141,10 @@ def write_report(
 
 def describe_files(folder: Path, written: list[Path]) -> str:
     """``folder/: a.png, b.png, ...`` for the closing line of a command."""
-    names = [str(Path(p).relative_to(folder)) if Path(p).is_relative_to(folder) else str(p)
-             for p in written]
+    names = [
+        str(Path(p).relative_to(folder)) if Path(p).is_relative_to(folder) else str(p)
+        for p in written
+    ]
     return f"{folder}/: " + ", ".join(names)
 
 
@@ -149,8 +155,11 @@ def components_table(models: Mapping[str, Any]):
     rows = []
     for label, model in models.items():
         result = model.result_
-        names = ([str(n) for n in result.feature_names] if result.feature_names is not None
-                 else [f"x{i}" for i in range(result.n_features)])
+        names = (
+            [str(n) for n in result.feature_names]
+            if result.feature_names is not None
+            else [f"x{i}" for i in range(result.n_features)]
+        )
         scaling = result.standardization
         means = result.parameters.means
         if scaling is not None:

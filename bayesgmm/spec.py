@@ -22,7 +22,6 @@ INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 LEARNING_METHODS = ("batch", "online")
 
 
-
 def _choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in valid:
         raise ValueError(
@@ -43,7 +42,7 @@ def _integer(name: str, value: Any, minimum: int) -> int:
 def _real(name: str, value: Any, minimum: float = 0.0) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    if not np.isfinite(value) or value < minimum:
+    if not np.isfinite(float(value)) or value < minimum:
         raise ValueError(f"{name} must be a finite number >= {minimum}, got {value}")
     return float(value)
 
@@ -52,7 +51,9 @@ def _optional_array(name: str, value: Any) -> np.ndarray | None:
     if value is None:
         return None
     try:
-        array = np.array(value, dtype=np.float64)  # a private copy: the caller's array is never kept
+        array = np.array(
+            value, dtype=np.float64
+        )  # a private copy: the caller's array is never kept
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
     if not np.all(np.isfinite(array)):
@@ -107,7 +108,7 @@ class ModelSpec:
     total_samples: float | None = None  # partial_fit's data-set weight (None: the weight seen)
 
     def __post_init__(self) -> None:
-        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        set_ = lambda k, v: object.__setattr__(self, k, v)
         set_("n_components", _integer("n_components", self.n_components, 1))
         set_("covariance_type", _choice("covariance_type", self.covariance_type, tuple(FAMILIES)))
         set_("engine", _choice("engine", self.engine, tuple(ENGINES)))
@@ -173,8 +174,11 @@ def check_warm_start(spec: Any, previous: Any) -> None:
     """A warm start continues ``previous``: it must be the same kind of model."""
     # a pruned fit has fewer components than asked for and continues with the survivors
     pruned_from_this = previous.pruning is not None and previous.n_components < spec.n_components
-    compared = ("covariance_type", "engine") if pruned_from_this else (
-        "n_components", "covariance_type", "engine")
+    compared = (
+        ("covariance_type", "engine")
+        if pruned_from_this
+        else ("n_components", "covariance_type", "engine")
+    )
     changed = [
         f"{name}={getattr(spec, name)!r} (previous fit: {getattr(previous.spec, name)!r})"
         for name in compared

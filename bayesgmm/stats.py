@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from .families import CovarianceFamily
-from .kernels.forms import FULL, KernelForm, form_named
+from .kernels.forms import KernelForm, form_named
 
 LOG_2PI = np.log(2.0 * np.pi)
 
@@ -58,7 +58,9 @@ class GaussianTerms:
         """
         K, D = means.shape
         log_det = family.log_det_precision_cholesky(precision_cholesky, K, D)
-        offset = np.asarray(log_weights, dtype=np.float64) + log_det - 0.5 * D * LOG_2PI + extra_offset
+        offset = (
+            np.asarray(log_weights, dtype=np.float64) + log_det - 0.5 * D * LOG_2PI + extra_offset
+        )
         return cls(
             means=np.ascontiguousarray(means, dtype=np.float64),
             factor=family.kernel_factor(precision_cholesky, K, D),
@@ -212,7 +214,13 @@ def accumulate(
     if not terms.kernel.is_diagonal and X.dtype == np.float32:
         return _accumulate_full_float32_in_float64(X, terms, weights, total)
     nk, sx, sxx, loglik = run_kernel(
-        terms.kernel.estep_stats, _pass_work(X.shape[0], terms), X, weights, terms.means, terms.factor, terms.log_offset
+        terms.kernel.estep_stats,
+        _pass_work(X.shape[0], terms),
+        X,
+        weights,
+        terms.means,
+        terms.factor,
+        terms.log_offset,
     )
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
@@ -246,8 +254,15 @@ def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
     nk, sx, sxx, loglik = np.zeros(K), np.zeros((K, D)), np.zeros((K, D, D)), 0.0
     for rows, chunk in float64_row_chunks(X):
         w = weights[rows] if weights.shape[0] else weights
-        part = run_kernel(terms.kernel.estep_stats, _pass_work(chunk.shape[0], terms), chunk, w,
-                          terms.means, terms.factor, terms.log_offset)
+        part = run_kernel(
+            terms.kernel.estep_stats,
+            _pass_work(chunk.shape[0], terms),
+            chunk,
+            w,
+            terms.means,
+            terms.factor,
+            terms.log_offset,
+        )
         nk, sx, sxx, loglik = nk + part[0], sx + part[1], sxx + part[2], loglik + part[3]
     return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
@@ -256,7 +271,9 @@ def _float32_suffices(terms: GaussianTerms) -> bool:
     if not terms.kernel.has_float32_kernel:
         return False
     roots = np.abs(np.diagonal(terms.factor, axis1=1, axis2=2))
-    return bool(np.all((roots >= FLOAT32_MIN_PRECISION_ROOT) & (roots <= FLOAT32_MAX_PRECISION_ROOT)))
+    return bool(
+        np.all((roots >= FLOAT32_MIN_PRECISION_ROOT) & (roots <= FLOAT32_MAX_PRECISION_ROOT))
+    )
 
 
 def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
@@ -269,8 +286,14 @@ def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
     hi = terms.means.astype(np.float32)
     lo = (terms.means - hi).astype(np.float32)
     nk, sx, sxx, loglik = run_kernel(
-        terms.kernel.estep_stats32, _pass_work(X.shape[0], terms), X, weights, hi, lo,
-        terms.factor.astype(np.float32), offset,
+        terms.kernel.estep_stats32,
+        _pass_work(X.shape[0], terms),
+        X,
+        weights,
+        hi,
+        lo,
+        terms.factor.astype(np.float32),
+        offset,
     )
     loglik = float(loglik) + top * total
     if not (np.isfinite(loglik) and np.isfinite(sxx).all() and np.isfinite(sx).all()):
@@ -280,9 +303,16 @@ def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
 
 def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     """The (N, K) matrix of per-component log densities (weights included)."""
+
     def rho(rows):
-        return run_kernel(terms.kernel.log_rho, _pass_work(rows.shape[0], terms), rows, terms.means, terms.factor,
-                          terms.log_offset)
+        return run_kernel(
+            terms.kernel.log_rho,
+            _pass_work(rows.shape[0], terms),
+            rows,
+            terms.means,
+            terms.factor,
+            terms.log_offset,
+        )
 
     if X.dtype == np.float64:
         return rho(X)
@@ -346,7 +376,9 @@ def _far_rows_log_responsibilities(rows: np.ndarray, terms: GaussianTerms) -> np
     distance = np.empty((rows.shape[0], K))
     for k in range(K):
         deviation = rows / scale - terms.means[k] / scale
-        whitened = deviation * terms.factor[k] if terms.kernel == "diag" else deviation @ terms.factor[k]
+        whitened = (
+            deviation * terms.factor[k] if terms.kernel == "diag" else deviation @ terms.factor[k]
+        )
         distance[:, k] = np.einsum("nd,nd->n", whitened, whitened)
     # the true log rho are log_offset - 0.5 s^2 distance, all below -1e308: the
     # smallest distance wins outright, exact ties share

@@ -28,8 +28,12 @@ def compile_all() -> dict:
             for name in ("full", "diag"):
                 family = FAMILIES[name]
                 cov = np.repeat(np.eye(D)[None], 2, axis=0) if name == "full" else np.ones((2, D))
-                terms = GaussianTerms.gaussian(family, np.log([0.5, 0.5]), X[:2].astype(np.float64),
-                                               family.precision_cholesky(cov))
+                terms = GaussianTerms.gaussian(
+                    family,
+                    np.log([0.5, 0.5]),
+                    X[:2].astype(np.float64),
+                    family.precision_cholesky(cov),
+                )
                 accumulate(X, terms)
                 accumulate(X, terms, np.ones(300))
                 log_rho(X, terms)
@@ -42,14 +46,23 @@ def compile_all() -> dict:
 
     for module_name in dir(kernels):
         module = getattr(kernels, module_name)
-        if not hasattr(module, "__dict__") or not getattr(module, "__name__", "").startswith("bayesgmm"):
+        if not hasattr(module, "__dict__") or not getattr(module, "__name__", "").startswith(
+            "bayesgmm"
+        ):
             continue
         for name, obj in vars(module).items():
-            if isinstance(obj, numba.core.registry.CPUDispatcher) and obj.__module__ == module.__name__:
+            if (
+                isinstance(obj, numba.core.registry.CPUDispatcher)
+                and obj.__module__ == module.__name__
+            ):
                 if obj.signatures:  # helpers are compiled into their callers only
                     dispatchers[f"{module_name}.{name}"] = len(obj.signatures)
-    return dict(import_seconds=imported - start, compile_seconds=finished - imported,
-                total_seconds=finished - start, signatures=dispatchers)
+    return dict(
+        import_seconds=imported - start,
+        compile_seconds=finished - imported,
+        total_seconds=finished - start,
+        signatures=dispatchers,
+    )
 
 
 if __name__ == "__main__":

@@ -10,13 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def mixture(n_samples: int, n_features: int, n_components: int, seed: int = 0,
-            dtype=np.float64) -> np.ndarray:
+def mixture(
+    n_samples: int, n_features: int, n_components: int, seed: int = 0, dtype=np.float64
+) -> np.ndarray:
     """Rows of a random mixture with correlated components, built in place (no N x D temporaries)."""
     rng = np.random.default_rng(seed)
     centers = rng.normal(scale=3.0, size=(n_components, n_features))
-    mixing = [rng.normal(size=(n_features, n_features)) / np.sqrt(n_features) + 0.5 * np.eye(n_features)
-              for _ in range(n_components)]
+    mixing = [
+        rng.normal(size=(n_features, n_features)) / np.sqrt(n_features) + 0.5 * np.eye(n_features)
+        for _ in range(n_components)
+    ]
     X = np.empty((n_samples, n_features), dtype=dtype)
     block = 1 << 16
     for start in range(0, n_samples, block):
@@ -57,7 +60,9 @@ def starting_point(X: np.ndarray, n_components: int, covariance_type: str, seed:
 def nearest_seed_responsibilities(X: np.ndarray, n_components: int, seed: int = 1) -> np.ndarray:
     """One-hot responsibilities: each row to its nearest of K random rows (VB's common start)."""
     rng = np.random.default_rng(seed)
-    seeds = np.asarray(X[rng.choice(X.shape[0], size=n_components, replace=False)], dtype=np.float64)
+    seeds = np.asarray(
+        X[rng.choice(X.shape[0], size=n_components, replace=False)], dtype=np.float64
+    )
     distance = (X**2).sum(axis=1)[:, None] - 2 * X @ seeds.T + (seeds**2).sum(axis=1)[None]
     R = np.zeros((X.shape[0], n_components))
     R[np.arange(X.shape[0]), distance.argmin(axis=1)] = 1.0

@@ -34,13 +34,17 @@ def main(name: str, rounds: int) -> str:
         order = list(data) if r % 2 == 0 else list(data)[::-1]
         for it in (1, 1 + n):
             for dtype in order:
-                seconds, model = fit_em("bayesgmm", data[dtype], case.K, case.covariance_type, it, init)
+                seconds, model = fit_em(
+                    "bayesgmm", data[dtype], case.K, case.covariance_type, it, init
+                )
                 times[(dtype, it)].append(seconds)
                 bound[dtype] = model.lower_bound_
     per = {dtype: (min(times[(dtype, 1 + n)]) - min(times[(dtype, 1)])) / n for dtype in data}
     diff = abs(bound["float32"] - bound["float64"]) / abs(bound["float64"])
-    return (f"{name}: float64 {per['float64'] * 1e3:.1f} ms/iter, float32 {per['float32'] * 1e3:.1f} ms/iter, "
-            f"ratio {per['float64'] / per['float32']:.2f}; loglik rel diff {diff:.1e}; {rounds} rounds")
+    return (
+        f"{name}: float64 {per['float64'] * 1e3:.1f} ms/iter, float32 {per['float32'] * 1e3:.1f} ms/iter, "
+        f"ratio {per['float64'] / per['float32']:.2f}; loglik rel diff {diff:.1e}; {rounds} rounds"
+    )
 
 
 if __name__ == "__main__":

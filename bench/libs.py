@@ -20,16 +20,23 @@ def fit_em(library: str, X, n_components: int, covariance_type: str, n_iter: int
     if library == "bayesgmm":
         from bayesgmm import GaussianMixture
 
-        model = GaussianMixture(n_components, covariance_type=covariance_type, tol=0,
-                                max_iter=n_iter, **init)
+        model = GaussianMixture(
+            n_components, covariance_type=covariance_type, tol=0, max_iter=n_iter, **init
+        )
     else:
         from sklearn.mixture import GaussianMixture
 
         # with all three *_init given, the responsibilities of init_params are overridden;
         # "random_from_data" only avoids a k-means run whose result would be thrown away
-        model = GaussianMixture(n_components, covariance_type=covariance_type, tol=0,
-                                max_iter=n_iter, init_params="random_from_data", random_state=0,
-                                **init)
+        model = GaussianMixture(
+            n_components,
+            covariance_type=covariance_type,
+            tol=0,
+            max_iter=n_iter,
+            init_params="random_from_data",
+            random_state=0,
+            **init,
+        )
     context = _quiet()
     try:
         start = time.perf_counter()
@@ -48,13 +55,19 @@ def fit_vb(library: str, X, R: np.ndarray, n_iter: int):
     try:
         if library == "bayesgmm":
             from bayesgmm import ModelSpec, VBPrior
-            from bayesgmm.fitting.loop import make_engine, run_em_loop
-            from bayesgmm.data.init import statistics_from_assignment
             from bayesgmm.data import InMemoryData
+            from bayesgmm.data.init import statistics_from_assignment
+            from bayesgmm.fitting.loop import make_engine, run_em_loop
 
             start = time.perf_counter()
-            spec = ModelSpec(n_components=K, covariance_type="full", engine="vb",
-                             prior=VBPrior(weight_prior="dirichlet_process"), max_iter=n_iter, tol=0)
+            spec = ModelSpec(
+                n_components=K,
+                covariance_type="full",
+                engine="vb",
+                prior=VBPrior(weight_prior="dirichlet_process"),
+                max_iter=n_iter,
+                tol=0,
+            )
             data = InMemoryData(X)
             engine = make_engine(spec, data)
             state = engine.mstep(statistics_from_assignment(X, K, False, resp=R))
@@ -65,8 +78,11 @@ def fit_vb(library: str, X, R: np.ndarray, n_iter: int):
         from sklearn.mixture import BayesianGaussianMixture
 
         model = BayesianGaussianMixture(
-            n_components=K, covariance_type="full", weight_concentration_prior_type="dirichlet_process",
-            max_iter=n_iter, tol=0,
+            n_components=K,
+            covariance_type="full",
+            weight_concentration_prior_type="dirichlet_process",
+            max_iter=n_iter,
+            tol=0,
         )
         # scikit-learn's own hook for its start, given our responsibilities (as tests/test_vb.py)
         model._initialize_parameters = lambda X, random_state, xp=None: model._initialize(X, R)

@@ -49,13 +49,23 @@ def machine() -> dict:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    blas = [f"{i['internal_api']} {i['version']} ({i['prefix']}, {i['num_threads']} threads, "
-            f"{i.get('architecture')})" for i in threadpool_info() if i["user_api"] == "blas"]
+    blas = [
+        f"{i['internal_api']} {i['version']} ({i['prefix']}, {i['num_threads']} threads, "
+        f"{i.get('architecture')})"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
     return dict(
-        cpu=model, cores=os.cpu_count(), python=platform.python_version(),
-        numpy=np.__version__, scipy=scipy.__version__, sklearn=sklearn.__version__,
-        numba=numba.__version__, numba_threads=numba.get_num_threads(),
-        numba_threading_layer=_threading_layer(), blas=blas,
+        cpu=model,
+        cores=os.cpu_count(),
+        python=platform.python_version(),
+        numpy=np.__version__,
+        scipy=scipy.__version__,
+        sklearn=sklearn.__version__,
+        numba=numba.__version__,
+        numba_threads=numba.get_num_threads(),
+        numba_threading_layer=_threading_layer(),
+        blas=blas,
         load_at_start=os.getloadavg(),
     )
 
@@ -65,7 +75,9 @@ def _threading_layer() -> str:
 
     from bayesgmm.stats import GaussianTerms, accumulate  # runs a parallel kernel once
 
-    accumulate(np.zeros((10, 1)), GaussianTerms(np.zeros((1, 1)), np.ones((1, 1, 1)), np.zeros(1), "full"))
+    accumulate(
+        np.zeros((10, 1)), GaussianTerms(np.zeros((1, 1)), np.ones((1, 1, 1)), np.zeros(1), "full")
+    )
     return numba.threading_layer()
 
 
@@ -110,7 +122,7 @@ def run_em_case(case, rounds: int, quick: bool) -> dict:
     for lib in LIBRARIES:
         fit(lib, n1)  # warm-up: Numba's cache, page faults, BLAS threads
     for round_ in range(rounds):
-        for lib in (LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]):
+        for lib in LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]:
             t1, _ = fit(lib, n1)
             t2, result = fit(lib, n2)
             times[lib][n1].append(t1)
@@ -123,20 +135,28 @@ def run_em_case(case, rounds: int, quick: bool) -> dict:
     # differences and their median stay in the JSON.
     estimate = {lib: (min(times[lib][n2]) - min(times[lib][n1])) / (n2 - n1) for lib in LIBRARIES}
     ours, theirs = estimate["bayesgmm"], estimate["sklearn"]
-    row = dict(bayesgmm_s_per_iter=ours, sklearn_s_per_iter=theirs, ratio=theirs / ours,
-               samples=per_iter, median_of_rounds={lib: statistics.median(per_iter[lib]) for lib in LIBRARIES},
-               fit_seconds={lib: {str(n): v for n, v in times[lib].items()} for lib in LIBRARIES},
-               n_iter_timed=n2 - n1)
+    row = dict(
+        bayesgmm_s_per_iter=ours,
+        sklearn_s_per_iter=theirs,
+        ratio=theirs / ours,
+        samples=per_iter,
+        median_of_rounds={lib: statistics.median(per_iter[lib]) for lib in LIBRARIES},
+        fit_seconds={lib: {str(n): v for n, v in times[lib].items()} for lib in LIBRARIES},
+        n_iter_timed=n2 - n1,
+    )
     if case.engine == "vb":
         a, b = final["bayesgmm"], final["sklearn"]
-        row["agreement"] = "max rel diff of weights %.1e" % float(
-            np.max(np.abs(a["weights"] - b["weights"]) / np.abs(b["weights"])))
+        row["agreement"] = "max rel diff of weights {:.1e}".format(
+            float(np.max(np.abs(a["weights"] - b["weights"]) / np.abs(b["weights"])))
+        )
     else:
         a, b = final["bayesgmm"]["lower_bound"], final["sklearn"]["lower_bound"]
         row["lower_bound"] = dict(bayesgmm=a, sklearn=b)
         row["agreement"] = "loglik rel diff %.1e" % (abs(a - b) / abs(b))
     if case.flops_per_iteration:
-        row["gflops"] = {lib: case.flops_per_iteration / row[f"{lib}_s_per_iter"] / 1e9 for lib in LIBRARIES}
+        row["gflops"] = {
+            lib: case.flops_per_iteration / row[f"{lib}_s_per_iter"] / 1e9 for lib in LIBRARIES
+        }
     row["memory"] = {lib: memory(case.name, lib, quick) for lib in LIBRARIES}
     return row
 
@@ -148,14 +168,19 @@ def run_default_fit(case, repeats: int) -> dict:
     for lib in LIBRARIES:
         default_fit(lib, X, case.K, 0)
     for repeat in range(repeats):
-        for lib in (LIBRARIES if repeat % 2 == 0 else LIBRARIES[::-1]):
+        for lib in LIBRARIES if repeat % 2 == 0 else LIBRARIES[::-1]:
             seconds, score = default_fit(lib, X, case.K, repeat)
             times[lib].append(seconds)
             scores[lib].append(score)
     ours, theirs = (statistics.median(times[lib]) for lib in LIBRARIES)
     a, b = (statistics.median(scores[lib]) for lib in LIBRARIES)
-    return dict(bayesgmm_s_per_fit=ours, sklearn_s_per_fit=theirs, ratio=theirs / ours, repeats=repeats,
-                agreement="median per-sample loglik %.5f vs %.5f (own inits)" % (a, b))
+    return dict(
+        bayesgmm_s_per_fit=ours,
+        sklearn_s_per_fit=theirs,
+        ratio=theirs / ours,
+        repeats=repeats,
+        agreement=f"median per-sample loglik {a:.5f} vs {b:.5f} (own inits)",
+    )
 
 
 def run_bic_sweep(case, rounds: int) -> dict:
@@ -163,13 +188,18 @@ def run_bic_sweep(case, rounds: int) -> dict:
     times = {lib: [] for lib in LIBRARIES}
     tables = {}
     for round_ in range(rounds):
-        for lib in (LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]):
+        for lib in LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]:
             seconds, tables[lib] = bic_sweep(lib, X, case.K)
             times[lib].append(seconds)
     ours, theirs = (min(times[lib]) for lib in LIBRARIES)  # the fastest round, as run_em_case
     best = {lib: min(tables[lib], key=tables[lib].get) for lib in LIBRARIES}
-    return dict(bayesgmm_s_per_sweep=ours, sklearn_s_per_sweep=theirs, ratio=theirs / ours,
-                samples=times, agreement="best (type, K): %s vs %s" % (best["bayesgmm"], best["sklearn"]))
+    return dict(
+        bayesgmm_s_per_sweep=ours,
+        sklearn_s_per_sweep=theirs,
+        ratio=theirs / ours,
+        samples=times,
+        agreement="best (type, K): {} vs {}".format(best["bayesgmm"], best["sklearn"]),
+    )
 
 
 def run_memory_case(case, quick: bool) -> dict:
@@ -200,18 +230,32 @@ def run_cold_start(repeats: int) -> dict:
         walls, imports, fits = [], [], []
         for _ in range(repeats):
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", COLD_START.format(module=module)], cwd=ROOT,
-                                  capture_output=True, text=True, check=True)
+            done = subprocess.run(
+                [sys.executable, "-c", COLD_START.format(module=module)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             walls.append(time.perf_counter() - start)
             imported, fitted = map(float, done.stdout.split())
             imports.append(imported)
             fits.append(fitted)
-        out[lib] = dict(wall_s=statistics.median(walls), import_s=statistics.median(imports),
-                        fit_s=statistics.median(fits))
+        out[lib] = dict(
+            wall_s=statistics.median(walls),
+            import_s=statistics.median(imports),
+            fit_s=statistics.median(fits),
+        )
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        done = subprocess.run([sys.executable, "-m", "bench.compile"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.compile"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     out["first_compile"] = json.loads(done.stdout.strip().splitlines()[-1])
     return out
 
@@ -222,7 +266,11 @@ def _ms(seconds: float) -> str:
 
 
 def _mb(entry: dict) -> str:
-    return f"{entry['peak_rss_mb']:.0f} (+{entry['fit_peak_mb']:.0f})" if "peak_rss_mb" in entry else "n/a"
+    return (
+        f"{entry['peak_rss_mb']:.0f} (+{entry['fit_peak_mb']:.0f})"
+        if "peak_rss_mb" in entry
+        else "n/a"
+    )
 
 
 def markdown(results: dict) -> str:
@@ -234,7 +282,8 @@ def markdown(results: dict) -> str:
         f"Load average at start {tuple(round(x, 2) for x in m['load_at_start'])}, at end "
         f"{tuple(round(x, 2) for x in results['load_at_end'])}. float64 GEMM peak (numpy 4096^2 "
         f"matmul, best of 3): {results['gemm_peak_gflops'][0]:.1f} GFLOP/s at start, "
-        f"{results['gemm_peak_gflops'][1]:.1f} at end." + (" QUICK SIZES." if results["quick"] else ""),
+        f"{results['gemm_peak_gflops'][1]:.1f} at end."
+        + (" QUICK SIZES." if results["quick"] else ""),
         "",
         "Ratio = scikit-learn's time / bayesgmm's. GFLOP/s counts 4 N K D^2 per iteration.",
         "",
@@ -261,7 +310,8 @@ def markdown(results: dict) -> str:
                 f"| {name} | {case.description} | {mem['bayesgmm'].get('seconds', float('nan')):.1f} s | "
                 f"{mem['sklearn'].get('seconds', float('nan')):.1f} s | | peak <= {row['limit_mb']:.0f} MB "
                 f"(1.25 x {row['data_mb']:.0f} + 200) | {'yes' if ok else 'NO'} | | {_mb(mem['bayesgmm'])} | "
-                f"{_mb(mem['sklearn'])} | |")
+                f"{_mb(mem['sklearn'])} | |"
+            )
             continue
         target = f">= {case.target:g}x" if case.target else ""
         met = "" if not case.target else ("yes" if row["ratio"] >= case.target else "NO")
@@ -269,19 +319,25 @@ def markdown(results: dict) -> str:
             share = row["gflops"]["bayesgmm"] / peak
             target += " and >= 40% of GEMM peak"
             met = f"{met}; {share:.0%} of GEMM peak" + ("" if share >= 0.4 else " (NO)")
-        flops = (f"{row['gflops']['bayesgmm']:.1f} / {row['gflops']['sklearn']:.1f}" if "gflops" in row else "")
+        flops = (
+            f"{row['gflops']['bayesgmm']:.1f} / {row['gflops']['sklearn']:.1f}"
+            if "gflops" in row
+            else ""
+        )
         mem = row.get("memory", {})
         lines.append(
             f"| {name} | {case.description} | {_ms(ours)}{unit} | {_ms(theirs)}{unit} | {row['ratio']:.1f}x | "
             f"{target} | {met} | {flops} | {_mb(mem.get('bayesgmm', {}))} | {_mb(mem.get('sklearn', {}))} | "
-            f"{row.get('agreement', '')} |")
+            f"{row.get('agreement', '')} |"
+        )
     extra = results.get("float32")
     if extra:
         lines.append("")
         lines.append(
             f"float32 on B: float64 time / float32 time = {extra['speedup']:.2f} (target >= 1.6: "
             f"{'yes' if extra['speedup'] >= 1.6 else 'NO'}); log-likelihood rel diff to float64 "
-            f"{extra['loglik_rel_diff']:.1e} (target <= 1e-4: {'yes' if extra['loglik_rel_diff'] <= 1e-4 else 'NO'}).")
+            f"{extra['loglik_rel_diff']:.1e} (target <= 1e-4: {'yes' if extra['loglik_rel_diff'] <= 1e-4 else 'NO'})."
+        )
     cold = results.get("cold_start")
     if cold:
         first = cold["first_compile"]
@@ -292,21 +348,26 @@ def markdown(results: dict) -> str:
             f"{cold['bayesgmm']['import_s']:.2f} s, fit {cold['bayesgmm']['fit_s']:.3f} s; target <= 1.5 s: "
             f"{'yes' if cold['bayesgmm']['wall_s'] <= 1.5 else 'NO'}); scikit-learn "
             f"{cold['sklearn']['wall_s']:.2f} s (import {cold['sklearn']['import_s']:.2f} s, fit "
-            f"{cold['sklearn']['fit_s']:.3f} s).")
+            f"{cold['sklearn']['fit_s']:.3f} s)."
+        )
         lines.append(
             f"First compile (empty Numba cache): {sum(first['signatures'].values())} compiled "
             f"specialisations of {len(first['signatures'])} Numba functions (kernels for float32 and "
             f"float64 input and the helpers they call): "
             f"{first['compile_seconds']:.1f} s after a {first['import_seconds']:.1f} s import "
-            f"(target <= 60 s: {'yes' if first['total_seconds'] <= 60 else 'NO'}).")
+            f"(target <= 60 s: {'yes' if first['total_seconds'] <= 60 else 'NO'})."
+        )
     return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------------------- main
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="A,B,B32,C,D,E,F,G,H,cold",
-                        help="comma-separated subset of A,B,B32,C,D,E,F,G,H,cold (default: all)")
+    parser.add_argument(
+        "--cases",
+        default="A,B,B32,C,D,E,F,G,H,cold",
+        help="comma-separated subset of A,B,B32,C,D,E,F,G,H,cold (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per timed case")
     args = parser.parse_args(argv)
@@ -322,7 +383,8 @@ def main(argv=None) -> dict:
         if name == "cold":
             continue
         case = CASES[name].sized(args.quick)
-        log(f"case {name}: {case.description}{' (quick: N=%d)' % case.N if args.quick else ''}")
+        quick = f" (quick: N={case.N})" if args.quick else ""
+        log(f"case {name}: {case.description}{quick}")
         try:
             if case.kind == "em":
                 row = run_em_case(case, args.rounds, args.quick)

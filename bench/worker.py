@@ -25,10 +25,10 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     name, library = argv[0], argv[1]
     quick = "--quick" in argv
+    import numpy as np  # noqa: F401  (imported before the baseline like the libraries)
+
     from bench.cases import CASES, case_data
     from bench.libs import fit_em, fit_vb
-
-    import numpy as np  # noqa: F401  (imported before the baseline like the libraries)
 
     if library == "bayesgmm":
         import bayesgmm  # noqa: F401
@@ -46,9 +46,20 @@ def main(argv=None) -> None:
         fit_em(library, X, case.K, case.covariance_type, case.n_iter_memory, start)
     seconds = time.perf_counter() - begin
     peak = _status_mb("VmHWM")
-    print(json.dumps(dict(case=name, library=library, rss_before_fit_mb=before, peak_rss_mb=peak,
-                          fit_peak_mb=peak - before, data_mb=X.nbytes / 2**20, seconds=seconds,
-                          n_iter=case.n_iter_memory)))
+    print(
+        json.dumps(
+            dict(
+                case=name,
+                library=library,
+                rss_before_fit_mb=before,
+                peak_rss_mb=peak,
+                fit_peak_mb=peak - before,
+                data_mb=X.nbytes / 2**20,
+                seconds=seconds,
+                n_iter=case.n_iter_memory,
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

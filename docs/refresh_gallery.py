@@ -28,13 +28,22 @@ def refresh(name: str) -> float:
     folder.mkdir(parents=True)
     env = {**os.environ, "BAYESGMM_EXAMPLES_OUT": str(GALLERY), **SETTINGS.get(name, {})}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py")], env=env,
-                          capture_output=True, text=True, cwd=DOCS.parent)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=DOCS.parent,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{name} failed:\n{done.stderr}")
     # the last line names the folder the figures went to: machine-specific, not kept
-    lines = [line for line in done.stdout.splitlines() if not line.startswith(("figures in", "figure in"))]
+    lines = [
+        line
+        for line in done.stdout.splitlines()
+        if not line.startswith(("figures in", "figure in"))
+    ]
     (folder / "output.txt").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return elapsed
 

@@ -37,8 +37,9 @@ GROUPS = ("Normal", "Hyper", "Hypo")
 
 
 def fit_by_bic(X):
-    sweep = bayesgmm.select(X, range(1, 5), tol=1e-5, max_iter=500, n_init=3, random_state=0,
-                            progress=False)
+    sweep = bayesgmm.select(
+        X, range(1, 5), tol=1e-5, max_iter=500, n_init=3, random_state=0, progress=False
+    )
     return bayesgmm.best_model(sweep, X, "bic")
 
 
@@ -55,8 +56,10 @@ def main() -> None:
     everyone = fit_by_bic(X)
     log_density = everyone.score_samples(X)
     flagged_all = log_density <= np.percentile(log_density, PERCENTILE)
-    print(f"1. model of all {len(X)} patients (BIC): {everyone.engine} {everyone.covariance_type} "
-          f"K={everyone.n_components}; lowest {PERCENTILE}% of its log-density flagged:")
+    print(
+        f"1. model of all {len(X)} patients (BIC): {everyone.engine} {everyone.covariance_type} "
+        f"K={everyone.n_components}; lowest {PERCENTILE}% of its log-density flagged:"
+    )
     print(flag_table(flagged_all, diagnosis).to_string(), "\n")
 
     normal = X[diagnosis == "Normal"]
@@ -64,22 +67,35 @@ def main() -> None:
     threshold = np.percentile(novelty.score_samples(normal), PERCENTILE)
     log_density = novelty.score_samples(X)
     flagged = log_density <= threshold
-    print(f"2. model of the {len(normal)} normal patients (BIC): {novelty.engine} "
-          f"{novelty.covariance_type} K={novelty.n_components}; threshold = {PERCENTILE}th percentile "
-          f"of their log-density = {threshold:.3f}")
+    print(
+        f"2. model of the {len(normal)} normal patients (BIC): {novelty.engine} "
+        f"{novelty.covariance_type} K={novelty.n_components}; threshold = {PERCENTILE}th percentile "
+        f"of their log-density = {threshold:.3f}"
+    )
     print(flag_table(flagged, diagnosis).to_string())
     sick = diagnosis != "Normal"
-    print(f"   caught {flagged[sick].sum()} of {sick.sum()} patients with a thyroid disorder "
-          f"({flagged[sick].mean():.0%}); {flagged[~sick].sum()} of {(~sick).sum()} normal "
-          "patients flagged")
+    print(
+        f"   caught {flagged[sick].sum()} of {sick.sum()} patients with a thyroid disorder "
+        f"({flagged[sick].mean():.0%}); {flagged[~sick].sum()} of {(~sick).sum()} normal "
+        "patients flagged"
+    )
 
     fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
     bins = np.linspace(max(log_density.min(), threshold - 40), log_density.max(), 40)
     for group, color in zip(GROUPS, ("C0", "C3", "C2")):
-        ax.hist(np.clip(log_density[diagnosis == group], bins[0], None), bins=bins, alpha=0.6,
-                color=color, label=f"{group} ({(diagnosis == group).sum()})")
-    ax.axvline(threshold, color="black", linestyle="--",
-               label=f"{PERCENTILE}th percentile of the normal patients")
+        ax.hist(
+            np.clip(log_density[diagnosis == group], bins[0], None),
+            bins=bins,
+            alpha=0.6,
+            color=color,
+            label=f"{group} ({(diagnosis == group).sum()})",
+        )
+    ax.axvline(
+        threshold,
+        color="black",
+        linestyle="--",
+        label=f"{PERCENTILE}th percentile of the normal patients",
+    )
     ax.set_xlabel("log-density under the model of normal patients (clipped at the left)")
     ax.set_ylabel("patients")
     ax.set_title("thyroid: rows left of the line are flagged")
@@ -91,8 +107,14 @@ def main() -> None:
     t3, tsh = X.sel(feature="T3").values, X.sel(feature="TSH").values
     for group, color in zip(GROUPS, ("C0", "C3", "C2")):
         ax.scatter(t3[diagnosis == group], tsh[diagnosis == group], s=14, color=color, label=group)
-    ax.scatter(t3[flagged], tsh[flagged], s=90, facecolors="none", edgecolors="black",
-               label="flagged (recipe 2)")
+    ax.scatter(
+        t3[flagged],
+        tsh[flagged],
+        s=90,
+        facecolors="none",
+        edgecolors="black",
+        label="flagged (recipe 2)",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("T3 (log scale)")

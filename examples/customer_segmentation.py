@@ -56,11 +56,21 @@ def simulate(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     customers, truth = simulate(2000, np.random.default_rng(7))
-    sweep = bayesgmm.select(customers, range(1, 8), ("full", "diag"), tol=1e-5, max_iter=500,
-                            n_init=2, random_state=0, progress=False)
+    sweep = bayesgmm.select(
+        customers,
+        range(1, 8),
+        ("full", "diag"),
+        tol=1e-5,
+        max_iter=500,
+        n_init=2,
+        random_state=0,
+        progress=False,
+    )
     model = bayesgmm.best_model(sweep, customers, "bic")
-    print(f"{len(customers)} simulated customers; BIC chooses {model.covariance_type} "
-          f"K={model.n_components}\n")
+    print(
+        f"{len(customers)} simulated customers; BIC chooses {model.covariance_type} "
+        f"K={model.n_components}\n"
+    )
 
     membership = model.predict_proba(customers)
     segment = membership.argmax(axis=1)
@@ -70,17 +80,30 @@ def main() -> None:
     print("segments found (means):")
     print(profile.round(2).to_string(), "\n")
     print("simulated segment (rows) x segment found (columns):")
-    print(pd.crosstab(pd.Series(truth, name="simulated"), pd.Series(segment, name="found")).to_string())
+    print(
+        pd.crosstab(
+            pd.Series(truth, name="simulated"), pd.Series(segment, name="found")
+        ).to_string()
+    )
 
     certainty = membership.max(axis=1)
     for level in (0.9, 0.6):
-        print(f"customers whose largest membership is below {level:.0%}: "
-              f"{(certainty < level).sum()} ({(certainty < level).mean():.1%})")
+        print(
+            f"customers whose largest membership is below {level:.0%}: "
+            f"{(certainty < level).sum()} ({(certainty < level).mean():.1%})"
+        )
     unsure = np.argsort(certainty)[:12]
-    table = pd.DataFrame(membership[unsure], index=unsure,
-                         columns=[f"segment {k}" for k in range(model.n_components)])
+    table = pd.DataFrame(
+        membership[unsure],
+        index=unsure,
+        columns=[f"segment {k}" for k in range(model.n_components)],
+    )
     print("\nthe five least certain customers: their features and memberships")
-    print(pd.concat([customers.iloc[unsure[:5]].round(2), table.iloc[:5].round(2)], axis=1).to_string())
+    print(
+        pd.concat(
+            [customers.iloc[unsure[:5]].round(2), table.iloc[:5].round(2)], axis=1
+        ).to_string()
+    )
 
     ax = plotting.plot_mixture(model, customers, features=("log10_spend", "visits_per_month"))
     ax.set_title("customers coloured by their blended memberships")
@@ -100,8 +123,13 @@ def main() -> None:
     colors = plotting.component_colors(model.n_components)
     left = np.zeros(len(unsure))
     for k in range(model.n_components):
-        ax.barh(np.arange(len(unsure)), table.iloc[:, k], left=left, color=colors[k],
-                label=f"segment {k}")
+        ax.barh(
+            np.arange(len(unsure)),
+            table.iloc[:, k],
+            left=left,
+            color=colors[k],
+            label=f"segment {k}",
+        )
         left += table.iloc[:, k].to_numpy()
     ax.set_yticks(np.arange(len(unsure)), [f"customer {i}" for i in unsure])
     ax.invert_yaxis()

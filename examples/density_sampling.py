@@ -36,32 +36,54 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     X = load_galaxies() / 1000  # 1000 km/s: variances of order 1
     X = X.assign_coords(feature=["velocity (1000 km/s)"])
-    sweep = bayesgmm.select(X, range(1, 9), ("full", "tied"), ("em", "map"), tol=1e-5,
-                            max_iter=1000, n_init=3, random_state=0, progress=False)
+    sweep = bayesgmm.select(
+        X,
+        range(1, 9),
+        ("full", "tied"),
+        ("em", "map"),
+        tol=1e-5,
+        max_iter=1000,
+        n_init=3,
+        random_state=0,
+        progress=False,
+    )
     failed = (sweep.fit_error != "").sum().item()
     print(f"{sweep.bic.size} fits, {failed} failed; best BIC per engine:")
     for engine in ("em", "map"):
         bic = sweep.bic.sel(engine=engine)
         c, k = np.unravel_index(np.nanargmin(bic.values), bic.shape)
-        print(f"  {engine}: {sweep.covariance_type.values[c]} K={sweep.n_components.values[k]}, "
-              f"BIC {float(bic.values[c, k]):.2f}")
+        print(
+            f"  {engine}: {sweep.covariance_type.values[c]} K={sweep.n_components.values[k]}, "
+            f"BIC {float(bic.values[c, k]):.2f}"
+        )
     model = bayesgmm.best_model(sweep, X, "bic")
     K = model.n_components
     print(f"chosen: {model.engine} {model.covariance_type} K={K}")
-    sd = np.sqrt(np.broadcast_to(model.covariances_.reshape(-1), K))  # 1-D: one variance each, or tied
-    print(pd.DataFrame({"weight": model.weights_, "mean": model.means_[:, 0], "sd": sd})
-          .round(3).to_string())
+    sd = np.sqrt(
+        np.broadcast_to(model.covariances_.reshape(-1), K)
+    )  # 1-D: one variance each, or tied
+    print(
+        pd.DataFrame({"weight": model.weights_, "mean": model.means_[:, 0], "sd": sd})
+        .round(3)
+        .to_string()
+    )
 
     model.set_params(random_state=1)
     drawn, _ = model.sample(10_000)
     levels = [0.05, 0.25, 0.5, 0.75, 0.95]
-    quantiles = pd.DataFrame({"data": np.quantile(X.values[:, 0], levels),
-                              "10 000 drawn": np.quantile(drawn[:, 0], levels)},
-                             index=[f"q{int(100 * q)}" for q in levels])
+    quantiles = pd.DataFrame(
+        {
+            "data": np.quantile(X.values[:, 0], levels),
+            "10 000 drawn": np.quantile(drawn[:, 0], levels),
+        },
+        index=[f"q{int(100 * q)}" for q in levels],
+    )
     print("\nquantiles of the velocity (1000 km/s):")
     print(quantiles.round(2).to_string())
-    print(f"mean log-density per galaxy {model.score(X):.3f}; per drawn velocity "
-          f"{model.score(drawn):.3f}")
+    print(
+        f"mean log-density per galaxy {model.score(X):.3f}; per drawn velocity "
+        f"{model.score(drawn):.3f}"
+    )
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained", sharey=True)
     plotting.plot_density(model, X, ax=axes[0], bins=30)

@@ -53,10 +53,14 @@ def main() -> None:
         vb = fits["vb"]
         kept = np.flatnonzero(vb.weights_ > 0.01)
         print()
-        print("VB: components kept, their weights, means (standardised) and summed responsibilities:")
+        print(
+            "VB: components kept, their weights, means (standardised) and summed responsibilities:"
+        )
         for k in kept:
-            print(f"  component {k}: weight {vb.weights_[k]:.4f}  mean {vb.means_[k]}  "
-                  f"n_k = alpha_k - alpha_0 = {vb.weight_concentration_[k] - 1e-3:.1f}")
+            print(
+                f"  component {k}: weight {vb.weights_[k]:.4f}  mean {vb.means_[k]}  "
+                f"n_k = alpha_k - alpha_0 = {vb.weight_concentration_[k] - 1e-3:.1f}"
+            )
 
     OUT.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), layout="constrained", sharey=True)

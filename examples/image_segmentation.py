@@ -41,24 +41,29 @@ def main() -> None:
     sample = pixels[rng.choice(len(pixels), size=20_000, replace=False)]
 
     started = time.perf_counter()
-    model = bayesgmm.GaussianMixture(N_COLOURS, covariance_type="full", tol=1e-4, max_iter=300,
-                                     random_state=0).fit(sample)
+    model = bayesgmm.GaussianMixture(
+        N_COLOURS, covariance_type="full", tol=1e-4, max_iter=300, random_state=0
+    ).fit(sample)
     fitted = time.perf_counter() - started
     started = time.perf_counter()
     membership = model.predict_proba(pixels)
     labels = membership.argmax(axis=1)
     labelled = time.perf_counter() - started
-    print(f"china.jpg: {height} x {width} = {len(pixels):,} pixels; {N_COLOURS} components fitted "
-          f"to {len(sample):,} of them in {fitted:.1f} s ({model.n_iter_} iterations, converged "
-          f"{model.converged_}); every pixel labelled in {labelled:.1f} s")
+    print(
+        f"china.jpg: {height} x {width} = {len(pixels):,} pixels; {N_COLOURS} components fitted "
+        f"to {len(sample):,} of them in {fitted:.1f} s ({model.n_iter_} iterations, converged "
+        f"{model.converged_}); every pixel labelled in {labelled:.1f} s"
+    )
 
     order = np.argsort(-model.weights_)
     share = np.bincount(labels, minlength=N_COLOURS) / len(labels)
     print("\npalette (mean RGB 0-255), weight and share of the pixels:")
     for k in order:
         rgb = np.round(np.clip(model.means_[k], 0, 1) * 255).astype(int)
-        print(f"  component {k}: RGB {tuple(rgb.tolist())}  weight {model.weights_[k]:.3f}  "
-              f"pixels {share[k]:.3f}")
+        print(
+            f"  component {k}: RGB {tuple(rgb.tolist())}  weight {model.weights_[k]:.3f}  "
+            f"pixels {share[k]:.3f}"
+        )
     uncertainty = 1 - membership.max(axis=1)
     print(f"\npixels whose largest membership is below 90%: {(uncertainty > 0.1).mean():.1%}")
 
@@ -77,8 +82,13 @@ def main() -> None:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
-    ax.bar(np.arange(N_COLOURS), share[order], color=np.clip(model.means_[order], 0, 1),
-           edgecolor="black", linewidth=0.5)
+    ax.bar(
+        np.arange(N_COLOURS),
+        share[order],
+        color=np.clip(model.means_[order], 0, 1),
+        edgecolor="black",
+        linewidth=0.5,
+    )
     ax.set_xticks(np.arange(N_COLOURS), [f"{k}" for k in order])
     ax.set_xlabel("component (bars in its mean colour)")
     ax.set_ylabel("share of the pixels")

@@ -35,15 +35,19 @@ def main() -> None:
     with warnings.catch_warnings():  # counted below instead
         warnings.simplefilter("ignore", bayesgmm.ConvergenceWarning)
         sweep = bayesgmm.select(X, range(1, 7), tol=1e-5, n_init=2, random_state=0, progress=False)
-    print(f"{int(sweep.converged.sum())} of {sweep.converged.size} fits converged within "
-          f"max_iter={sweep.attrs['max_iter']} (the others stopped there; see 'converged')\n")
+    print(
+        f"{int(sweep.converged.sum())} of {sweep.converged.size} fits converged within "
+        f"max_iter={sweep.attrs['max_iter']} (the others stopped there; see 'converged')\n"
+    )
     print("BIC in mclust's sign (higher is better), EM:")
     print((-sweep.bic.sel(engine="em")).to_pandas().T.round(3).to_string())
     print()
     for criterion in ("bic", "icl", "aic"):
         winner = best(sweep, criterion)
-        print(f"best by {criterion.upper()}: {winner['covariance_type']} K={winner['n_components']} "
-              f"({criterion.upper()} {winner['value']:.3f}, lower is better)")
+        print(
+            f"best by {criterion.upper()}: {winner['covariance_type']} K={winner['n_components']} "
+            f"({criterion.upper()} {winner['value']:.3f}, lower is better)"
+        )
     model = bayesgmm.best_model(sweep, X, "bic")
     print()
     print(model.result_.summary())

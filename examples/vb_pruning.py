@@ -41,25 +41,42 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     X = load_diabetes()
     Z = (X - X.mean("sample")) / X.std("sample", ddof=1)
-    settings = dict(n_components=10, engine="vb", tol=1e-6, max_iter=2000, n_init=10, random_state=1,
-                    prior=bayesgmm.VBPrior("dirichlet_distribution", weight_concentration=1e-3))
+    settings = dict(
+        n_components=10,
+        engine="vb",
+        tol=1e-6,
+        max_iter=2000,
+        n_init=10,
+        random_state=1,
+        prior=bayesgmm.VBPrior("dirichlet_distribution", weight_concentration=1e-3),
+    )
     full = bayesgmm.GaussianMixture(**settings).fit(Z)
     pruned = bayesgmm.GaussianMixture(prune=1e-2, **settings).fit(Z)
 
     with np.printoptions(precision=4, suppress=True):
         print(f"without pruning: {full.n_components_fitted} components, weights {full.weights_}")
-        print(f"  ELBO per patient {full.lower_bound_:.4f}; components above 1%: "
-              f"{(full.weights_ >= 1e-2).sum()}")
-        print(f"with prune=1e-2: {pruned.n_components_fitted} components, weights {pruned.weights_}")
+        print(
+            f"  ELBO per patient {full.lower_bound_:.4f}; components above 1%: "
+            f"{(full.weights_ >= 1e-2).sum()}"
+        )
+        print(
+            f"with prune=1e-2: {pruned.n_components_fitted} components, weights {pruned.weights_}"
+        )
         print(f"  ELBO per patient {pruned.lower_bound_:.4f}")
     history = pruned.result_.pruning
     for step in range(history.n_steps):
-        print(f"  step {step}: after iteration {history.iteration[step]}, K "
-              f"{history.n_components_before[step]} -> {history.n_components_after[step]}")
+        print(
+            f"  step {step}: after iteration {history.iteration[step]}, K "
+            f"{history.n_components_before[step]} -> {history.n_components_after[step]}"
+        )
     print(f"  survivors were components {history.component_origin.tolist()} of the ten")
     print("\nclinical class (rows) x component of the pruned model (columns):")
-    print(pd.crosstab(pd.Series(X["class"].values, name="class"),
-                      pd.Series(pruned.predict(Z), name="component")).to_string())
+    print(
+        pd.crosstab(
+            pd.Series(X["class"].values, name="class"),
+            pd.Series(pruned.predict(Z), name="component"),
+        ).to_string()
+    )
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained", sharey=True)
     plotting.plot_weights(full, ax=axes[0])

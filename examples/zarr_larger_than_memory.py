@@ -26,7 +26,6 @@ import resource
 import shutil
 import tempfile
 import time
-
 from pathlib import Path
 
 import dask
@@ -89,7 +88,10 @@ def main() -> None:
     # One Numba thread per worker process: the cluster's parallelism is its workers.
     with dask.config.set({"distributed.nanny.environ.NUMBA_NUM_THREADS": 1}):
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit=WORKER_MEMORY,
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=WORKER_MEMORY,
             # ":0": any free port. None does not switch the dashboard off (dask/distributed
             # issue 8136) and warns when 8787 is taken
             dashboard_address=":0",
@@ -98,7 +100,9 @@ def main() -> None:
         with Client(cluster) as client:
             started = time.perf_counter()
             rows = da.map_blocks(
-                draw_rows, chunks=(_chunks(n_rows, chunk_rows), (N_FEATURES,)), dtype=np.float32,
+                draw_rows,
+                chunks=(_chunks(n_rows, chunk_rows), (N_FEATURES,)),
+                dtype=np.float32,
                 meta=np.empty((0, 0), dtype=np.float32),
             )
             rows.to_zarr(store, compressors=None)  # random floats barely compress
@@ -106,22 +110,31 @@ def main() -> None:
             client.restart()  # fresh worker processes: their peak memory counts the fit alone
 
             X = da.from_zarr(store)
-            print(f"{X.shape[0]:,} rows x {X.shape[1]} float32 features = {X.nbytes / 1e9:.2f} GB "
-                  f"in {X.numblocks[0]} Zarr chunks, written in {written:.1f} s")
+            print(
+                f"{X.shape[0]:,} rows x {X.shape[1]} float32 features = {X.nbytes / 1e9:.2f} GB "
+                f"in {X.numblocks[0]} Zarr chunks, written in {written:.1f} s"
+            )
             print(f"workers: 2 processes x 1 thread, memory limit {WORKER_MEMORY} each")
             persisted = DaskData(X).persisted  # what the fit will decide: persist only if it fits
-            print("the rows fit in half the workers' memory: persisted once" if persisted else
-                  "the rows exceed half the workers' memory: every pass re-reads them from Zarr")
+            print(
+                "the rows fit in half the workers' memory: persisted once"
+                if persisted
+                else "the rows exceed half the workers' memory: every pass re-reads them from Zarr"
+            )
 
             started = time.perf_counter()
             gm = GaussianMixture(N_COMPONENTS, covariance_type="full", random_state=0).fit(X)
             fitted = time.perf_counter() - started
             worker_peak = max(client.run(peak_rss_mb).values())
             passes = gm.n_iter_ + 3  # + the sample, the initial assignment and the final pass
-            print(f"fit: {fitted:.1f} s, {gm.n_iter_} EM iterations, converged={gm.converged_}, "
-                  f"{passes} passes over the data ({fitted / passes:.1f} s per pass)")
-            print(f"peak memory: {worker_peak:.0f} MB per worker (max), client process "
-                  f"{peak_rss_mb():.0f} MB")
+            print(
+                f"fit: {fitted:.1f} s, {gm.n_iter_} EM iterations, converged={gm.converged_}, "
+                f"{passes} passes over the data ({fitted / passes:.1f} s per pass)"
+            )
+            print(
+                f"peak memory: {worker_peak:.0f} MB per worker (max), client process "
+                f"{peak_rss_mb():.0f} MB"
+            )
 
             weights, means, _ = true_mixture()
             order = [int(np.argmin(np.linalg.norm(gm.means_ - m, axis=1))) for m in means]

@@ -115,7 +115,7 @@ def test_no_import_cycles():
         state[module] = 1
         for target in sorted(graph.get(module, ())):
             if state.get(target) == 1:
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append(stack[stack.index(target) :] + [target])
             elif target not in state:
                 walk(target, stack + [target])
         state[module] = 2

@@ -21,7 +21,10 @@ from bayesgmm.datasets import load_faithful
 def run(*args, cwd=None):
     return subprocess.run(
         [sys.executable, "-m", "bayesgmm.cli", *map(str, args)],
-        capture_output=True, text=True, timeout=300, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
 
 
@@ -50,8 +53,21 @@ def test_demo_prints_the_engine_comparison_and_writes_its_report(tmp_path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Old Faithful" in out and "2 components" in out
-    for word in ("bic", "aic", "icl", "log-lik", "objective", "em", "map", "vb", "mean eruptions",
-                 "mean waiting", "iterations", "weight", "covariance"):
+    for word in (
+        "bic",
+        "aic",
+        "icl",
+        "log-lik",
+        "objective",
+        "em",
+        "map",
+        "vb",
+        "mean eruptions",
+        "mean waiting",
+        "iterations",
+        "weight",
+        "covariance",
+    ):
         assert word in out
     # the well-known two-cluster answer: short eruptions ~2 min after ~54 min, long ~4.3 after ~80
     assert "2.0364" in out and "4.2897" in out
@@ -62,8 +78,11 @@ def test_demo_prints_the_engine_comparison_and_writes_its_report(tmp_path):
     assert (report / "mixture.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (report / "summary.txt").read_text().strip() in out
     # the three fits load and are the fits the table describes
-    table = {line.split()[0]: line.split() for line in out.splitlines()
-             if line.split()[:1] in (["em"], ["map"], ["vb"]) and "True" in line}
+    table = {
+        line.split()[0]: line.split()
+        for line in out.splitlines()
+        if line.split()[:1] in (["em"], ["map"], ["vb"]) and "True" in line
+    }
     for engine in ("em", "map", "vb"):
         model = bayesgmm.load(report / f"faithful-{engine}.nc")
         assert model.engine == engine
@@ -78,13 +97,33 @@ def test_demo_prints_the_engine_comparison_and_writes_its_report(tmp_path):
 def test_fit_predict_score_on_raw_data_of_a_standardised_fit(tmp_path):
     X = load_faithful().to_pandas()
     X.to_csv(tmp_path / "faithful.csv", index=False)
-    done = run("fit", "faithful.csv", "--components", "1-3", "--covariance", "full,tied",
-               "--standardize", "--out", "best.nc", "--report", "report", cwd=tmp_path)
+    done = run(
+        "fit",
+        "faithful.csv",
+        "--components",
+        "1-3",
+        "--covariance",
+        "full,tied",
+        "--standardize",
+        "--out",
+        "best.nc",
+        "--report",
+        "report",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "6 models fitted" in done.stdout and "best by BIC: em tied K=3" in done.stdout
     assert "fitted on standardised features" in done.stdout
-    for name in ("mixture.png", "criteria.png", "ranking.png", "trace.png", "weights.png",
-                 "best-em-tied-K3.nc", "sweep.nc", "summary.txt"):
+    for name in (
+        "mixture.png",
+        "criteria.png",
+        "ranking.png",
+        "trace.png",
+        "weights.png",
+        "best-em-tied-K3.nc",
+        "sweep.nc",
+        "summary.txt",
+    ):
         assert (tmp_path / "report" / name).exists(), name
 
     result = bayesgmm.load_result(tmp_path / "best.nc")
@@ -106,8 +145,10 @@ def test_fit_predict_score_on_raw_data_of_a_standardised_fit(tmp_path):
     # the log-density of the rows in minutes: the standardised model mapped back to raw units
     means = scaling.inverse_transform(result.parameters.means)
     S = np.diag(scaling.scale)
-    density = sum(w * stats.multivariate_normal(m, S @ result.parameters.covariances @ S).pdf(X)
-                  for w, m in zip(result.parameters.weights, means))
+    density = sum(
+        w * stats.multivariate_normal(m, S @ result.parameters.covariances @ S).pdf(X)
+        for w, m in zip(result.parameters.weights, means)
+    )
     np.testing.assert_allclose(scores["log_density"], np.log(density), rtol=1e-9)
     assert scores["anomaly"].sum() == 14  # 5% of 272 rows, no ties
     assert "14 of 272 rows at or below the 5th percentile" in done.stderr
@@ -125,10 +166,25 @@ def test_errors_are_one_line_with_exit_code_2_and_debug_shows_the_traceback():
 def test_help_documents_the_exit_codes():
     done = run("fit", "--help")
     assert done.returncode == 0
-    for line in ("0    success", "1    the work failed", "2    bad usage or input", "130  interrupted"):
+    for line in (
+        "0    success",
+        "1    the work failed",
+        "2    bad usage or input",
+        "130  interrupted",
+    ):
         assert line in done.stdout
-    for option in ("--components", "--covariance", "--engine", "--columns", "--standardize",
-                   "--prune", "--seed", "--out", "--report", "--save-all"):
+    for option in (
+        "--components",
+        "--covariance",
+        "--engine",
+        "--columns",
+        "--standardize",
+        "--prune",
+        "--seed",
+        "--out",
+        "--report",
+        "--save-all",
+    ):
         assert option in done.stdout
 
 
@@ -142,8 +198,15 @@ def test_show_summarises_a_saved_fit(saved, capsys):
 
 def test_predict_writes_labels_and_probabilities(saved, capsys):
     folder, model, X = saved
-    code, _, err = call(capsys, "predict", folder / "fit.nc", folder / "faithful.csv",
-                        "--out", folder / "labels.csv", "--proba")
+    code, _, err = call(
+        capsys,
+        "predict",
+        folder / "fit.nc",
+        folder / "faithful.csv",
+        "--out",
+        folder / "labels.csv",
+        "--proba",
+    )
     assert code == 0, err
     table = pd.read_csv(folder / "labels.csv")
     np.testing.assert_array_equal(table["component"], model.predict(X))
@@ -152,8 +215,9 @@ def test_predict_writes_labels_and_probabilities(saved, capsys):
 
 def test_score_flags_the_lowest_percentile_as_anomalies(saved, capsys):
     folder, model, X = saved
-    code, out, err = call(capsys, "score", folder / "fit.nc", folder / "faithful.csv",
-                          "--anomaly-percentile", 5)
+    code, out, err = call(
+        capsys, "score", folder / "fit.nc", folder / "faithful.csv", "--anomaly-percentile", 5
+    )
     assert code == 0, err
     table = pd.read_csv(pd.io.common.StringIO(out))
     log_density = model.score_samples(X)
@@ -168,7 +232,10 @@ def test_score_flags_the_lowest_percentile_as_anomalies(saved, capsys):
         (["show", "missing.nc"], "missing.nc: no such file"),
         (["predict", "fit.nc", "nothing.csv"], "nothing.csv: no such file"),
         (["predict", "fit.nc", "fit.nc"], "fit.nc: this is a saved bayesgmm fit, not data"),
-        (["score", "fit.nc", "faithful.csv", "--anomaly-percentile", "150"], "strictly between 0 and 100"),
+        (
+            ["score", "fit.nc", "faithful.csv", "--anomaly-percentile", "150"],
+            "strictly between 0 and 100",
+        ),
         (["show", "faithful.csv"], "not a readable netCDF file"),
         (["fit", "faithful.csv", "--columns", "eruptions,height"], "no column(s) ['height']"),
         (["fit", "faithful.csv", "--out", "fit.nc"], "fit.nc exists; pass --overwrite"),
@@ -187,7 +254,8 @@ def test_errors_are_one_clear_line(saved, capsys, monkeypatch, args, message):
     pd.DataFrame({"a": [1.0, 2, 3], "c": [5.0, 5, 5]}).to_csv(folder / "constant.csv", index=False)
     pd.DataFrame({"a": [1.0, np.nan, 3], "b": [1.0, 2, 3]}).to_csv(folder / "gaps.csv", index=False)
     xr.Dataset({"u": (("i", "j"), np.ones((3, 2))), "v": (("i", "j"), np.ones((3, 2)))}).to_netcdf(
-        folder / "cube.nc", engine="h5netcdf")
+        folder / "cube.nc", engine="h5netcdf"
+    )
     monkeypatch.chdir(folder)
     code, _, err = call(capsys, *args)
     assert code == 2, err
@@ -226,12 +294,21 @@ def test_fit_reads_parquet_netcdf_and_zarr_alike(tmp_path, capsys):
     frame["label"] = "x"  # a text column is left out
     frame.to_parquet(tmp_path / "rows.parquet")
     xr.Dataset({c: ("row", frame[c].to_numpy()) for c in ("eruptions", "waiting")}).to_netcdf(
-        tmp_path / "columns.nc", engine="h5netcdf")
+        tmp_path / "columns.nc", engine="h5netcdf"
+    )
     load_faithful().to_dataset(name="X").to_zarr(tmp_path / "matrix.zarr", consolidated=False)
     tables = []
     for name in ("rows.parquet", "columns.nc", "matrix.zarr"):
-        code, out, err = call(capsys, "fit", tmp_path / name, "--components", "2", "--covariance",
-                              "full", "--no-progress")
+        code, out, err = call(
+            capsys,
+            "fit",
+            tmp_path / name,
+            "--components",
+            "2",
+            "--covariance",
+            "full",
+            "--no-progress",
+        )
         assert code == 0, err
         assert "272 rows x 2 features (eruptions, waiting)" in out
         tables.append(out.split("\n", 1)[1])
@@ -240,9 +317,24 @@ def test_fit_reads_parquet_netcdf_and_zarr_alike(tmp_path, capsys):
 
 def test_fit_with_pruning_save_all_and_overwrite(tmp_path, capsys):
     load_faithful().to_pandas().to_csv(tmp_path / "faithful.csv", index=False)
-    args = ["fit", tmp_path / "faithful.csv", "--components", "2,6", "--covariance", "tied",
-            "--engine", "em,vb", "--prune", "0.05", "--standardize", "--no-progress",
-            "--out", tmp_path / "best.nc", "--save-all", tmp_path / "all"]
+    args = [
+        "fit",
+        tmp_path / "faithful.csv",
+        "--components",
+        "2,6",
+        "--covariance",
+        "tied",
+        "--engine",
+        "em,vb",
+        "--prune",
+        "0.05",
+        "--standardize",
+        "--no-progress",
+        "--out",
+        tmp_path / "best.nc",
+        "--save-all",
+        tmp_path / "all",
+    ]
     code, out, err = call(capsys, *args)
     assert code == 0, err
     assert "K fitted" in out
@@ -255,9 +347,12 @@ def test_fit_with_pruning_save_all_and_overwrite(tmp_path, capsys):
         result = bayesgmm.load_result(tmp_path / "all" / name)
         assert result.standardization is not None
         expected = sweep.bic.sel(engine=engine, covariance_type="tied", n_components=int(k[1:]))
-        assert result.bic() == pytest.approx(float(expected), rel=1e-9)  # each file is its cell's fit
+        assert result.bic() == pytest.approx(
+            float(expected), rel=1e-9
+        )  # each file is its cell's fit
         assert result.n_components == sweep.n_components_fitted.sel(
-            engine=engine, covariance_type="tied", n_components=int(k[1:]))
+            engine=engine, covariance_type="tied", n_components=int(k[1:])
+        )
     code, _, err = call(capsys, *args)
     assert code == 2 and "best.nc exists; pass --overwrite" in err
     code, _, err = call(capsys, *args, "--overwrite")
@@ -266,8 +361,16 @@ def test_fit_with_pruning_save_all_and_overwrite(tmp_path, capsys):
 
 def test_every_failed_fit_is_exit_code_1(tmp_path, capsys):
     pd.DataFrame({"a": [0.0, 1.0, 2.0]}).to_csv(tmp_path / "three.csv", index=False)
-    code, out, err = call(capsys, "fit", tmp_path / "three.csv", "--components", "5",
-                          "--covariance", "full", "--no-progress")
+    code, out, err = call(
+        capsys,
+        "fit",
+        tmp_path / "three.csv",
+        "--components",
+        "5",
+        "--covariance",
+        "full",
+        "--no-progress",
+    )
     assert code == 1
     assert "1 fit(s) failed" in out and "every fit failed" in err
 

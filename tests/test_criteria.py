@@ -22,8 +22,12 @@ def sklearn_fit(X, covariance_type, K=2):
 def ours_at(theirs, X):
     """bayesgmm holding scikit-learn's fitted parameters exactly (no iteration)."""
     return GaussianMixture(
-        theirs.n_components, covariance_type=theirs.covariance_type, max_iter=0,
-        weights_init=theirs.weights_, means_init=theirs.means_, precisions_init=theirs.precisions_,
+        theirs.n_components,
+        covariance_type=theirs.covariance_type,
+        max_iter=0,
+        weights_init=theirs.weights_,
+        means_init=theirs.means_,
+        precisions_init=theirs.precisions_,
     ).fit(X)
 
 
@@ -52,7 +56,9 @@ def reference_criteria(gm, X, sample_weight=None):
     """BIC, AIC, ICL from scipy densities, ICL as mclust's icl() computes it."""
     K, D = gm.means_.shape
     w = np.ones(len(X)) if sample_weight is None else sample_weight
-    rho = log_rho(X, gm.weights_, gm.means_, full_covariances(gm.covariance_type, gm.covariances_, K, D))
+    rho = log_rho(
+        X, gm.weights_, gm.means_, full_covariances(gm.covariance_type, gm.covariances_, K, D)
+    )
     norm = logsumexp(rho, axis=1)
     z = np.exp(rho - norm[:, None])
     hard = np.zeros_like(z)
@@ -90,7 +96,9 @@ def test_icl_equals_bic_when_every_row_is_assigned_with_certainty():
 def test_sample_weights_count_as_repeated_rows(covariance_type):
     X = make_mixture(200, 2, 2, separation=2.0, seed=3)
     repeats = np.random.default_rng(0).integers(1, 4, size=len(X))
-    gm = GaussianMixture(2, covariance_type=covariance_type, random_state=0).fit(X, sample_weight=repeats)
+    gm = GaussianMixture(2, covariance_type=covariance_type, random_state=0).fit(
+        X, sample_weight=repeats
+    )
     expected = reference_criteria(gm, np.repeat(X, repeats, axis=0))
     assert gm.result_.bic() == pytest.approx(expected["bic"], rel=1e-10)
     assert gm.result_.icl(X, sample_weight=repeats) == pytest.approx(expected["icl"], rel=1e-10)
@@ -101,7 +109,9 @@ def test_tied_three_components_on_old_faithful_matches_mclust_eee_3(faithful):
     # mclust 6 (Mclust(faithful, G = 3, modelNames = "EEE")) reports BIC -2314.386; mclust
     # stops EM on a relative log-likelihood change of 1e-5, so the converged optimum lies
     # slightly higher
-    gm = GaussianMixture(3, covariance_type="tied", tol=1e-8, max_iter=1000, random_state=1).fit(faithful)
+    gm = GaussianMixture(3, covariance_type="tied", tol=1e-8, max_iter=1000, random_state=1).fit(
+        faithful
+    )
     assert gm.bic(faithful, convention="mclust") == pytest.approx(-2314.386, abs=0.1)
     assert gm.bic(faithful, convention="mclust") >= -2314.386
     assert gm._n_parameters() == 11
@@ -116,7 +126,9 @@ def test_bad_convention_and_unfitted_model_give_clear_errors(faithful):
             method(faithful, convention="R")
     with pytest.raises(ValueError, match="convention"):
         gm.result_.bic(convention="lower")
-    with pytest.raises(ValueError, match=r"X has 3 features, but the model is expecting 2 features"):
+    with pytest.raises(
+        ValueError, match=r"X has 3 features, but the model is expecting 2 features"
+    ):
         gm.result_.icl(np.ones((5, 3)))
 
 
@@ -141,7 +153,8 @@ def test_bic_and_aic_from_the_fused_pass_equal_the_row_by_row_sum(covariance_typ
     assert n == n_rows == mixture5d.shape[0]
     weights = np.random.default_rng(0).uniform(0, 2, size=mixture5d.shape[0])
     assert criteria.log_likelihood(mixture5d, family, parameters, weights)[0] == pytest.approx(
-        criteria.data_fit(mixture5d, family, parameters, weights)[0], rel=1e-12)
+        criteria.data_fit(mixture5d, family, parameters, weights)[0], rel=1e-12
+    )
 
 
 def test_bic_of_a_row_beyond_float64_is_infinite_not_nan(faithful):

@@ -85,7 +85,9 @@ def test_every_entry_point_refuses_data_beyond_float64_as_fit(spread, blobs, mod
         "select": lambda: bayesgmm.select(X, n_components=[2], progress=False),
         "partial_fit": lambda: GaussianMixture(2).partial_fit(X),
         "FitResult.prune": lambda: model.result_.prune(0.5, X),
-        "prune_components": lambda: GaussianMixture.from_result(model.result_).prune_components(0.5, X),
+        "prune_components": lambda: GaussianMixture.from_result(model.result_).prune_components(
+            0.5, X
+        ),
         "prune_path": lambda: bayesgmm.prune_path(model, X),
     }
     for name, call in calls.items():
@@ -97,7 +99,9 @@ def test_too_few_weighted_rows_are_refused_by_partial_fit_as_by_fit(blobs):
     weights[0] = 1.0
     expected = the_error(lambda: GaussianMixture(2).fit(blobs, sample_weight=weights))
     assert expected[0] is ValueError and "positive for only 1 rows" in expected[1]
-    assert the_error(lambda: GaussianMixture(2).partial_fit(blobs, sample_weight=weights)) == expected
+    assert (
+        the_error(lambda: GaussianMixture(2).partial_fit(blobs, sample_weight=weights)) == expected
+    )
 
 
 def test_dask_input_is_checked_as_in_memory_input(blobs):
@@ -107,8 +111,9 @@ def test_dask_input_is_checked_as_in_memory_input(blobs):
         expected = scale_warnings(lambda: GaussianMixture(2, random_state=0).fit(X))
         assert scale_warnings(lambda: GaussianMixture(2, random_state=0).fit(lazy)) == expected
         wide = blobs * 1e120
-        assert the_error(lambda: GaussianMixture(2).fit(da.from_array(wide, chunks=50))) == the_error(
-            lambda: GaussianMixture(2).fit(wide))
+        assert the_error(
+            lambda: GaussianMixture(2).fit(da.from_array(wide, chunks=50))
+        ) == the_error(lambda: GaussianMixture(2).fit(wide))
 
 
 def test_complex_input_is_the_same_error_in_memory_and_on_dask():
@@ -128,8 +133,13 @@ def test_a_sweep_computes_the_data_moments_once(blobs, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(bayesgmm.data.sources, "data_moments", counted)
-    sweep = bayesgmm.select(blobs, n_components=[1, 2], engine=["map", "vb"],
-                            covariance_type=["full", "diag"], progress=False)
+    sweep = bayesgmm.select(
+        blobs,
+        n_components=[1, 2],
+        engine=["map", "vb"],
+        covariance_type=["full", "diag"],
+        progress=False,
+    )
     assert (sweep.fit_error.values == "").all()
     assert len(calls) == 1
 

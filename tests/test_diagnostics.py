@@ -97,8 +97,9 @@ def test_wishart_sampler_matches_the_wishart_distribution():
 @pytest.mark.parametrize("weight_prior", ["dirichlet_distribution", "dirichlet_process"])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_vb_draws_follow_the_variational_posterior(covariance_type, weight_prior, X):
-    gm = GaussianMixture(3, covariance_type=covariance_type, engine="vb",
-                         prior=VBPrior(weight_prior), random_state=0).fit(X)
+    gm = GaussianMixture(
+        3, covariance_type=covariance_type, engine="vb", prior=VBPrior(weight_prior), random_state=0
+    ).fit(X)
     draws = posterior_draws(gm, draws=MC_DRAWS, random_state=1)
     assert draws.kind == "variational" and draws.weights.shape == (MC_DRAWS, 3)
     if weight_prior == "dirichlet_process":
@@ -106,7 +107,9 @@ def test_vb_draws_follow_the_variational_posterior(covariance_type, weight_prior
         assert_mc_mean(draws.stick_fractions, a / (a + b), "sticks")
         v = draws.stick_fractions
         broken = v * np.column_stack([np.ones(MC_DRAWS), np.cumprod(1 - v, axis=1)[:, :-1]])
-        np.testing.assert_allclose(draws.weights, broken / broken.sum(axis=1, keepdims=True), rtol=1e-12)
+        np.testing.assert_allclose(
+            draws.weights, broken / broken.sum(axis=1, keepdims=True), rtol=1e-12
+        )
     else:
         alpha = gm.weight_concentration_
         assert draws.stick_fractions is None
@@ -118,12 +121,16 @@ def test_vb_draws_follow_the_variational_posterior(covariance_type, weight_prior
     nu = np.asarray(gm.degrees_of_freedom_)
     matrices = covariance_type in ("full", "tied")
     diagonal = np.diagonal(precisions, axis1=-2, axis2=-1) if matrices else precisions
-    expected_diagonal = np.diagonal(gm.precisions_, axis1=-2, axis2=-1) if matrices else gm.precisions_
+    expected_diagonal = (
+        np.diagonal(gm.precisions_, axis1=-2, axis2=-1) if matrices else gm.precisions_
+    )
     nu = nu[:, None] if covariance_type in ("full", "diag") else nu
-    assert_mc_mean((diagonal - expected_diagonal) ** 2, 2 * expected_diagonal**2 / nu,
-                   "precision variance")
-    z = standardised_mean_offsets(covariance_type, draws.means, gm.means_, gm.mean_precision_,
-                                  precisions)
+    assert_mc_mean(
+        (diagonal - expected_diagonal) ** 2, 2 * expected_diagonal**2 / nu, "precision variance"
+    )
+    z = standardised_mean_offsets(
+        covariance_type, draws.means, gm.means_, gm.mean_precision_, precisions
+    )
     assert_standard_normal(z, "means given precisions")
 
 
@@ -148,32 +155,44 @@ def test_map_draws_follow_the_conjugate_posterior(covariance_type, X):
     assert_mc_mean(draws.covariances, expected, "covariances")
     precisions = drawn_precisions(covariance_type, draws.covariances)
     assert_mc_mean(precisions, posterior.expected_precisions(), "precisions")
-    z = standardised_mean_offsets(covariance_type, draws.means, posterior.mean, posterior.mean_precision,
-                                  precisions)
+    z = standardised_mean_offsets(
+        covariance_type, draws.means, posterior.mean, posterior.mean_precision, precisions
+    )
     assert_standard_normal(z, "means given covariances")
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_map_posterior_mode_is_the_map_estimate(covariance_type, X):
-    gm = GaussianMixture(2, covariance_type=covariance_type, engine="map", tol=1e-12, max_iter=1000,
-                         random_state=0).fit(X)
+    gm = GaussianMixture(
+        2, covariance_type=covariance_type, engine="map", tol=1e-12, max_iter=1000, random_state=0
+    ).fit(X)
     data = X.values
     mode = map_posterior(gm, X).mode()
     # the mode given the fitted model's responsibilities is the engine's M-step on them ...
     engine = make_engine(gm.result_.spec, InMemoryData(data))
-    step = engine.mstep(accumulate(data, mixture_terms(gm.result_.spec.family, gm.result_.parameters)))
+    step = engine.mstep(
+        accumulate(data, mixture_terms(gm.result_.spec.family, gm.result_.parameters))
+    )
     for name in ("weights", "means", "covariances"):
-        np.testing.assert_allclose(getattr(mode, name), getattr(step.parameters, name), rtol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            getattr(mode, name), getattr(step.parameters, name), rtol=1e-12, err_msg=name
+        )
     # ... and so, at convergence, the fitted MAP estimate (EM steps converge linearly:
     # a per-sample objective change of 1e-12 leaves the parameters within ~1e-7)
     for name in ("weights", "means", "covariances"):
-        np.testing.assert_allclose(getattr(mode, name), getattr(gm, f"{name}_"), rtol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(mode, name), getattr(gm, f"{name}_"), rtol=1e-6, err_msg=name
+        )
 
 
 def test_map_posterior_uses_the_fitted_prior(X):
-    prior = MAPPrior(weight_concentration=5.0, shrinkage=2.0, degrees_of_freedom=7.0,
-                     mean=[3.0, 70.0], scale=np.diag([0.5, 40.0]))
+    prior = MAPPrior(
+        weight_concentration=5.0,
+        shrinkage=2.0,
+        degrees_of_freedom=7.0,
+        mean=[3.0, 70.0],
+        scale=np.diag([0.5, 40.0]),
+    )
     gm = GaussianMixture(2, engine="map", prior=prior, random_state=0).fit(X)
     posterior = map_posterior(gm, X)
     nk = gm.predict_proba(X).sum(axis=0)
@@ -192,11 +211,17 @@ def test_log_likelihood_group_is_each_draws_pointwise_density(engine, covariance
     gm = GaussianMixture(2, covariance_type=covariance_type, engine=engine, random_state=0).fit(Xs)
     tree = gm.to_arviz(Xs, draws=MIN_LOO_DRAWS, random_state=0)
     posterior, log_likelihood = tree["posterior"], tree["log_likelihood"]["x"]
-    assert log_likelihood.dims == ("chain", "draw", "obs_id") and log_likelihood.shape == (1, 25, 150)
+    assert log_likelihood.dims == ("chain", "draw", "obs_id") and log_likelihood.shape == (
+        1,
+        25,
+        150,
+    )
     for draw in (0, 11, 24):
         theta = posterior.isel(chain=0, draw=draw)
         covariances = full_covariances(covariance_type, theta.covariances.values, 2, 3)
-        expected = logsumexp(log_rho(Xs, theta.weights.values, theta.means.values, covariances), axis=1)
+        expected = logsumexp(
+            log_rho(Xs, theta.weights.values, theta.means.values, covariances), axis=1
+        )
         np.testing.assert_allclose(log_likelihood.isel(chain=0, draw=draw), expected, rtol=1e-10)
     # draws differ from each other and from the point estimate
     assert np.ptp(posterior.means.values[0, :, 0, 0]) > 0
@@ -213,10 +238,16 @@ def test_datatree_has_named_dims_and_round_trips_through_netcdf(X, tmp_path):
     assert posterior.covariances.dims == ("chain", "draw", "component", "feature", "feature2")
     # the default weight prior is a Dirichlet process
     assert posterior.stick_fractions.dims == ("chain", "draw", "component")
-    assert list(posterior.feature.values) == ["eruptions", "waiting"] == list(posterior.feature2.values)
+    assert (
+        list(posterior.feature.values)
+        == ["eruptions", "waiting"]
+        == list(posterior.feature2.values)
+    )
     assert tree["observed_data"]["x"].dims == ("obs_id", "feature")
     assert posterior.sizes["chain"] == 1 and tree.attrs["draws_are_independent"] == 1
-    assert tree.attrs["posterior_kind"] == "variational" and "R-hat do not apply" in tree.attrs["note"]
+    assert (
+        tree.attrs["posterior_kind"] == "variational" and "R-hat do not apply" in tree.attrs["note"]
+    )
     assert tree.attrs["random_state"] == 0 and tree.attrs["engine"] == "vb"
     # the covariances are in the family's own shape, as in to_dataset
     tied = GaussianMixture(2, covariance_type="tied", engine="map", random_state=0).fit(X)
@@ -233,10 +264,19 @@ def test_draws_are_reproducible_and_the_seed_is_recorded(X):
     gm = GaussianMixture(3, engine="map", covariance_type="diag", random_state=0).fit(X)
 
     def numbers(tree):
-        return {name: tree[group][name].values for group, name in
-                [("posterior", "weights"), ("posterior", "covariances"), ("log_likelihood", "x")]}
+        return {
+            name: tree[group][name].values
+            for group, name in [
+                ("posterior", "weights"),
+                ("posterior", "covariances"),
+                ("log_likelihood", "x"),
+            ]
+        }
 
-    first, again = gm.to_arviz(X, draws=50, random_state=7), gm.to_arviz(X, draws=50, random_state=7)
+    first, again = (
+        gm.to_arviz(X, draws=50, random_state=7),
+        gm.to_arviz(X, draws=50, random_state=7),
+    )
     for name, values in numbers(first).items():
         np.testing.assert_array_equal(values, numbers(again)[name], err_msg=name)
     other = gm.to_arviz(X, draws=50, random_state=8)
@@ -245,23 +285,32 @@ def test_draws_are_reproducible_and_the_seed_is_recorded(X):
     rebuilt = gm.to_arviz(X, draws=50, random_state=unseeded.attrs["random_state"])
     np.testing.assert_array_equal(numbers(rebuilt)["x"], numbers(unseeded)["x"])
     from_result = gm.result_.to_arviz(X, draws=50, random_state=7)
-    np.testing.assert_array_equal(from_result["posterior"].means.values, first["posterior"].means.values)
+    np.testing.assert_array_equal(
+        from_result["posterior"].means.values, first["posterior"].means.values
+    )
 
 
 @pytest.mark.parametrize("engine", ["vb", "map"])
 def test_draws_depend_only_on_the_saved_fit(engine, Z, tmp_path):
-    gm = GaussianMixture(10, engine=engine, covariance_type="tied", prune=0.05, random_state=0).fit(Z)
+    gm = GaussianMixture(10, engine=engine, covariance_type="tied", prune=0.05, random_state=0).fit(
+        Z
+    )
     tree = gm.to_arviz(Z, draws=50, random_state=0)
     assert tree["posterior"].sizes["component"] == gm.n_components_fitted < 10
     loaded = bayesgmm.load(bayesgmm.save(gm, tmp_path / "fit.nc"))
     again = loaded.to_arviz(Z, draws=50, random_state=0)
-    for group, name in (("posterior", "means"), ("posterior", "covariances"), ("log_likelihood", "x")):
+    for group, name in (
+        ("posterior", "means"),
+        ("posterior", "covariances"),
+        ("log_likelihood", "x"),
+    ):
         np.testing.assert_array_equal(again[group][name].values, tree[group][name].values)
     # float32 data stay float32 and give the same densities to float32 precision
     single = gm.to_arviz(Z.astype(np.float32), draws=50, random_state=0)
     assert single["observed_data"]["x"].dtype == np.float32
-    np.testing.assert_allclose(single["log_likelihood"]["x"].values, tree["log_likelihood"]["x"].values,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        single["log_likelihood"]["x"].values, tree["log_likelihood"]["x"].values, atol=1e-5
+    )
 
 
 def test_em_datatree_is_the_point_estimate_and_loo_refuses_it(X):
@@ -269,12 +318,14 @@ def test_em_datatree_is_the_point_estimate_and_loo_refuses_it(X):
     tree = gm.to_arviz(X)
     assert tree.attrs["posterior_kind"] == "point_estimate" and tree["posterior"].sizes["draw"] == 1
     np.testing.assert_array_equal(tree["posterior"].means.values[0, 0], gm.means_)
-    np.testing.assert_allclose(tree["log_likelihood"]["x"].values[0, 0], gm.score_samples(X), rtol=1e-12)
+    np.testing.assert_allclose(
+        tree["log_likelihood"]["x"].values[0, 0], gm.score_samples(X), rtol=1e-12
+    )
     with pytest.warns(UserWarning, match="draws=100 is ignored"):
         gm.to_arviz(X, draws=100)
     with pytest.raises(ValueError, match="point estimate, not a posterior"):
         loo(gm, X)
-    with pytest.raises(Exception):  # noqa: B017 - ArviZ itself cannot run PSIS on one draw
+    with pytest.raises(Exception):
         az.loo(tree, reff=1.0)
 
 
@@ -318,7 +369,9 @@ def test_bad_input_is_refused_and_nothing_is_mutated(X):
 def test_sample_weighted_fits_are_refused(X):
     weights = np.random.default_rng(0).integers(1, 4, size=272)
     gm = GaussianMixture(2, engine="map", random_state=0).fit(X, sample_weight=weights)
-    with pytest.raises(ValueError, match=r"fitted with sample weights.*np.repeat\(X, weights, axis=0\)"):
+    with pytest.raises(
+        ValueError, match=r"fitted with sample weights.*np.repeat\(X, weights, axis=0\)"
+    ):
         gm.to_arviz(X, draws=30)
 
 
@@ -327,8 +380,12 @@ def test_default_draws_and_minimum():
     # ArviZ's PSIS needs floor(draws / 5) >= 5 tail draws: 24 fail, 25 work
     rng = np.random.default_rng(0)
     for draws, works in ((MIN_LOO_DRAWS - 1, False), (MIN_LOO_DRAWS, True)):
-        tree = az.from_dict({"posterior": {"mu": rng.normal(size=(1, draws))},
-                             "log_likelihood": {"x": rng.normal(size=(1, draws, 20))}})
+        tree = az.from_dict(
+            {
+                "posterior": {"mu": rng.normal(size=(1, draws))},
+                "log_likelihood": {"x": rng.normal(size=(1, draws, 20))},
+            }
+        )
         if works:
             assert np.isfinite(az.loo(tree, reff=1.0).elpd)
         else:
@@ -371,7 +428,9 @@ def test_compare_table_agrees_with_criteria_table_and_arviz(faithful_models, X):
         assert row.dse.item() == pytest.approx(expected.loc[label, "dse"], abs=1e-9)
         assert row.loo_weight.item() == pytest.approx(expected.loc[label, "weight"], abs=1e-9)
         assert row.good_k.item() == pytest.approx(elpd[label].good_k)
-    assert table.elpd_diff.sel(model="map K=2").item() == 0 and table.elpd_diff.sel(model="vb K=6") < 0
+    assert (
+        table.elpd_diff.sel(model="map K=2").item() == 0 and table.elpd_diff.sel(model="vb K=6") < 0
+    )
     em = table.sel(model="em K=2")
     assert np.isnan(em.elpd_loo) and np.isnan(em.se) and em.draws == 1 and em.random_state == -1
     assert "point estimate" in str(em.loo_note.values) and em.posterior_kind == "point_estimate"
@@ -379,7 +438,9 @@ def test_compare_table_agrees_with_criteria_table_and_arviz(faithful_models, X):
 
 
 def test_compare_ranks_by_the_chosen_criterion(faithful_models, X):
-    by_bic = bayesgmm.compare(faithful_models, X, draws=MIN_LOO_DRAWS, random_state=0, criterion="bic")
+    by_bic = bayesgmm.compare(
+        faithful_models, X, draws=MIN_LOO_DRAWS, random_state=0, criterion="bic"
+    )
     assert by_bic.attrs["ranked_by"] == "bic"
     assert np.all(np.diff(by_bic.bic.values) >= 0)
     assert list(by_bic.model.values)[0] == "em K=2"  # ML has the best BIC, and no LOO
@@ -389,11 +450,14 @@ def test_compare_ranks_by_the_chosen_criterion(faithful_models, X):
 
 def test_compare_warns_about_high_pareto_k(Z):
     outlier = np.vstack([Z, [[6.0, -6.0]]])  # one point far from both clusters
-    models = {f"map K={k}": GaussianMixture(k, engine="map", random_state=0).fit(outlier)
-              for k in (2, 3)}
+    models = {
+        f"map K={k}": GaussianMixture(k, engine="map", random_state=0).fit(outlier) for k in (2, 3)
+    }
     with pytest.warns(UserWarning, match=r"Pareto k above good_k for .*map K=2 \(1 observation\)"):
         table = bayesgmm.compare(models, outlier, draws=200, random_state=0)
-    assert bool(table.warning.sel(model="map K=2")) and table.n_high_pareto_k.sel(model="map K=2") == 1
+    assert (
+        bool(table.warning.sel(model="map K=2")) and table.n_high_pareto_k.sel(model="map K=2") == 1
+    )
     with pytest.warns(UserWarning, match="Pareto distribution is greater than"):  # ArviZ's own
         pointwise = loo(models["map K=2"], outlier, draws=200, random_state=0)
     assert int(np.argmax(np.asarray(pointwise.pareto_k))) == 272  # the outlier
@@ -438,8 +502,18 @@ def test_compare_frame_is_what_arviz_plots(faithful_models, X):
     table = bayesgmm.compare(faithful_models, X, draws=300, random_state=0)
     frame = compare_frame(table)
     assert list(frame.index) == ["map K=2", "vb K=6"]  # EM has no LOO row
-    assert list(frame.columns) == ["rank", "elpd_diff", "dse", "p_worse", "diag_diff", "diag_elpd", "p",
-                                   "elpd", "se", "weight"]
+    assert list(frame.columns) == [
+        "rank",
+        "elpd_diff",
+        "dse",
+        "p_worse",
+        "diag_diff",
+        "diag_elpd",
+        "p",
+        "elpd",
+        "se",
+        "weight",
+    ]
     assert frame.loc["vb K=6", "elpd"] == table.elpd_loo.sel(model="vb K=6").item()
     with pytest.raises(ValueError, match="no model in the table has PSIS-LOO"):
         compare_frame(bayesgmm.compare({"em": faithful_models["em K=2"]}, X))

@@ -20,8 +20,8 @@ from distributed import Client, LocalCluster
 
 from bayesgmm import GaussianMixture, ModelSpec, fitting
 from bayesgmm.data.distributed import DaskData
-from bayesgmm.engines import ENGINES
 from bayesgmm.data.moments import data_moments
+from bayesgmm.engines import ENGINES
 
 pytestmark = pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs
 
@@ -36,7 +36,9 @@ def data():
 
 def start(X, covariance_type, K=3):
     init = GaussianMixture(K, covariance_type=covariance_type, max_iter=0, random_state=0).fit(X)
-    return dict(weights_init=init.weights_, means_init=init.means_, precisions_init=init.precisions_)
+    return dict(
+        weights_init=init.weights_, means_init=init.means_, precisions_init=init.precisions_
+    )
 
 
 def assert_same_fit(a, b, rtol=1e-10):
@@ -66,12 +68,15 @@ def test_threaded_fit_equals_in_memory_fit(data, dtype):
         on_dask = GaussianMixture(3, **settings).fit(da.from_array(X, chunks=(UNEVEN, 3)))
     # float32 chunks are computed in float32: other chunk boundaries, other float32
     # tile sums (measured 3e-8 apart); float64 ones give the in-memory bits to 1e-10
-    assert_same_fit(on_dask, GaussianMixture(3, **settings).fit(X), rtol=1e-10 if dtype == np.float64 else 1e-6)
+    assert_same_fit(
+        on_dask, GaussianMixture(3, **settings).fit(X), rtol=1e-10 if dtype == np.float64 else 1e-6
+    )
 
 
 def test_dask_backed_dataarray_keeps_feature_names_and_chunks_columns(data):
     array = xr.DataArray(
-        da.from_array(data, chunks=(500, 2)), dims=("row", "feature"),
+        da.from_array(data, chunks=(500, 2)),
+        dims=("row", "feature"),
         coords={"feature": ["a", "b", "c"]},
     )
     with threaded():
@@ -89,7 +94,10 @@ def test_nonfinite_values_are_located_only_after_a_pass_shows_them(data, init):
     X[2500, 0] = np.inf
     settings = start(data, "full") if init == "given" else dict(random_state=0)
     gm = GaussianMixture(3, **settings)
-    with threaded(), pytest.raises(ValueError, match=r"NaN or infinite values in 2 rows \(first: 1703\)"):
+    with (
+        threaded(),
+        pytest.raises(ValueError, match=r"NaN or infinite values in 2 rows \(first: 1703\)"),
+    ):
         gm.fit(da.from_array(X, chunks=(UNEVEN, 3)))
     assert not hasattr(gm, "result_")
 
@@ -99,7 +107,12 @@ def test_nonfinite_values_are_located_only_after_a_pass_shows_them(data, init):
     [
         (da.zeros(10), None, ValueError, "must be 2-D"),
         (da.zeros((10, 2), dtype=bool), None, TypeError, "boolean"),
-        (da.zeros((10, 2), dtype=complex), None, ValueError, "X is complex. Complex data not supported"),
+        (
+            da.zeros((10, 2), dtype=complex),
+            None,
+            ValueError,
+            "X is complex. Complex data not supported",
+        ),
         (da.zeros((0, 2)), None, ValueError, "0 samples"),
         (da.ones((10, 2))[da.arange(10) > 4], None, ValueError, "unknown chunk sizes"),
         (da.ones((10, 2)), np.ones(3), ValueError, "3 entries for 10 samples"),
@@ -157,13 +170,17 @@ def test_minibatch_em_over_dask_chunks():
     X = da.from_array(separated, chunks=300)
     batch = GaussianMixture(3, random_state=0, tol=1e-8).fit(separated)
     with threaded():
-        online = GaussianMixture(3, learning_method="online", max_iter=10, tol=0, random_state=0).fit(X)
+        online = GaussianMixture(
+            3, learning_method="online", max_iter=10, tol=0, random_state=0
+        ).fit(X)
         chunked = GaussianMixture(3, random_state=0)
         for block in X.blocks:
             chunked.partial_fit(block)
     batch_ll = batch.result_.log_likelihood
     assert abs(online.result_.log_likelihood - batch_ll) <= 0.01 * abs(batch_ll)
-    assert abs(chunked.score(separated) - batch.score(separated)) <= 0.01 * abs(batch.score(separated))
+    assert abs(chunked.score(separated) - batch.score(separated)) <= 0.01 * abs(
+        batch.score(separated)
+    )
     assert online.n_iter_ == 10 and chunked.n_iter_ == 10
 
 
@@ -197,8 +214,9 @@ def test_a_script_that_imports_bayesgmm_can_compile_on_its_workers(tmp_path):
     # a compilation on a worker after its thread pool started then used to be refused.
     script = tmp_path / "user_script.py"
     script.write_text(USER_SCRIPT)
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         cwd=tmp_path, timeout=240)
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=240
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["10.0", "[1]"]
 
@@ -207,7 +225,10 @@ def test_a_script_that_imports_bayesgmm_can_compile_on_its_workers(tmp_path):
 def client():
     # no NUMBA_NUM_THREADS here: importing bayesgmm.distributed made 1 the default
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
         memory_limit="1GiB",
     )
     with Client(cluster.scheduler_address) as client:  # by address, as to a remote scheduler
@@ -237,9 +258,16 @@ def test_starting_a_cluster_leaves_the_client_able_to_compile(client):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("engine", list(ENGINES))
 def test_cluster_fit_equals_in_memory_fit(client, data, engine, covariance_type, weighted):
-    weights = np.random.default_rng(2).integers(0, 4, size=len(data)).astype(float) if weighted else None
-    settings = dict(engine=engine, covariance_type=covariance_type, tol=0, max_iter=10,
-                    **start(data, covariance_type))
+    weights = (
+        np.random.default_rng(2).integers(0, 4, size=len(data)).astype(float) if weighted else None
+    )
+    settings = dict(
+        engine=engine,
+        covariance_type=covariance_type,
+        tol=0,
+        max_iter=10,
+        **start(data, covariance_type),
+    )
     X = da.from_array(data, chunks=(UNEVEN, 3))
     dask_weights = None if weights is None else da.from_array(weights, chunks=(UNEVEN,))
     on_cluster = GaussianMixture(3, **settings).fit(X, sample_weight=dask_weights)
@@ -254,7 +282,9 @@ def test_fit_survives_the_loss_of_a_worker(client, data):
 
     def kill_a_worker_holding_data(run, iteration, objective):
         if iteration == 3:
-            holders = {worker for workers in client.who_has(source.X).values() for worker in workers}
+            holders = {
+                worker for workers in client.who_has(source.X).values() for worker in workers
+            }
             victim = sorted(holders)[0]
             pid = client.run(os.getpid, workers=[victim])[victim]
             os.kill(pid, signal.SIGKILL)

@@ -20,8 +20,15 @@ from bayesgmm.datasets import load_faithful
 @pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs to max_iter
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_log_likelihood_never_decreases(covariance_type, mixture5d):
-    gm = GaussianMixture(4, covariance_type=covariance_type, reg_covar=0, tol=0, max_iter=60,
-                         init_params="random", random_state=0).fit(mixture5d)
+    gm = GaussianMixture(
+        4,
+        covariance_type=covariance_type,
+        reg_covar=0,
+        tol=0,
+        max_iter=60,
+        init_params="random",
+        random_state=0,
+    ).fit(mixture5d)
     trace = np.asarray(gm.lower_bounds_)
     assert np.all(np.diff(trace) >= -1e-12 * np.abs(trace[1:]))
 
@@ -36,7 +43,9 @@ def test_fit_predict_predict_proba_score_consistency(covariance_type, mixture5d)
     np.testing.assert_array_equal(gm.predict(mixture5d), proba.argmax(axis=1))
     assert gm.score(mixture5d) == pytest.approx(gm.score_samples(mixture5d).mean(), rel=1e-14)
     assert gm.converged_ and 1 <= gm.n_iter_ <= gm.max_iter
-    assert gm.result_.log_likelihood == pytest.approx(gm.score(mixture5d) * len(mixture5d), rel=1e-10)
+    assert gm.result_.log_likelihood == pytest.approx(
+        gm.score(mixture5d) * len(mixture5d), rel=1e-10
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -48,20 +57,26 @@ def test_sample_reproduces_the_fitted_moments(covariance_type, faithful):
         rows = X[labels == k]
         assert len(rows) / len(X) == pytest.approx(gm.weights_[k], abs=5e-3)
         sd = np.sqrt(np.diag(np.cov(rows.T)))
-        np.testing.assert_allclose(rows.mean(axis=0), gm.means_[k], atol=float(5 * sd.max() / np.sqrt(len(rows))))
+        np.testing.assert_allclose(
+            rows.mean(axis=0), gm.means_[k], atol=float(5 * sd.max() / np.sqrt(len(rows)))
+        )
         expected = {
             "full": lambda: gm.covariances_[k],
             "tied": lambda: gm.covariances_,
             "diag": lambda: np.diag(gm.covariances_[k]),
             "spherical": lambda: np.eye(2) * gm.covariances_[k],
         }[covariance_type]()
-        np.testing.assert_allclose(np.cov(rows.T), expected, rtol=0.05, atol=0.02 * np.abs(expected).max())
+        np.testing.assert_allclose(
+            np.cov(rows.T), expected, rtol=0.05, atol=0.02 * np.abs(expected).max()
+        )
 
 
 @pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
 def test_seeded_fits_are_reproducible_bit_for_bit(init_params, mixture5d):
     fits = [
-        GaussianMixture(3, init_params=init_params, n_init=2, random_state=123, max_iter=300).fit(mixture5d)
+        GaussianMixture(3, init_params=init_params, n_init=2, random_state=123, max_iter=300).fit(
+            mixture5d
+        )
         for _ in range(2)
     ]
     for name in ("weights_", "means_", "covariances_", "lower_bounds_"):
@@ -78,10 +93,14 @@ def test_every_initialisation_finds_well_separated_clusters(init_params):
 
 def test_n_init_keeps_the_best_run(mixture5d):
     single = [
-        GaussianMixture(5, init_params="random", random_state=seed, max_iter=300).fit(mixture5d).lower_bound_
+        GaussianMixture(5, init_params="random", random_state=seed, max_iter=300)
+        .fit(mixture5d)
+        .lower_bound_
         for seed in range(3)
     ]
-    best = GaussianMixture(5, init_params="random", n_init=6, random_state=0, max_iter=300).fit(mixture5d)
+    best = GaussianMixture(5, init_params="random", n_init=6, random_state=0, max_iter=300).fit(
+        mixture5d
+    )
     assert best.lower_bound_ >= min(single)
 
 
@@ -135,11 +154,14 @@ def test_float32_input_stays_float32_and_fits_like_float64_to_1e6(faithful):
     assert gm32.means_.dtype == np.float64 and gm32.covariances_.dtype == np.float64
     sd = np.sqrt(np.diagonal(gm64.covariances_, axis1=1, axis2=2)).max()
     np.testing.assert_allclose(gm32.means_, gm64.means_, rtol=0, atol=1e-6 * sd)
-    np.testing.assert_allclose(gm32.covariances_, gm64.covariances_, rtol=0,
-                               atol=1e-6 * np.abs(gm64.covariances_).max())
+    np.testing.assert_allclose(
+        gm32.covariances_, gm64.covariances_, rtol=0, atol=1e-6 * np.abs(gm64.covariances_).max()
+    )
     assert gm32.lower_bound_ == pytest.approx(gm64.lower_bound_, rel=1e-6)
     assert gm32.n_iter_ == gm64.n_iter_
-    assert not np.array_equal(gm32.covariances_, gm64.covariances_)  # float32 arithmetic, as documented
+    assert not np.array_equal(
+        gm32.covariances_, gm64.covariances_
+    )  # float32 arithmetic, as documented
 
 
 @pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs to max_iter
@@ -162,8 +184,14 @@ def test_unfitted_estimator_says_so():
 
 def test_singular_covariance_names_the_component_and_leaves_no_state():
     X = np.vstack([np.zeros((50, 2)), np.random.default_rng(0).normal(size=(50, 2)) + 10])
-    gm = GaussianMixture(2, reg_covar=0, means_init=[[0, 0], [10, 10]], weights_init=[0.5, 0.5],
-                         precisions_init=np.stack([np.eye(2)] * 2), random_state=0)
+    gm = GaussianMixture(
+        2,
+        reg_covar=0,
+        means_init=[[0, 0], [10, 10]],
+        weights_init=[0.5, 0.5],
+        precisions_init=np.stack([np.eye(2)] * 2),
+        random_state=0,
+    )
     with pytest.raises(SingularCovarianceError, match=r"component 0.*reg_covar.*engine='map'"):
         gm.fit(X)
     assert not hasattr(gm, "result_") and not hasattr(gm, "weights_")
@@ -201,6 +229,8 @@ def test_importing_bayesgmm_does_not_import_xarray_or_pandas():
     import subprocess
     import sys
 
-    code = ("import sys, bayesgmm; heavy = [m for m in ('xarray', 'pandas') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, bayesgmm; heavy = [m for m in ('xarray', 'pandas') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -33,9 +33,11 @@ with warnings.catch_warnings():
     ESTIMATOR_CHECKS = parametrize_with_checks(
         ESTIMATORS,
         expected_failed_checks=lambda estimator: (
-            {"check_sample_weight_equivalence_on_dense_data":
-             "15 rows x 30 features: the data-derived default prior scale is singular"}
-            if estimator.engine in ("map", "vb") else {}
+            {
+                "check_sample_weight_equivalence_on_dense_data": "15 rows x 30 features: the data-derived default prior scale is singular"
+            }
+            if estimator.engine in ("map", "vb")
+            else {}
         ),
     )
 

@@ -38,8 +38,9 @@ class EqualWeightsEM(EMEngine):
     def mstep(self, stats):
         point = super().mstep(stats)
         K = self.n_components
-        return MixtureParameters(np.full(K, 1.0 / K), point.means, point.covariances,
-                                 point.precisions_cholesky)
+        return MixtureParameters(
+            np.full(K, 1.0 / K), point.means, point.covariances, point.precisions_cholesky
+        )
 
 
 class SharedDiag(Diag):
@@ -108,14 +109,17 @@ def test_toy_engine_saves_and_loads(toy_engine, X, tmp_path):
 
 
 def test_toy_engine_in_selection_comparison_and_plots(toy_engine, X):
-    sweep = bayesgmm.select(X, n_components=[2, 3], covariance_type=["full"], engine=["em", "toy"],
-                            random_state=0)
+    sweep = bayesgmm.select(
+        X, n_components=[2, 3], covariance_type=["full"], engine=["em", "toy"], random_state=0
+    )
     assert list(sweep.engine.values) == ["em", "toy"]
     assert np.all(np.isfinite(sweep.bic.sel(engine="toy").values))
     axes = plotting.plot_criteria(sweep)
     assert len(axes) == 2
 
-    fits = {engine: GaussianMixture(3, engine=engine, random_state=0).fit(X) for engine in ("em", "toy")}
+    fits = {
+        engine: GaussianMixture(3, engine=engine, random_state=0).fit(X) for engine in ("em", "toy")
+    }
     table = bayesgmm.criteria_table(fits, X)
     assert list(table.engine.values) == ["em", "toy"]
     with warnings.catch_warnings():
@@ -132,7 +136,9 @@ def test_toy_engine_in_selection_comparison_and_plots(toy_engine, X):
 
 def test_toy_family_fits_with_every_engine(toy_family, X):
     for engine in ("em", "map", "vb"):
-        gm = GaussianMixture(3, covariance_type="toy_tied_diag", engine=engine, random_state=0).fit(X)
+        gm = GaussianMixture(3, covariance_type="toy_tied_diag", engine=engine, random_state=0).fit(
+            X
+        )
         assert gm.covariances_.shape == (3, 2)
         np.testing.assert_allclose(gm.covariances_, gm.covariances_[[0, 0, 0]])
         trace = np.asarray(gm.lower_bounds_)

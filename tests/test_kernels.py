@@ -5,8 +5,8 @@ import pytest
 from conftest import COVARIANCE_TYPES
 from reference import estep_statistics, full_covariances, log_rho
 
-from bayesgmm.families import FAMILIES
 from bayesgmm.data.moments import data_moments
+from bayesgmm.families import FAMILIES
 from bayesgmm.stats import GaussianTerms, accumulate, log_responsibilities
 from bayesgmm.stats import log_rho as kernel_log_rho
 
@@ -72,7 +72,9 @@ def assert_float32_statistics_close(stats32, stats64, rtol=1e-6):
     """
     scale = np.abs(stats64.sxx).max()
     np.testing.assert_allclose(stats32.nk, stats64.nk, rtol=0, atol=rtol * stats64.nk.sum())
-    np.testing.assert_allclose(stats32.sx, stats64.sx, rtol=0, atol=rtol * np.sqrt(scale * stats64.nk.sum()))
+    np.testing.assert_allclose(
+        stats32.sx, stats64.sx, rtol=0, atol=rtol * np.sqrt(scale * stats64.nk.sum())
+    )
     np.testing.assert_allclose(stats32.sxx, stats64.sxx, rtol=0, atol=rtol * scale)
     assert stats32.loglik == pytest.approx(stats64.loglik, rel=rtol)
     assert stats32.sxx.dtype == np.float64 and stats32.nk.dtype == np.float64
@@ -142,7 +144,9 @@ def test_statistics_of_chunks_add_up_to_the_whole():
     X = rng.normal(size=(9000, 3))
     terms = terms_of("full", weights, means, cov)
     whole = accumulate(X, terms)
-    parts = accumulate(X[:2500], terms) + accumulate(X[2500:7000], terms) + accumulate(X[7000:], terms)
+    parts = (
+        accumulate(X[:2500], terms) + accumulate(X[2500:7000], terms) + accumulate(X[7000:], terms)
+    )
     for name in ("nk", "sx", "sxx"):
         np.testing.assert_allclose(getattr(parts, name), getattr(whole, name), rtol=1e-12)
     assert parts.loglik == pytest.approx(whole.loglik, rel=1e-13)
@@ -184,14 +188,20 @@ def test_a_zero_weight_component_and_far_components_get_nothing(covariance_type)
     X = rng.normal(scale=2.0, size=(3000, D))
     family = FAMILIES[covariance_type]
     with np.errstate(divide="ignore"):
-        terms = GaussianTerms.gaussian(family, np.log(weights), means, family.precision_cholesky(cov))
+        terms = GaussianTerms.gaussian(
+            family, np.log(weights), means, family.precision_cholesky(cov)
+        )
     stats = accumulate(X, terms)
     assert stats.nk[0] == 0.0 and stats.nk[3] == 0.0
     assert np.all(stats.sxx[[0, 3]] == 0.0)
     live = [1, 2]
     expected = estep_statistics(
-        X, weights[live] / weights[live].sum(), means[live],
-        full_covariances(covariance_type, cov, K, D)[live], None, covariance_type == "diag",
+        X,
+        weights[live] / weights[live].sum(),
+        means[live],
+        full_covariances(covariance_type, cov, K, D)[live],
+        None,
+        covariance_type == "diag",
     )
     np.testing.assert_allclose(stats.nk[live], expected[0], rtol=1e-10)
     np.testing.assert_allclose(stats.sxx[live], expected[2], rtol=1e-10)
@@ -226,8 +236,12 @@ def test_statistics_are_the_same_bits_whatever_the_thread_count(covariance_type,
     outputs = []
     for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
-        done = subprocess.run([sys.executable, "-c", _STATS_SCRIPT, covariance_type, dtype], env=env,
-                              capture_output=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _STATS_SCRIPT, covariance_type, dtype],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
         outputs.append(done.stdout)
     assert len(outputs[0]) > 0
     assert outputs[0] == outputs[1] == outputs[2]
@@ -242,7 +256,13 @@ def test_every_column_blocking_remainder_matches_the_reference(covariance_type, 
     weights, means, cov = random_model(covariance_type, K, D, rng)
     X = rng.normal(scale=2.0, size=(700, D)) + means[0]
     stats = accumulate(X, terms_of(covariance_type, weights, means, cov))
-    expected = estep_statistics(X, weights, means, full_covariances(covariance_type, cov, K, D),
-                                None, covariance_type == "diag")
+    expected = estep_statistics(
+        X,
+        weights,
+        means,
+        full_covariances(covariance_type, cov, K, D),
+        None,
+        covariance_type == "diag",
+    )
     for got, want in zip((stats.nk, stats.sx, stats.sxx, stats.loglik), expected):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)

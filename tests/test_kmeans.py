@@ -24,7 +24,9 @@ def blobs(n, d, centres, rng, dtype=np.float64):
 def scipy_labels(X, K, seed, rounds):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # kmeans2's empty-cluster warning
-        return vq.kmeans2(X, K, iter=rounds, minit="++", missing="warn", rng=np.random.default_rng(seed))[1]
+        return vq.kmeans2(
+            X, K, iter=rounds, minit="++", missing="warn", rng=np.random.default_rng(seed)
+        )[1]
 
 
 DATASETS = {
@@ -43,7 +45,9 @@ def test_kmeans_labels_are_scipy_kmeans2s(name, K):
     n, d, centres, dtype = DATASETS[name]
     X = blobs(n, d, centres, np.random.default_rng(len(name)), dtype)
     for seed in range(3):
-        labels, resp = initial_labels_or_responsibilities(X, K, "kmeans", np.random.default_rng(seed))
+        labels, resp = initial_labels_or_responsibilities(
+            X, K, "kmeans", np.random.default_rng(seed)
+        )
         assert resp is None
         np.testing.assert_array_equal(labels, scipy_labels(X, K, seed, 20))
 
@@ -120,6 +124,7 @@ def test_float32_data_start_where_their_float64_values_start():
     X32 = (blobs(5000, 5, 3, rng) + 1e4).astype(np.float32)
     for K in (2, 3, 6):
         got, _ = initial_labels_or_responsibilities(X32, K, "kmeans", np.random.default_rng(K))
-        want, _ = initial_labels_or_responsibilities(X32.astype(np.float64), K, "kmeans",
-                                                     np.random.default_rng(K))
+        want, _ = initial_labels_or_responsibilities(
+            X32.astype(np.float64), K, "kmeans", np.random.default_rng(K)
+        )
         np.testing.assert_array_equal(got, want)

@@ -42,17 +42,23 @@ def reference_mstep(X, R, covariance_type, prior):
     nk = R.sum(axis=0)
     xbar = (R.T @ X) / nk[:, None]
     W = [(R[:, k, None] * (X - xbar[k])).T @ (X - xbar[k]) for k in range(K)]
-    M = [kappa * nk[k] / (nk[k] + kappa) * np.outer(xbar[k] - mu_p, xbar[k] - mu_p) for k in range(K)]
+    M = [
+        kappa * nk[k] / (nk[k] + kappa) * np.outer(xbar[k] - mu_p, xbar[k] - mu_p) for k in range(K)
+    ]
     means = (nk[:, None] * xbar + kappa * mu_p) / (nk + kappa)[:, None]
     if covariance_type == "full":
         cov = np.stack([(scale + W[k] + M[k]) / (nu + nk[k] + d + 2) for k in range(K)])
     elif covariance_type == "tied":
         cov = (scale + sum(W) + sum(M)) / (nu + n + d + 1 + K)
     elif covariance_type == "spherical":
-        cov = np.array([(scale + np.trace(W[k]) + np.trace(M[k])) / (nu + nk[k] * d + d + 2) for k in range(K)])
+        cov = np.array(
+            [(scale + np.trace(W[k]) + np.trace(M[k])) / (nu + nk[k] * d + d + 2) for k in range(K)]
+        )
     else:
         scale = np.broadcast_to(scale, (d,))
-        cov = np.stack([(scale + np.diag(W[k]) + np.diag(M[k])) / (nu + nk[k] + 3) for k in range(K)])
+        cov = np.stack(
+            [(scale + np.diag(W[k]) + np.diag(M[k])) / (nu + nk[k] + 3) for k in range(K)]
+        )
     weights = (nk + alpha - 1) / (n + alpha.sum() - K)
     return weights, means, cov
 
@@ -63,7 +69,9 @@ def reference_log_prior(weights, means, cov, covariance_type, prior):
     alpha, mu_p, kappa, nu, scale = (prior[k] for k in ("alpha", "mean", "kappa", "nu", "scale"))
     full = full_covariances(covariance_type, cov, K, d)
     total = stats.dirichlet(alpha).logpdf(weights)
-    total += sum(stats.multivariate_normal(mu_p, full[k] / kappa).logpdf(means[k]) for k in range(K))
+    total += sum(
+        stats.multivariate_normal(mu_p, full[k] / kappa).logpdf(means[k]) for k in range(K)
+    )
     if covariance_type == "full":
         total += sum(stats.invwishart(df=nu, scale=scale).logpdf(cov[k]) for k in range(K))
     elif covariance_type == "tied":
@@ -89,10 +97,18 @@ def reference_map_em(X, R, covariance_type, prior, n_iter):
 
 
 def ours_from_responsibilities(X, R, covariance_type, n_iter, prior=None):
-    spec = ModelSpec(n_components=R.shape[1], covariance_type=covariance_type, engine="map",
-                     prior=prior, max_iter=n_iter, tol=0)
+    spec = ModelSpec(
+        n_components=R.shape[1],
+        covariance_type=covariance_type,
+        engine="map",
+        prior=prior,
+        max_iter=n_iter,
+        tol=0,
+    )
     engine = make_engine(spec, InMemoryData(X))
-    state = engine.mstep(statistics_from_assignment(X, R.shape[1], engine.family.kernel == "diag", resp=R))
+    state = engine.mstep(
+        statistics_from_assignment(X, R.shape[1], engine.family.kernel == "diag", resp=R)
+    )
     state, trace, _ = run_em_loop(engine, InMemoryData(X), state)
     return engine, state, trace
 
@@ -118,19 +134,35 @@ def test_map_matches_the_formulas_with_mclust_defaults(data, covariance_type, n_
     np.testing.assert_allclose(point.covariances, cov, rtol=RTOL)
     np.testing.assert_allclose(our_trace, trace, rtol=RTOL)  # log-likelihood + log prior
     resolved = state.prior
-    np.testing.assert_allclose(resolved.scale, np.broadcast_to(prior["scale"], resolved.scale.shape), rtol=1e-12)
+    np.testing.assert_allclose(
+        resolved.scale, np.broadcast_to(prior["scale"], resolved.scale.shape), rtol=1e-12
+    )
     assert resolved.degrees_of_freedom == 5.0 and resolved.shrinkage == 0.01
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_map_with_every_hyperparameter_given(data, covariance_type):
     X, R = data
-    scale = {"full": np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 0.5]]),
-             "tied": np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 0.5]]),
-             "diag": np.array([2.0, 1.0, 0.5]), "spherical": 0.8}[covariance_type]
-    given = MAPPrior(weight_concentration=[1.0, 2.5, 4.0], mean=[1.0, -2.0, 0.5], shrinkage=3.0,
-                     degrees_of_freedom=6.5, scale=scale)
-    prior = dict(alpha=np.array([1.0, 2.5, 4.0]), mean=np.array([1.0, -2.0, 0.5]), kappa=3.0, nu=6.5, scale=scale)
+    scale = {
+        "full": np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 0.5]]),
+        "tied": np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 0.5]]),
+        "diag": np.array([2.0, 1.0, 0.5]),
+        "spherical": 0.8,
+    }[covariance_type]
+    given = MAPPrior(
+        weight_concentration=[1.0, 2.5, 4.0],
+        mean=[1.0, -2.0, 0.5],
+        shrinkage=3.0,
+        degrees_of_freedom=6.5,
+        scale=scale,
+    )
+    prior = dict(
+        alpha=np.array([1.0, 2.5, 4.0]),
+        mean=np.array([1.0, -2.0, 0.5]),
+        kappa=3.0,
+        nu=6.5,
+        scale=scale,
+    )
     (weights, means, cov), trace = reference_map_em(X, R, covariance_type, prior, 8)
     engine, state, our_trace = ours_from_responsibilities(X, R, covariance_type, 8, prior=given)
     np.testing.assert_allclose(engine.parameters(state).weights, weights, rtol=RTOL)
@@ -143,8 +175,15 @@ def test_map_with_every_hyperparameter_given(data, covariance_type):
 def test_map_fit_never_decreases_the_log_posterior(covariance_type, mixture5d):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gm = GaussianMixture(4, covariance_type=covariance_type, engine="map", tol=0, max_iter=60,
-                             init_params="random", random_state=0).fit(mixture5d)
+        gm = GaussianMixture(
+            4,
+            covariance_type=covariance_type,
+            engine="map",
+            tol=0,
+            max_iter=60,
+            init_params="random",
+            random_state=0,
+        ).fit(mixture5d)
     trace = np.asarray(gm.lower_bounds_)
     assert np.all(np.diff(trace) >= -1e-12 * np.abs(trace[1:]))
     # the estimator's score is the likelihood alone; the objective adds the log prior
@@ -159,28 +198,41 @@ def degenerate_data(case):
     else:
         far = np.array([[8.0, 8.0, 8.0], [9.0, 8.5, 8.0]])  # 2 points in 3-D: rank-1 scatter
     X = np.vstack([bulk, far])
-    start = dict(weights_init=[0.7, 0.3], means_init=[[0.0, 0.0, 0.0], [8.5, 8.2, 8.0]],
-                 precisions_init=np.stack([np.eye(3), np.eye(3)]))
+    start = dict(
+        weights_init=[0.7, 0.3],
+        means_init=[[0.0, 0.0, 0.0], [8.5, 8.2, 8.0]],
+        precisions_init=np.stack([np.eye(3), np.eye(3)]),
+    )
     return X, start
 
 
-@pytest.mark.parametrize("case, covariance_types", [
-    ("duplicated points", ["full", "diag", "spherical"]),
-    ("fewer points than features", ["full"]),
-])
+@pytest.mark.parametrize(
+    "case, covariance_types",
+    [
+        ("duplicated points", ["full", "diag", "spherical"]),
+        ("fewer points than features", ["full"]),
+    ],
+)
 def test_map_stays_well_conditioned_where_em_breaks(case, covariance_types):
     X, start = degenerate_data(case)
     for covariance_type in covariance_types:
         family_start = dict(start)
         if covariance_type != "full":
-            family_start["precisions_init"] = {"diag": np.ones((2, 3)), "spherical": np.ones(2)}[covariance_type]
+            family_start["precisions_init"] = {"diag": np.ones((2, 3)), "spherical": np.ones(2)}[
+                covariance_type
+            ]
         with pytest.raises(SingularCovarianceError):
             GaussianMixture(2, covariance_type=covariance_type, reg_covar=0, **family_start).fit(X)
-        gm = GaussianMixture(2, covariance_type=covariance_type, engine="map", **family_start).fit(X)
+        gm = GaussianMixture(2, covariance_type=covariance_type, engine="map", **family_start).fit(
+            X
+        )
         full = full_covariances(covariance_type, gm.covariances_, 2, 3)
         eigenvalues = np.linalg.eigvalsh(full)
         assert np.all(np.isfinite(gm.means_)) and np.all(np.isfinite(gm.covariances_))
-        assert eigenvalues.min() > 1e-3 and (eigenvalues.max(axis=1) / eigenvalues.min(axis=1)).max() < 1e3
+        assert (
+            eigenvalues.min() > 1e-3
+            and (eigenvalues.max(axis=1) / eigenvalues.min(axis=1)).max() < 1e3
+        )
         assert gm.converged_ and np.all(np.isfinite(gm.score_samples(X)))
         assert gm.predict(X)[-1] == 1  # the far points keep their own component
 
@@ -192,9 +244,17 @@ def test_log_prior_matches_scipy_for_every_family(data):
         engine, state, _ = ours_from_responsibilities(X, R, covariance_type, 3, prior=given)
         p, prior = state.parameters, state.prior
         reference = reference_log_prior(
-            p.weights, p.means, p.covariances, covariance_type,
-            dict(alpha=prior.weight_concentration, mean=prior.mean, kappa=prior.shrinkage,
-                 nu=prior.degrees_of_freedom, scale=prior.scale),
+            p.weights,
+            p.means,
+            p.covariances,
+            covariance_type,
+            dict(
+                alpha=prior.weight_concentration,
+                mean=prior.mean,
+                kappa=prior.shrinkage,
+                nu=prior.degrees_of_freedom,
+                scale=prior.scale,
+            ),
         )
         assert engine.penalty(state) == pytest.approx(reference, rel=1e-10), covariance_type
 
@@ -208,19 +268,30 @@ def test_one_feature_uses_var_over_g_squared():
 
 def test_weight_concentration_pulls_weights_together(faithful):
     plain = GaussianMixture(2, engine="map", random_state=0).fit(faithful)
-    pulled = GaussianMixture(2, engine="map", prior=MAPPrior(weight_concentration=200.0), random_state=0).fit(faithful)
+    pulled = GaussianMixture(
+        2, engine="map", prior=MAPPrior(weight_concentration=200.0), random_state=0
+    ).fit(faithful)
     assert abs(pulled.weights_[0] - 0.5) < abs(plain.weights_[0] - 0.5)
 
 
 @pytest.mark.parametrize(
     "prior, message",
     [
-        (dict(weight_concentration=0.5), "must be >= 1: below 1 the posterior of the weights has no mode"),
-        (dict(weight_concentration=[1.0, 1.0, 1.0]), "has 3 entries but the model has 2 components"),
+        (
+            dict(weight_concentration=0.5),
+            "must be >= 1: below 1 the posterior of the weights has no mode",
+        ),
+        (
+            dict(weight_concentration=[1.0, 1.0, 1.0]),
+            "has 3 entries but the model has 2 components",
+        ),
         (dict(shrinkage=0.0), r"shrinkage=0.0 must be a finite number > 0"),
         (dict(shrinkage=-1.0), r"shrinkage=-1.0 must be a finite number > 0"),
-        (dict(degrees_of_freedom=1.0), r"degrees_of_freedom=1 must exceed 1 for an inverse-Wishart prior "
-                                       r"of dimension 2; use at least 2"),
+        (
+            dict(degrees_of_freedom=1.0),
+            r"degrees_of_freedom=1 must exceed 1 for an inverse-Wishart prior "
+            r"of dimension 2; use at least 2",
+        ),
         (dict(mean=[0.0]), "MAPPrior.mean has 1 entries but the data has 2 features"),
         (dict(scale=[[1.0, 2.0], [2.0, 1.0]]), "not positive definite"),
         (dict(scale=[1.0, 1.0]), r"'full' model with 2 features needs a \(2, 2\) matrix"),
@@ -234,14 +305,20 @@ def test_bad_map_priors_get_clear_errors(prior, message, faithful):
 
 
 def test_diag_and_spherical_scales_take_their_own_shapes(faithful):
-    diag = GaussianMixture(2, covariance_type="diag", engine="map", prior=MAPPrior(scale=2.0)).fit(faithful)
+    diag = GaussianMixture(2, covariance_type="diag", engine="map", prior=MAPPrior(scale=2.0)).fit(
+        faithful
+    )
     np.testing.assert_array_equal(diag.prior_.scale, [2.0, 2.0])
     with pytest.raises(ValueError, match="'spherical' model with 2 features needs a single number"):
-        GaussianMixture(2, covariance_type="spherical", engine="map", prior=MAPPrior(scale=[1.0, 2.0])).fit(faithful)
+        GaussianMixture(
+            2, covariance_type="spherical", engine="map", prior=MAPPrior(scale=[1.0, 2.0])
+        ).fit(faithful)
     with pytest.raises(ValueError, match="degrees_of_freedom=0.0 must be a finite number > 0"):
         MAPPrior(degrees_of_freedom=0.0)
     # an inverse-gamma needs only nu > 0: below n_features - 1 is fine for diag
-    GaussianMixture(2, covariance_type="diag", engine="map", prior=MAPPrior(degrees_of_freedom=0.5)).fit(faithful)
+    GaussianMixture(
+        2, covariance_type="diag", engine="map", prior=MAPPrior(degrees_of_freedom=0.5)
+    ).fit(faithful)
 
 
 @pytest.mark.parametrize(
@@ -278,9 +355,14 @@ def test_sample_weight_two_equals_a_duplicated_row_for_bayesian_engines(engine, 
     weights = np.ones(len(faithful))
     weights[::3] = 2.0
     duplicated = np.vstack([faithful, faithful[::3]])
-    start = dict(means_init=[[2.0, 55.0], [4.3, 80.0]], weights_init=[0.4, 0.6],
-                 precisions_init=np.stack([np.diag([10.0, 0.03])] * 2))  # k-means ignores weights
-    weighted = GaussianMixture(2, engine=engine, tol=0, max_iter=20, **start).fit(faithful, sample_weight=weights)
+    start = dict(
+        means_init=[[2.0, 55.0], [4.3, 80.0]],
+        weights_init=[0.4, 0.6],
+        precisions_init=np.stack([np.diag([10.0, 0.03])] * 2),
+    )  # k-means ignores weights
+    weighted = GaussianMixture(2, engine=engine, tol=0, max_iter=20, **start).fit(
+        faithful, sample_weight=weights
+    )
     repeated = GaussianMixture(2, engine=engine, tol=0, max_iter=20, **start).fit(duplicated)
     np.testing.assert_allclose(weighted.means_, repeated.means_, rtol=1e-10)
     np.testing.assert_allclose(weighted.covariances_, repeated.covariances_, rtol=1e-10)
@@ -296,8 +378,9 @@ def test_float32_data_fits_like_float64_to_1e6(engine, faithful):
     gm64 = GaussianMixture(2, engine=engine, random_state=0).fit(X32.astype(np.float64))
     sd = np.sqrt(np.diagonal(gm64.covariances_, axis1=1, axis2=2)).max()
     np.testing.assert_allclose(gm32.means_, gm64.means_, rtol=0, atol=1e-6 * sd)
-    np.testing.assert_allclose(gm32.covariances_, gm64.covariances_, rtol=0,
-                               atol=1e-6 * np.abs(gm64.covariances_).max())
+    np.testing.assert_allclose(
+        gm32.covariances_, gm64.covariances_, rtol=0, atol=1e-6 * np.abs(gm64.covariances_).max()
+    )
     assert gm32.lower_bound_ == pytest.approx(gm64.lower_bound_, rel=1e-6)
 
 
@@ -306,7 +389,11 @@ def test_constant_feature(faithful):
     # the scalar default scale of diag/spherical stays positive: MAP copes where the data do not vary
     gm = GaussianMixture(2, covariance_type="diag", engine="map", random_state=0).fit(X)
     assert np.all(gm.covariances_[:, 2] > 0) and np.all(np.isfinite(gm.score_samples(X)))
-    with pytest.raises(ValueError, match=r"default MAPPrior.scale.*feature 2 is constant.*MAPPrior\(scale=...\)"):
+    with pytest.raises(
+        ValueError, match=r"default MAPPrior.scale.*feature 2 is constant.*MAPPrior\(scale=...\)"
+    ):
         GaussianMixture(2, engine="map").fit(X)
     given = MAPPrior(scale=np.diag([0.1, 10.0, 0.01]))
-    assert np.all(np.isfinite(GaussianMixture(2, engine="map", prior=given, random_state=0).fit(X).means_))
+    assert np.all(
+        np.isfinite(GaussianMixture(2, engine="map", prior=given, random_state=0).fit(X).means_)
+    )

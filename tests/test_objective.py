@@ -23,7 +23,10 @@ ENGINES_AND_PRIORS = {
     "map-flat-weights": ("map", MAPPrior()),
     "map-dirichlet-3": ("map", MAPPrior(weight_concentration=3.0)),
     "vb-dirichlet-process": ("vb", VBPrior("dirichlet_process")),
-    "vb-dirichlet-distribution": ("vb", VBPrior("dirichlet_distribution", weight_concentration=0.01)),
+    "vb-dirichlet-distribution": (
+        "vb",
+        VBPrior("dirichlet_distribution", weight_concentration=0.01),
+    ),
 }
 
 
@@ -40,12 +43,29 @@ ENGINES_AND_PRIORS = {
     init_params=st.sampled_from(["random", "kmeans"]),
 )
 def test_objective_never_decreases(
-    case, covariance_type, seed, n_samples, n_features, n_clusters, n_components, separation, init_params
+    case,
+    covariance_type,
+    seed,
+    n_samples,
+    n_features,
+    n_clusters,
+    n_components,
+    separation,
+    init_params,
 ):
     engine, prior = ENGINES_AND_PRIORS[case]
     X = make_mixture(n_samples, n_features, n_clusters, separation=separation, seed=seed)
-    gm = GaussianMixture(n_components, covariance_type=covariance_type, engine=engine, prior=prior,
-                         reg_covar=0.0, tol=0.0, max_iter=25, init_params=init_params, random_state=seed)
+    gm = GaussianMixture(
+        n_components,
+        covariance_type=covariance_type,
+        engine=engine,
+        prior=prior,
+        reg_covar=0.0,
+        tol=0.0,
+        max_iter=25,
+        init_params=init_params,
+        random_state=seed,
+    )
     trace, reseeded = _fit_trace(gm, X, engine)
     drops = np.diff(trace)
     ascending = np.ones(drops.shape, dtype=bool)
@@ -71,8 +91,13 @@ def _fit_trace(gm, X, engine):
             raise
     trace = np.asarray(gm.lower_bounds_)
     assert np.all(np.isfinite(trace))
-    reseeded = [event.iteration for warning in caught if issubclass(warning.category, EmptyComponentWarning)
-                for event in warning.message.events if event.split is not None and event.iteration > 0]
+    reseeded = [
+        event.iteration
+        for warning in caught
+        if issubclass(warning.category, EmptyComponentWarning)
+        for event in warning.message.events
+        if event.split is not None and event.iteration > 0
+    ]
     return trace, reseeded
 
 
@@ -85,8 +110,17 @@ def test_map_spherical_drop_is_the_reseed():
     exact ascent step, and without the re-seed the same fit is monotone.
     """
     X = make_mixture(78, 1, 2, separation=4.0, seed=31617)
-    gm = GaussianMixture(4, covariance_type="spherical", engine="map", prior=MAPPrior(), reg_covar=0.0,
-                         tol=0.0, max_iter=25, init_params="random", random_state=31617)
+    gm = GaussianMixture(
+        4,
+        covariance_type="spherical",
+        engine="map",
+        prior=MAPPrior(),
+        reg_covar=0.0,
+        tol=0.0,
+        max_iter=25,
+        init_params="random",
+        random_state=31617,
+    )
     trace, reseeded = _fit_trace(gm, X, "map")
     assert reseeded == [15]
     drops = np.diff(trace)

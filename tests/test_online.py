@@ -48,12 +48,21 @@ def test_step_sizes_follow_the_schedule():
 @pytest.mark.parametrize("engine", list(ENGINES))
 def test_minibatch_em_reaches_batch_em_log_likelihood(engine, separated, batch_fit):
     online = GaussianMixture(
-        4, engine=engine, learning_method="online", batch_size=600, max_iter=20, tol=0, random_state=0
+        4,
+        engine=engine,
+        learning_method="online",
+        batch_size=600,
+        max_iter=20,
+        tol=0,
+        random_state=0,
     ).fit(separated)
     assert online.n_iter_ == 20
     # the reference is the same engine's batch fit: a prior moves MAP's and VB's optimum
-    reference = batch_fit if engine == "em" else GaussianMixture(
-        4, engine=engine, n_init=3, random_state=0, tol=1e-8).fit(separated)
+    reference = (
+        batch_fit
+        if engine == "em"
+        else GaussianMixture(4, engine=engine, n_init=3, random_state=0, tol=1e-8).fit(separated)
+    )
     batch = reference.result_.log_likelihood
     assert abs(online.result_.log_likelihood - batch) <= 0.01 * abs(batch)
     order = np.argsort(online.means_[:, 0])
@@ -64,11 +73,22 @@ def test_minibatch_em_reaches_batch_em_log_likelihood(engine, separated, batch_f
 
 @pytest.mark.parametrize("engine", list(ENGINES))
 def test_partial_fit_fed_the_same_batches_equals_the_minibatch_fit(engine, separated, batch_fit):
-    start = dict(weights_init=batch_fit.weights_, means_init=batch_fit.means_ + 0.5,
-                 precisions_init=batch_fit.precisions_)
-    settings = dict(engine=engine, batch_size=500, learning_decay=0.6, learning_offset=2.0,
-                    random_state=7, **start)
-    online = GaussianMixture(4, learning_method="online", max_iter=3, tol=0, **settings).fit(separated)
+    start = dict(
+        weights_init=batch_fit.weights_,
+        means_init=batch_fit.means_ + 0.5,
+        precisions_init=batch_fit.precisions_,
+    )
+    settings = dict(
+        engine=engine,
+        batch_size=500,
+        learning_decay=0.6,
+        learning_offset=2.0,
+        random_state=7,
+        **start,
+    )
+    online = GaussianMixture(4, learning_method="online", max_iter=3, tol=0, **settings).fit(
+        separated
+    )
     # partial_fit takes data-dependent prior defaults from its first chunk: fix the prior
     prior = getattr(online, "prior_", None)
     chunked = GaussianMixture(4, total_samples=len(separated), prior=prior, **settings)
@@ -103,7 +123,9 @@ def test_partial_fit_learns_chunk_by_chunk_from_its_first_chunk(separated, batch
 def test_partial_fit_rejects_a_chunk_of_other_width_and_keeps_its_state(separated):
     gm = GaussianMixture(4, random_state=0).partial_fit(separated[:1000])
     means = gm.means_.copy()
-    with pytest.raises(ValueError, match=r"X has 2 features, but GaussianMixture is expecting 3 features"):
+    with pytest.raises(
+        ValueError, match=r"X has 2 features, but GaussianMixture is expecting 3 features"
+    ):
         gm.partial_fit(separated[1000:2000, :2])
     np.testing.assert_array_equal(gm.means_, means)
     assert gm.n_iter_ == 1
@@ -133,9 +155,19 @@ def test_invalid_learning_parameters(params, message):
 
 
 def test_learning_settings_survive_the_dataset_round_trip(separated):
-    gm = GaussianMixture(2, learning_method="online", batch_size=700, learning_decay=0.8,
-                         learning_offset=3.0, max_iter=2, random_state=0).fit(separated[:2000])
+    gm = GaussianMixture(
+        2,
+        learning_method="online",
+        batch_size=700,
+        learning_decay=0.8,
+        learning_offset=3.0,
+        max_iter=2,
+        random_state=0,
+    ).fit(separated[:2000])
     spec = FitResult.from_dataset(gm.to_dataset()).spec
     assert (spec.learning_method, spec.batch_size, spec.learning_decay, spec.learning_offset) == (
-        "online", 700, 0.8, 3.0
+        "online",
+        700,
+        0.8,
+        3.0,
     )

@@ -4,13 +4,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-import bayesgmm  # noqa: E402
-from bayesgmm import plotting  # noqa: E402
-from bayesgmm.datasets import load_faithful, load_galaxies  # noqa: E402
+import bayesgmm
+from bayesgmm import plotting
+from bayesgmm.datasets import load_faithful, load_galaxies
 
 
 def curves(ax):
@@ -36,6 +36,10 @@ def test_marginal_of_a_two_feature_model_by_name(covariance_type):
     ax = plotting.plot_density(model, feature="waiting", ax=Figure().subplots(), grid=2000)
     x, y = curves(ax)["mixture density"].T
     assert ax.get_xlabel() == "waiting"
-    assert np.trapezoid(y, x) == pytest.approx(1, abs=1e-3)  # the curves cover +-4 sd of every component
+    assert np.trapezoid(y, x) == pytest.approx(
+        1, abs=1e-3
+    )  # the curves cover +-4 sd of every component
     # its mean is the mixture's mean of that feature
-    assert np.trapezoid(x * y, x) == pytest.approx(float(model.weights_ @ model.means_[:, 1]), rel=1e-3)
+    assert np.trapezoid(x * y, x) == pytest.approx(
+        float(model.weights_ @ model.means_[:, 1]), rel=1e-3
+    )

@@ -9,17 +9,17 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: tests never need a display
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from conftest import COVARIANCE_TYPES, make_mixture  # noqa: E402
-from matplotlib.patches import Ellipse  # noqa: E402
-from scipy.stats import beta as scipy_beta  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from conftest import COVARIANCE_TYPES, make_mixture
+from matplotlib.patches import Ellipse
+from scipy.stats import beta as scipy_beta
 
-import bayesgmm  # noqa: E402
-from bayesgmm import GaussianMixture, plotting  # noqa: E402
-from bayesgmm.datasets import load_faithful  # noqa: E402
-from bayesgmm.engines import ENGINES  # noqa: E402
+import bayesgmm
+from bayesgmm import GaussianMixture, plotting
+from bayesgmm.datasets import load_faithful
+from bayesgmm.engines import ENGINES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -40,8 +40,14 @@ def save_png(ax, path):
 
 @pytest.fixture(scope="module")
 def sweep():
-    return bayesgmm.select(load_faithful(), range(1, 5), COVARIANCE_TYPES, sorted(ENGINES),
-                           random_state=0, progress=False)
+    return bayesgmm.select(
+        load_faithful(),
+        range(1, 5),
+        COVARIANCE_TYPES,
+        sorted(ENGINES),
+        random_state=0,
+        progress=False,
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -142,8 +148,9 @@ def test_weights_plot_without_and_with_posterior_intervals(tmp_path):
 
     # what a Bayesian engine stores: the Dirichlet posterior concentration
     alpha = gm.weights_ * 272 + 1.0
-    bayesian = dataclasses.replace(gm.result_, engine_variables={
-        "weight_concentration": (("component",), alpha)})
+    bayesian = dataclasses.replace(
+        gm.result_, engine_variables={"weight_concentration": (("component",), alpha)}
+    )
     lower, upper = plotting.weight_intervals(bayesian, level=0.9)
     draws = np.random.default_rng(0).dirichlet(alpha, size=200_000)
     np.testing.assert_allclose(lower, np.quantile(draws, 0.05, axis=0), atol=3e-3)
@@ -177,8 +184,12 @@ def test_weight_intervals_of_the_dirichlet_process_and_of_map(tmp_path):
     assert not plotting.plot_weights(gm).collections
     alpha = 1.0 + gm.predict_proba(X).sum(axis=0)
     lower, upper = plotting.weight_intervals(gm, 0.95, X)
-    np.testing.assert_allclose(lower, [scipy_beta.ppf(0.025, a, alpha.sum() - a) for a in alpha], rtol=1e-8)
-    np.testing.assert_allclose(upper, [scipy_beta.ppf(0.975, a, alpha.sum() - a) for a in alpha], rtol=1e-8)
+    np.testing.assert_allclose(
+        lower, [scipy_beta.ppf(0.025, a, alpha.sum() - a) for a in alpha], rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        upper, [scipy_beta.ppf(0.975, a, alpha.sum() - a) for a in alpha], rtol=1e-8
+    )
     ax = plotting.plot_weights(gm, X)
     assert len(ax.collections) == 1
     save_png(ax, tmp_path / "weights_map.png")
@@ -189,18 +200,24 @@ def test_criteria_table_plot_ranks_models(sweep, tmp_path):
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert len(labels) == 5
     bic = sweep.bic
-    flat = sorted((float(bic.sel(engine=e, covariance_type=c, n_components=k)), f"{e} {c} K={k}")
-                  for e in bic.engine.values for c in bic.covariance_type.values
-                  for k in bic.n_components.values)
+    flat = sorted(
+        (float(bic.sel(engine=e, covariance_type=c, n_components=k)), f"{e} {c} K={k}")
+        for e in bic.engine.values
+        for c in bic.covariance_type.values
+        for k in bic.n_components.values
+    )
     assert labels == [label for _, label in flat[:5]]
     np.testing.assert_allclose(ax.lines[0].get_xdata()[0], 0.0)
     save_png(ax, tmp_path / "table.png")
 
     X = load_faithful()
-    table = bayesgmm.criteria_table({
-        "tied K=3": GaussianMixture(3, covariance_type="tied", random_state=0).fit(X),
-        "full K=2": GaussianMixture(2, random_state=0).fit(X),
-    }, X)
+    table = bayesgmm.criteria_table(
+        {
+            "tied K=3": GaussianMixture(3, covariance_type="tied", random_state=0).fit(X),
+            "full K=2": GaussianMixture(2, random_state=0).fit(X),
+        },
+        X,
+    )
     ax = plotting.plot_criteria_table(table, "icl")
     assert len(ax.get_yticklabels()) == 2
     save_png(ax, tmp_path / "table_models.png")
@@ -226,7 +243,9 @@ def test_compare_plot_draws_elpd_loo_and_lists_the_models_without(compare_table,
     # the one standard-error bars of the best model
     best_bar = ax.collections[0].get_segments()[0]
     best = loo.isel(model=order[0])
-    np.testing.assert_allclose(sorted(best_bar[:, 0]), [best.elpd_loo - best.se, best.elpd_loo + best.se])
+    np.testing.assert_allclose(
+        sorted(best_bar[:, 0]), [best.elpd_loo - best.se, best.elpd_loo + best.se]
+    )
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert labels == [str(m) for m in loo.model.values[order]] + ["em full K=2"]
     assert any("no PSIS-LOO: point estimate" in text.get_text() for text in ax.texts)
@@ -259,9 +278,12 @@ def test_arviz_plot_compare_renders_our_table_headless(compare_table, tmp_path):
 def test_importing_bayesgmm_imports_neither_matplotlib_nor_arviz():
     # one interpreter for both checks: each start costs seconds; arviz takes 2 s to import,
     # and neither bayesgmm nor bayesgmm.plotting may pay for it before it is used
-    code = ("import sys, bayesgmm; m = 'matplotlib' in sys.modules; import bayesgmm.plotting; "
-            "print(m, 'arviz' in sys.modules)")
+    code = (
+        "import sys, bayesgmm; m = 'matplotlib' in sys.modules; import bayesgmm.plotting; "
+        "print(m, 'arviz' in sys.modules)"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert out.stdout.strip() == "False False"

@@ -38,8 +38,9 @@ def with_a_stray_component(X, K=4):
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 def test_pruning_removes_every_component_below_the_threshold(engine, covariance_type, clusters):
     means = with_a_stray_component(clusters)
-    unpruned = GaussianMixture(4, covariance_type=covariance_type, engine=engine,
-                               means_init=means, random_state=0)
+    unpruned = GaussianMixture(
+        4, covariance_type=covariance_type, engine=engine, means_init=means, random_state=0
+    )
     if ENGINES[engine].reseeds_empty_components:
         # without prune= the emptied stray component is re-seeded (docs/robustness.md) ...
         with pytest.warns(EmptyComponentWarning, match="lost all its points"):
@@ -49,8 +50,14 @@ def test_pruning_removes_every_component_below_the_threshold(engine, covariance_
         unpruned.fit(clusters)
         assert unpruned.weights_.min() < 1e-2  # the stray component is there to be pruned
     # ... with prune= it is removed instead
-    gm = GaussianMixture(4, covariance_type=covariance_type, engine=engine, means_init=means,
-                         random_state=0, prune=1e-2).fit(clusters)
+    gm = GaussianMixture(
+        4,
+        covariance_type=covariance_type,
+        engine=engine,
+        means_init=means,
+        random_state=0,
+        prune=1e-2,
+    ).fit(clusters)
     assert gm.n_components == 4 and gm.n_components_fitted == 3
     assert gm.weights_.min() >= 1e-2 and gm.converged_
     assert gm.weights_.sum() == pytest.approx(1.0, rel=1e-12)
@@ -81,7 +88,9 @@ def test_pruning_repeats_until_no_weight_is_below(covariance_type, standardised_
     np.testing.assert_array_equal(np.flatnonzero(~removed), history.component_origin)
     # each step starts where the previous one ended
     np.testing.assert_array_equal(history.n_components_before[1:], history.n_components_after[:-1])
-    np.testing.assert_allclose(history.objective_before[1:], history.objective_after[:-1], rtol=1e-12)
+    np.testing.assert_allclose(
+        history.objective_before[1:], history.objective_after[:-1], rtol=1e-12
+    )
     assert np.all(np.diff(history.iteration) > 0)
     trace = np.asarray(gm.lower_bounds_)
     for step, iteration in enumerate(history.iteration):
@@ -90,7 +99,9 @@ def test_pruning_repeats_until_no_weight_is_below(covariance_type, standardised_
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_survivors_get_one_em_step_with_responsibilities_shared_among_them(covariance_type, clusters):
+def test_survivors_get_one_em_step_with_responsibilities_shared_among_them(
+    covariance_type, clusters
+):
     """The generic mechanism for EM equals a hand-written M-step on renormalised responsibilities."""
     gm = GaussianMixture(4, covariance_type=covariance_type, random_state=1, max_iter=5, tol=0)
     with pytest.warns(bayesgmm.ConvergenceWarning):
@@ -107,7 +118,9 @@ def test_survivors_get_one_em_step_with_responsibilities_shared_among_them(covar
     resp = np.exp(rho - logsumexp(rho, axis=1, keepdims=True))
     nk = resp.sum(axis=0)
     means = resp.T @ clusters / nk[:, None]
-    scatter = np.stack([(clusters - m).T @ ((clusters - m) * r[:, None]) for m, r in zip(means, resp.T)])
+    scatter = np.stack(
+        [(clusters - m).T @ ((clusters - m) * r[:, None]) for m, r in zip(means, resp.T)]
+    )
     expected = {
         "full": lambda: scatter / nk[:, None, None] + 1e-6 * np.eye(D),
         "tied": lambda: scatter.sum(axis=0) / nk.sum() + 1e-6 * np.eye(D),
@@ -148,7 +161,9 @@ def test_bad_thresholds_are_refused_before_anything_changes(threshold, clusters)
 
 
 def test_prune_needs_the_fitting_data(clusters):
-    gm = GaussianMixture(4, means_init=with_a_stray_component(clusters), random_state=0).fit(clusters)
+    gm = GaussianMixture(4, means_init=with_a_stray_component(clusters), random_state=0).fit(
+        clusters
+    )
     before = gm.result_
     with pytest.raises(ValueError, match="X has 3 features"):
         gm.prune_components(1e-2, np.ones((10, 3)))
@@ -158,23 +173,37 @@ def test_prune_needs_the_fitting_data(clusters):
 
 
 def test_pruning_record_survives_save_and_load(standardised_faithful, tmp_path):
-    gm = GaussianMixture(10, covariance_type="tied", random_state=0, prune=0.05).fit(standardised_faithful)
+    gm = GaussianMixture(10, covariance_type="tied", random_state=0, prune=0.05).fit(
+        standardised_faithful
+    )
     ds = gm.to_dataset()
-    assert ds.sizes["initial_component"] == 10 and ds.sizes["pruning_step"] == gm.result_.pruning.n_steps
+    assert (
+        ds.sizes["initial_component"] == 10
+        and ds.sizes["pruning_step"] == gm.result_.pruning.n_steps
+    )
     assert ds.attrs["prune"] == 0.05
     assert "pruning_iteration" not in gm.result_.engine_variables
     loaded = bayesgmm.load(bayesgmm.save(gm, tmp_path / "pruned.nc"))
     xr.testing.assert_identical(loaded.to_dataset(), ds)
     assert loaded.n_components == 10 and loaded.prune == 0.05
     assert loaded.n_components_fitted == gm.n_components_fitted
-    for name in ("iteration", "objective_before", "objective_after", "removed_at_step", "component_origin"):
-        np.testing.assert_array_equal(getattr(loaded.result_.pruning, name),
-                                      getattr(gm.result_.pruning, name))
+    for name in (
+        "iteration",
+        "objective_before",
+        "objective_after",
+        "removed_at_step",
+        "component_origin",
+    ):
+        np.testing.assert_array_equal(
+            getattr(loaded.result_.pruning, name), getattr(gm.result_.pruning, name)
+        )
     assert "pruned from 10 to" in loaded.result_.summary()
 
 
 def test_incomplete_pruning_record_in_a_file_is_refused(standardised_faithful, tmp_path):
-    gm = GaussianMixture(10, covariance_type="tied", random_state=0, prune=0.05).fit(standardised_faithful)
+    gm = GaussianMixture(10, covariance_type="tied", random_state=0, prune=0.05).fit(
+        standardised_faithful
+    )
     path = tmp_path / "crafted.nc"
     gm.to_dataset().drop_vars("pruning_component_origin").to_netcdf(path, engine="h5netcdf")
     with pytest.raises(ValueError, match="pruning record is incomplete"):
@@ -183,7 +212,9 @@ def test_incomplete_pruning_record_in_a_file_is_refused(standardised_faithful, t
 
 def test_warm_start_continues_from_the_pruned_model(clusters):
     means = with_a_stray_component(clusters)
-    gm = GaussianMixture(4, means_init=means, random_state=0, prune=1e-2, warm_start=True).fit(clusters)
+    gm = GaussianMixture(4, means_init=means, random_state=0, prune=1e-2, warm_start=True).fit(
+        clusters
+    )
     first, first_n_iter = gm.result_.pruning, gm.n_iter_
     gm.fit(clusters)
     assert gm.n_components_fitted == 3 and gm.n_components == 4 and gm.converged_
@@ -207,18 +238,27 @@ def test_prune_path_on_old_faithful_ends_at_the_bic_best_model(standardised_fait
     # the BIC-best tied model fitted directly with five initialisations (BIC 824.70)
     direct = GaussianMixture(3, n_init=5, random_state=0, **settings).fit(X)
     assert best.bic() == pytest.approx(direct.bic(X), abs=0.05)
-    np.testing.assert_allclose(path.criteria.bic.values, [r.bic() for r in path.results], rtol=1e-12)
+    np.testing.assert_allclose(
+        path.criteria.bic.values, [r.bic() for r in path.results], rtol=1e-12
+    )
     assert np.all(path.criteria.icl.values >= path.criteria.bic.values)
     assert GaussianMixture.from_result(best).bic(X) == pytest.approx(best.bic(), rel=1e-10)
 
 
 @pytest.mark.parametrize("covariance_type, carrying_mass", [("full", 2), ("diag", 3)])
 def test_sparse_vb_from_ten_components_prunes_to_those_that_carry_mass(
-        covariance_type, carrying_mass, standardised_faithful):
+    covariance_type, carrying_mass, standardised_faithful
+):
     """Issue 4's acceptance: VB, K=10, Dirichlet concentration 1e-3, standardised Old Faithful."""
     X = standardised_faithful
-    settings = dict(covariance_type=covariance_type, engine="vb", tol=1e-6, max_iter=2000, random_state=0,
-                    prior=bayesgmm.VBPrior("dirichlet_distribution", weight_concentration=1e-3))
+    settings = dict(
+        covariance_type=covariance_type,
+        engine="vb",
+        tol=1e-6,
+        max_iter=2000,
+        random_state=0,
+        prior=bayesgmm.VBPrior("dirichlet_distribution", weight_concentration=1e-3),
+    )
     unpruned = GaussianMixture(10, **settings).fit(X)
     heavy = np.sort(unpruned.weights_[unpruned.weights_ >= 1e-2])[::-1]
     assert heavy.size == carrying_mass  # full: the two eruption types; diag adds a 4% component

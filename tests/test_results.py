@@ -14,16 +14,22 @@ from bayesgmm.datasets import load_faithful
 
 ENGINE_CASES = {
     "map": dict(engine="map"),
-    "map-given-prior": dict(engine="map", prior=MAPPrior(weight_concentration=[2.0, 3.0], shrinkage=0.5)),
+    "map-given-prior": dict(
+        engine="map", prior=MAPPrior(weight_concentration=[2.0, 3.0], shrinkage=0.5)
+    ),
     "vb-process": dict(engine="vb"),
-    "vb-distribution": dict(engine="vb", prior=VBPrior("dirichlet_distribution", weight_concentration=0.01)),
+    "vb-distribution": dict(
+        engine="vb", prior=VBPrior("dirichlet_distribution", weight_concentration=0.01)
+    ),
 }
 
 
 @pytest.fixture(scope="module")
 def fits():
     X = load_faithful()  # carries feature names, which must survive the round trip
-    return {ct: GaussianMixture(2, covariance_type=ct, random_state=0).fit(X) for ct in COVARIANCE_TYPES}
+    return {
+        ct: GaussianMixture(2, covariance_type=ct, random_state=0).fit(X) for ct in COVARIANCE_TYPES
+    }
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -37,7 +43,10 @@ def test_dataset_layout(fits, covariance_type, faithful):
     assert ds.attrs["covariance_type"] == covariance_type and ds.attrs["engine"] == "em"
     assert ds.attrs["n_iter"] == gm.n_iter_ and ds.attrs["converged"] == 1
     assert ds.attrs["bic"] == pytest.approx(gm.bic(faithful), rel=1e-12)
-    assert ds.attrs["n_parameters"] == {"full": 11, "tied": 8, "diag": 9, "spherical": 7}[covariance_type]
+    assert (
+        ds.attrs["n_parameters"]
+        == {"full": 11, "tied": 8, "diag": 9, "spherical": 7}[covariance_type]
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -45,7 +54,14 @@ def test_save_load_round_trip_is_exact(fits, covariance_type, faithful, tmp_path
     gm = fits[covariance_type]
     path = bayesgmm.save(gm, tmp_path / "fit.nc")
     loaded = bayesgmm.load(path)
-    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_", "lower_bounds_"):
+    for name in (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_cholesky_",
+        "precisions_",
+        "lower_bounds_",
+    ):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(gm, name))
     assert loaded.converged_ == gm.converged_ and loaded.n_iter_ == gm.n_iter_
     assert list(loaded.feature_names_in_) == list(gm.feature_names_in_)
@@ -97,7 +113,12 @@ def crafted(fits, tmp_path, edit):
         (lambda ds: ds.assign_attrs(covariance_type="__import__('os')"), "unknown covariance_type"),
         (lambda ds: ds.assign_attrs(format="something else"), "not a bayesgmm result"),
         (lambda ds: ds.assign_attrs(n_iter="3; rm -rf /"), "attribute 'n_iter' should be int"),
-        (lambda ds: ds.drop_attrs() if hasattr(ds, "drop_attrs") else ds.assign_attrs(format=None), "not a bayesgmm result"),
+        (
+            lambda ds: (
+                ds.drop_attrs() if hasattr(ds, "drop_attrs") else ds.assign_attrs(format=None)
+            ),
+            "not a bayesgmm result",
+        ),
     ],
 )
 def test_crafted_files_get_clear_errors(fits, tmp_path, edit, message):
@@ -116,7 +137,9 @@ def test_file_that_is_not_netcdf(tmp_path):
 def test_saved_file_holds_no_pickled_objects(fits, tmp_path):
     path = bayesgmm.save(fits["full"], tmp_path / "fit.nc")
     with h5py.File(path, "r") as handle:
-        kinds = {handle[name].dtype.kind for name in handle if isinstance(handle[name], h5py.Dataset)}
+        kinds = {
+            handle[name].dtype.kind for name in handle if isinstance(handle[name], h5py.Dataset)
+        }
     assert kinds <= {"f", "i", "u", "S", "O"}  # O: variable-length strings (feature names)
     assert b"pickle" not in path.read_bytes() and b"\x80\x04\x95" not in path.read_bytes()
 
@@ -165,17 +188,23 @@ def test_every_engine_round_trips_exactly(engine_fits, case, covariance_type, fa
 def test_vb_dataset_holds_the_posterior_and_the_prior(engine_fits):
     ds = engine_fits["vb-process", "full"].to_dataset()
     assert ds.weight_concentration_a.dims == ("component",) and "weight_concentration" not in ds
-    assert ds.degrees_of_freedom.dims == ("component",) and ds.prior_covariance.dims == ("feature", "feature2")
+    assert ds.degrees_of_freedom.dims == ("component",) and ds.prior_covariance.dims == (
+        "feature",
+        "feature2",
+    )
     assert ds.prior_weight_concentration.item() == 0.5  # 1 / n_components
     tied = engine_fits["vb-distribution", "tied"].to_dataset()
     assert tied.degrees_of_freedom.dims == () and tied.weight_concentration.dims == ("component",)
     spherical = engine_fits["map", "spherical"].to_dataset()
-    assert spherical.prior_scale.dims == () and spherical.prior_weight_concentration.dims == ("component",)
+    assert spherical.prior_scale.dims == () and spherical.prior_weight_concentration.dims == (
+        "component",
+    )
 
 
 def test_bayesian_face_round_trips(faithful, tmp_path):
-    bgm = BayesianGaussianMixture(n_components=2, weight_concentration_prior_type="dirichlet_distribution",
-                                  random_state=0).fit(faithful)
+    bgm = BayesianGaussianMixture(
+        n_components=2, weight_concentration_prior_type="dirichlet_distribution", random_state=0
+    ).fit(faithful)
     result = bayesgmm.load_result(bayesgmm.save(bgm, tmp_path / "bgm.nc"))
     again = BayesianGaussianMixture.from_result(result)
     assert again.weight_concentration_prior_type == "dirichlet_distribution"
@@ -183,7 +212,9 @@ def test_bayesian_face_round_trips(faithful, tmp_path):
     np.testing.assert_array_equal(again.weight_concentration_, bgm.weight_concentration_)
     np.testing.assert_array_equal(again.predict_proba(faithful), bgm.predict_proba(faithful))
     with pytest.raises(ValueError, match="needs a fit by engine='vb'"):
-        BayesianGaussianMixture.from_result(GaussianMixture(2, random_state=0).fit(faithful).result_)
+        BayesianGaussianMixture.from_result(
+            GaussianMixture(2, random_state=0).fit(faithful).result_
+        )
 
 
 def test_missing_posterior_variable_gets_a_clear_error(engine_fits, tmp_path):
@@ -195,7 +226,11 @@ def test_missing_posterior_variable_gets_a_clear_error(engine_fits, tmp_path):
 
 @pytest.mark.parametrize("case", ["em", "map", "vb-process"])
 def test_load_keeps_only_the_engines_variables(engine_fits, faithful, case, tmp_path):
-    gm = GaussianMixture(2, random_state=0).fit(faithful) if case == "em" else engine_fits[case, "full"]
+    gm = (
+        GaussianMixture(2, random_state=0).fit(faithful)
+        if case == "em"
+        else engine_fits[case, "full"]
+    )
     ds = gm.to_dataset()
     ds["notes"] = ("component", np.array([1.0, 2.0]))
     ds.to_netcdf(tmp_path / "extra.nc", engine="h5netcdf")

@@ -25,7 +25,9 @@ def assert_same_fit(a, b, rtol=1e-10):
 def start(X, covariance_type, K=3):
     """Initial parameters both fits share (the k-means start, before any EM iteration)."""
     init = GaussianMixture(K, covariance_type=covariance_type, max_iter=0, random_state=0).fit(X)
-    return dict(weights_init=init.weights_, means_init=init.means_, precisions_init=init.precisions_)
+    return dict(
+        weights_init=init.weights_, means_init=init.means_, precisions_init=init.precisions_
+    )
 
 
 @pytest.mark.parametrize("engine", list(ENGINES))
@@ -33,8 +35,13 @@ def start(X, covariance_type, K=3):
 def test_integer_weights_equal_duplicated_rows(engine, covariance_type):
     X = make_mixture(240, 3, 3, seed=4) + 50.0
     counts = np.random.default_rng(1).integers(1, 4, size=len(X))
-    settings = dict(covariance_type=covariance_type, engine=engine, tol=0, max_iter=25,
-                    **start(X, covariance_type))
+    settings = dict(
+        covariance_type=covariance_type,
+        engine=engine,
+        tol=0,
+        max_iter=25,
+        **start(X, covariance_type),
+    )
     weighted = GaussianMixture(3, **settings).fit(X, sample_weight=counts.astype(float))
     duplicated = GaussianMixture(3, **settings).fit(np.repeat(X, counts, axis=0))
     assert_same_fit(weighted, duplicated)
@@ -48,7 +55,9 @@ def test_zero_weight_equals_dropping_the_row_from_the_initialisation_on(engine, 
     weights = np.ones(len(X))
     weights[::4] = 0.0
     X[::4] += 1e3  # far-off rows that would wreck the fit if they counted at all
-    settings = dict(covariance_type=covariance_type, engine=engine, tol=0, max_iter=25, random_state=0)
+    settings = dict(
+        covariance_type=covariance_type, engine=engine, tol=0, max_iter=25, random_state=0
+    )
     weighted = GaussianMixture(3, **settings).fit(X, sample_weight=weights)
     dropped = GaussianMixture(3, **settings).fit(X[weights > 0])
     assert_same_fit(weighted, dropped)
@@ -59,7 +68,9 @@ def test_every_initialisation_ignores_zero_weight_rows(init_params):
     X = make_mixture(200, 2, 2, separation=10.0, seed=6)
     weights = np.r_[np.ones(200), np.zeros(50)]
     X = np.vstack([X, np.full((50, 2), 1e4)])
-    gm = GaussianMixture(2, init_params=init_params, max_iter=0, random_state=0).fit(X, sample_weight=weights)
+    gm = GaussianMixture(2, init_params=init_params, max_iter=0, random_state=0).fit(
+        X, sample_weight=weights
+    )
     assert np.abs(gm.means_).max() < 100
 
 

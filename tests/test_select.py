@@ -27,33 +27,59 @@ def faithful_sweep():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bayesgmm.ConvergenceWarning)
         return select_function(
-            load_faithful(), range(1, 7), COVARIANCE_TYPES, ENGINE_NAMES,
-            n_init=2, random_state=0, tol=1e-5, progress=False,
+            load_faithful(),
+            range(1, 7),
+            COVARIANCE_TYPES,
+            ENGINE_NAMES,
+            n_init=2,
+            random_state=0,
+            tol=1e-5,
+            progress=False,
         )
 
 
 def test_sweep_over_old_faithful_returns_the_whole_grid(faithful_sweep):
     ds = faithful_sweep
-    assert dict(ds.sizes) == {"engine": len(ENGINES), "covariance_type": 4, "n_components": 6,
-                              "criterion": 3}
+    assert dict(ds.sizes) == {
+        "engine": len(ENGINES),
+        "covariance_type": 4,
+        "n_components": 6,
+        "criterion": 3,
+    }
     assert list(ds.n_components.values) == [1, 2, 3, 4, 5, 6]
-    for name in ("bic", "aic", "icl", "log_likelihood", "objective", "n_parameters", "n_iter",
-                 "converged", "n_components_fitted", "effective_n_components",
-                 "n_components_used", "fit_time", "fit_error"):
+    for name in (
+        "bic",
+        "aic",
+        "icl",
+        "log_likelihood",
+        "objective",
+        "n_parameters",
+        "n_iter",
+        "converged",
+        "n_components_fitted",
+        "effective_n_components",
+        "n_components_used",
+        "fit_time",
+        "fit_error",
+    ):
         assert ds[name].dims == ("engine", "covariance_type", "n_components"), name
     ok = ds.fit_error == ""
     assert ok.all(), ds.fit_error.values[~ok.values]
     assert ds.converged.dtype == bool
     for c in COVARIANCE_TYPES:
         expected = [FAMILIES[c].n_parameters(k, 2) for k in range(1, 7)]
-        np.testing.assert_array_equal(ds.n_parameters.sel(covariance_type=c).values,
-                                      np.broadcast_to(expected, (len(ENGINES), 6)))
+        np.testing.assert_array_equal(
+            ds.n_parameters.sel(covariance_type=c).values,
+            np.broadcast_to(expected, (len(ENGINES), 6)),
+        )
     np.testing.assert_allclose(ds.bic, -2 * ds.log_likelihood + ds.n_parameters * np.log(272))
     np.testing.assert_allclose(ds.aic, -2 * ds.log_likelihood + 2 * ds.n_parameters)
     assert (ds.icl >= ds.bic - 1e-9).all()
     assert (ds.effective_n_components <= ds.n_components + 1e-12).all()
     assert (ds.effective_n_components.sel(n_components=1) == 1).all()
-    assert ds.attrs["random_state"] == 0 and ds.attrs["tol"] == 1e-5 and ds.attrs["n_samples"] == 272
+    assert (
+        ds.attrs["random_state"] == 0 and ds.attrs["tol"] == 1e-5 and ds.attrs["n_samples"] == 272
+    )
     assert ds.attrs["feature_names"] == ["eruptions", "waiting"]
 
 
@@ -65,7 +91,10 @@ def test_bic_prefers_tied_three_components_as_mclust_does(faithful_sweep):
     assert -float(em.min()) == pytest.approx(MCLUST_EEE_3_BIC, abs=0.1)
     if list(faithful_sweep.engine.values) == ["em"]:
         best = faithful_sweep.sel(criterion="bic")
-        assert (str(best.best_covariance_type.item()), int(best.best_n_components.item())) == ("tied", 3)
+        assert (str(best.best_covariance_type.item()), int(best.best_n_components.item())) == (
+            "tied",
+            3,
+        )
 
 
 def test_az_loo_runs_on_the_datatree_of_every_bayesian_fit_of_the_sweep(faithful_sweep):
@@ -73,17 +102,23 @@ def test_az_loo_runs_on_the_datatree_of_every_bayesian_fit_of_the_sweep(faithful
     import arviz as az
 
     X = load_faithful()
-    settings = {"n_init": faithful_sweep.attrs["n_init"], "tol": faithful_sweep.attrs["tol"],
-                "random_state": faithful_sweep.attrs["random_state"]}
+    settings = {
+        "n_init": faithful_sweep.attrs["n_init"],
+        "tol": faithful_sweep.attrs["tol"],
+        "random_state": faithful_sweep.attrs["random_state"],
+    }
     checked = 0
     for engine in ("map", "vb"):
         for covariance_type in COVARIANCE_TYPES:
             for k in faithful_sweep.n_components.values:
-                cell = faithful_sweep.sel(engine=engine, covariance_type=covariance_type, n_components=k)
+                cell = faithful_sweep.sel(
+                    engine=engine, covariance_type=covariance_type, n_components=k
+                )
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", bayesgmm.ConvergenceWarning)
-                    gm = GaussianMixture(int(k), covariance_type=covariance_type, engine=engine,
-                                         **settings).fit(X)
+                    gm = GaussianMixture(
+                        int(k), covariance_type=covariance_type, engine=engine, **settings
+                    ).fit(X)
                 assert gm.bic(X) == pytest.approx(float(cell.bic), rel=1e-10)  # the sweep's fit
                 tree = gm.to_arviz(X, draws=200, random_state=0)
                 with warnings.catch_warnings():
@@ -98,19 +133,30 @@ def test_az_loo_runs_on_the_datatree_of_every_bayesian_fit_of_the_sweep(faithful
 def test_fit_failures_are_recorded_and_the_sweep_goes_on():
     # three points repeated: without reg_covar a component sitting on one point is singular
     X = np.repeat([[0.0, 0.0], [5.0, 1.0], [1.0, 4.0]], 20, axis=0)
-    ds = select_function(X, [1, 2, 3, 61], ["full", "diag"], reg_covar=0.0, random_state=0,
-                         progress=False)
+    ds = select_function(
+        X, [1, 2, 3, 61], ["full", "diag"], reg_covar=0.0, random_state=0, progress=False
+    )
     errors = ds.fit_error.sel(engine="em")
     assert (errors.sel(n_components=1) == "").all()  # three distinct points: a proper covariance
-    assert errors.sel(covariance_type="full", n_components=3).item().startswith("SingularCovarianceError")
-    assert "60 samples but n_components=61" in errors.sel(covariance_type="full", n_components=61).item()
+    assert (
+        errors.sel(covariance_type="full", n_components=3)
+        .item()
+        .startswith("SingularCovarianceError")
+    )
+    assert (
+        "60 samples but n_components=61"
+        in errors.sel(covariance_type="full", n_components=61).item()
+    )
     failed = errors != ""
     for name in ("bic", "aic", "icl", "log_likelihood", "n_parameters", "n_iter"):
         assert np.isnan(ds[name].sel(engine="em").values[failed.values]).all(), name
         assert not np.isnan(ds[name].sel(engine="em").values[~failed.values]).any(), name
     assert not ds.converged.sel(engine="em").values[failed.values].any()
     best = ds.sel(criterion="bic")
-    assert int(best.best_n_components.item()) in ds.n_components.values[~failed.all("covariance_type").values]
+    assert (
+        int(best.best_n_components.item())
+        in ds.n_components.values[~failed.all("covariance_type").values]
+    )
 
 
 def test_every_fit_failing_leaves_no_winner():
@@ -144,7 +190,9 @@ def test_bad_arguments_are_refused_before_any_fit(kwargs, error, message, monkey
 
     monkeypatch.setattr(bayesgmm.fitting.restarts, "fit", no_fit)
     with pytest.raises(error, match=message):
-        select_function(np.random.default_rng(0).normal(size=(30, 2)), **{"progress": False, **kwargs})
+        select_function(
+            np.random.default_rng(0).normal(size=(30, 2)), **{"progress": False, **kwargs}
+        )
 
 
 def test_bad_data_is_refused():
@@ -160,7 +208,9 @@ def test_best_model_refits_the_winner_exactly(engine):
         winner = best(ds, criterion)
         model = bayesgmm.best_model(ds, X, criterion)
         assert model.n_components == winner["n_components"]
-        assert model.covariance_type == winner["covariance_type"] and model.engine == winner["engine"]
+        assert (
+            model.covariance_type == winner["covariance_type"] and model.engine == winner["engine"]
+        )
         value = {"bic": model.bic, "aic": model.aic, "icl": model.icl}[criterion](X)
         assert value == pytest.approx(winner["value"], rel=1e-10)
     with pytest.warns(UserWarning, match="other data"):
@@ -175,7 +225,9 @@ def test_sample_weights_and_unstorable_parameters_must_be_passed_again():
     with pytest.raises(ValueError, match="pass the same sample_weight"):
         bayesgmm.best_model(ds, X)
     model = bayesgmm.best_model(ds, X, sample_weight=weights)
-    assert model.result_.bic() == pytest.approx(float(ds.best_value.sel(criterion="bic")), rel=1e-12)
+    assert model.result_.bic() == pytest.approx(
+        float(ds.best_value.sel(criterion="bic")), rel=1e-12
+    )
     ds.attrs["unstored_parameters"] = ["prior"]
     with pytest.raises(ValueError, match="pass the same value again"):
         bayesgmm.best_model(ds, X, sample_weight=weights)
@@ -196,13 +248,19 @@ def test_pruning_inside_a_sweep_is_recorded():
     fitted = ds.n_components_fitted.sel(engine="em", covariance_type="spherical")
     assert fitted.sel(n_components=8) < 8 and ds.attrs["prune"] == 0.1
     assert ds.n_parameters.sel(n_components=8).item() == FAMILIES["spherical"].n_parameters(
-        int(fitted.sel(n_components=8)), 2)
+        int(fitted.sel(n_components=8)), 2
+    )
 
 
 def test_sweep_saves_to_netcdf(tmp_path):
     X = make_mixture(200, 2, 2, seed=4)
-    ds = select_function(np.vstack([X, np.repeat(X[:1], 5, axis=0)]), [1, 2, 300], ["full", "tied"],
-                         random_state=0, progress=False)
+    ds = select_function(
+        np.vstack([X, np.repeat(X[:1], 5, axis=0)]),
+        [1, 2, 300],
+        ["full", "tied"],
+        random_state=0,
+        progress=False,
+    )
     path = tmp_path / "sweep.nc"
     ds.to_netcdf(path, engine="h5netcdf")
     with xr.open_dataset(path, engine="h5netcdf") as loaded:
@@ -232,9 +290,13 @@ def test_non_converged_fits_give_one_summary_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = select_function(X, [2, 3, 4], "full", max_iter=1, tol=0.0, progress=False)
-    messages = [str(w.message) for w in caught if issubclass(w.category, bayesgmm.ConvergenceWarning)]
-    assert messages == ["3 of 3 fits did not converge (see the 'converged' variable); their criteria "
-                        "may be off. Increase max_iter or tol."]
+    messages = [
+        str(w.message) for w in caught if issubclass(w.category, bayesgmm.ConvergenceWarning)
+    ]
+    assert messages == [
+        "3 of 3 fits did not converge (see the 'converged' variable); their criteria "
+        "may be off. Increase max_iter or tol."
+    ]
     assert not ds.converged.any()
 
 
@@ -245,8 +307,12 @@ def test_criteria_table_of_fitted_models(faithful):
     }
     table = bayesgmm.criteria_table(models, faithful)
     assert list(table.model.values) == list(models)
-    assert table.bic.sel(model="em tied K=3").item() == pytest.approx(models["em tied K=3"].bic(faithful))
-    assert table.icl.sel(model="em full K=2").item() == pytest.approx(models["em full K=2"].icl(faithful))
+    assert table.bic.sel(model="em tied K=3").item() == pytest.approx(
+        models["em tied K=3"].bic(faithful)
+    )
+    assert table.icl.sel(model="em full K=2").item() == pytest.approx(
+        models["em full K=2"].icl(faithful)
+    )
     assert list(table.n_parameters.values) == [11, 11]
     assert list(table.covariance_type.values) == ["tied", "full"]
     with pytest.raises(ValueError, match="fitted on 2 features, X has 3"):
@@ -259,5 +325,7 @@ def test_sweep_table_flattens_successful_fits(faithful_sweep):
     table = sweep_table(faithful_sweep)
     assert table.sizes["model"] == len(ENGINES) * 24
     assert "em tied K=3" in list(table.model.values)
-    assert table.bic.sel(model="em tied K=3").item() == faithful_sweep.bic.sel(
-        engine="em", covariance_type="tied", n_components=3).item()
+    assert (
+        table.bic.sel(model="em tied K=3").item()
+        == faithful_sweep.bic.sel(engine="em", covariance_type="tied", n_components=3).item()
+    )

@@ -24,8 +24,12 @@ OFFSET = 1e6
 def starting_parameters(X, covariance_type, K=3):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        start = SkGaussianMixture(K, covariance_type=covariance_type, max_iter=1, random_state=1).fit(X)
-    return dict(weights_init=start.weights_, means_init=start.means_, precisions_init=start.precisions_)
+        start = SkGaussianMixture(
+            K, covariance_type=covariance_type, max_iter=1, random_state=1
+        ).fit(X)
+    return dict(
+        weights_init=start.weights_, means_init=start.means_, precisions_init=start.precisions_
+    )
 
 
 def fit_both(X_sklearn, X_ours, covariance_type, n_iter, init, shift=0.0):
@@ -79,8 +83,12 @@ def test_full_covariance_on_offset_data_matches_scikit_learn_directly(n_iter):
 def test_predictions_match_scikit_learn(covariance_type, mixture5d):
     init = starting_parameters(mixture5d, covariance_type)
     theirs, ours = fit_both(mixture5d, mixture5d, covariance_type, 20, init)
-    np.testing.assert_allclose(ours.score_samples(mixture5d), theirs.score_samples(mixture5d), rtol=1e-9)
-    np.testing.assert_allclose(ours.predict_proba(mixture5d), theirs.predict_proba(mixture5d), atol=1e-9)
+    np.testing.assert_allclose(
+        ours.score_samples(mixture5d), theirs.score_samples(mixture5d), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        ours.predict_proba(mixture5d), theirs.predict_proba(mixture5d), atol=1e-9
+    )
     np.testing.assert_array_equal(ours.predict(mixture5d), theirs.predict(mixture5d))
     assert ours.bic(mixture5d) == pytest.approx(theirs.bic(mixture5d), rel=1e-10)
     assert ours.aic(mixture5d) == pytest.approx(theirs.aic(mixture5d), rel=1e-10)

@@ -66,8 +66,10 @@ class TrueMixture:
         self.labels = np.repeat(np.arange(K), counts)
         self.X = {}
         for family in COVARIANCE_TYPES:
-            blocks = [rng.multivariate_normal(self.means[k], self.full_covariance(family, k), counts[k])
-                      for k in range(K)]
+            blocks = [
+                rng.multivariate_normal(self.means[k], self.full_covariance(family, k), counts[k])
+                for k in range(K)
+            ]
             self.X[family] = np.vstack(blocks)
 
     @staticmethod
@@ -77,11 +79,19 @@ class TrueMixture:
 
     def full_covariance(self, family, k):
         c = self.covariances[family]
-        return {"full": lambda: c[k], "tied": lambda: c, "diag": lambda: np.diag(c[k]),
-                "spherical": lambda: c[k] * np.eye(len(self.means[k]))}[family]()
+        return {
+            "full": lambda: c[k],
+            "tied": lambda: c,
+            "diag": lambda: np.diag(c[k]),
+            "spherical": lambda: c[k] * np.eye(len(self.means[k])),
+        }[family]()
 
     def start(self, family):
-        return dict(weights_init=self.weights, means_init=self.means, precisions_init=self.precisions[family])
+        return dict(
+            weights_init=self.weights,
+            means_init=self.means,
+            precisions_init=self.precisions[family],
+        )
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +103,16 @@ def truth():
 def test_parameters_are_kept_as_given(truth):
     """test_gaussian_mixture_attributes, test_check_weights/means/precisions (good values)."""
     X = truth.X["full"]
-    params = dict(n_components=2, tol=1e-4, n_init=3, max_iter=30, reg_covar=1e-1,
-                  covariance_type="full", init_params="random", random_state=0)
+    params = dict(
+        n_components=2,
+        tol=1e-4,
+        n_init=3,
+        max_iter=30,
+        reg_covar=1e-1,
+        covariance_type="full",
+        init_params="random",
+        random_state=0,
+    )
     gm = GaussianMixture(**params).fit(X)
     assert {name: gm.get_params()[name] for name in params} == params
     start = truth.start("full")
@@ -108,19 +126,43 @@ def test_bad_initial_parameters_name_the_problem(covariance_type, truth):
     """test_check_weights, test_check_means, test_check_precisions (bad values)."""
     X, K, D = truth.X[covariance_type], 2, 2
     cases = [
-        (dict(weights_init=np.ones((K, 1)) / K), r"weights_init has shape \(2, 1\); expected \(2,\)"),
+        (
+            dict(weights_init=np.ones((K, 1)) / K),
+            r"weights_init has shape \(2, 1\); expected \(2,\)",
+        ),
         (dict(weights_init=np.array([1.2, 1.5])), r"weights_init must lie in \[0, 1\]"),
         (dict(weights_init=np.array([0.2, 0.3])), "weights_init must sum to 1"),
-        (dict(means_init=np.zeros((K + 1, D))), r"means_init has shape \(3, 2\); expected \(2, 2\)"),
-        (dict(precisions_init={"full": np.ones((K + 1, D, D)), "tied": np.ones((D + 1, D + 1)),
-                               "diag": np.ones((K + 1, D)), "spherical": np.ones(K + 1)}[covariance_type]),
-         f"precisions_init has shape .*a '{covariance_type}' model .* needs shape"),
+        (
+            dict(means_init=np.zeros((K + 1, D))),
+            r"means_init has shape \(3, 2\); expected \(2, 2\)",
+        ),
+        (
+            dict(
+                precisions_init={
+                    "full": np.ones((K + 1, D, D)),
+                    "tied": np.ones((D + 1, D + 1)),
+                    "diag": np.ones((K + 1, D)),
+                    "spherical": np.ones(K + 1),
+                }[covariance_type]
+            ),
+            f"precisions_init has shape .*a '{covariance_type}' model .* needs shape",
+        ),
     ]
     not_positive = np.stack([np.eye(D), np.eye(D)])
     not_positive[0, 0, 0] = -1.0
-    cases.append((dict(precisions_init={"full": not_positive, "tied": not_positive[0],
-                                        "diag": -np.ones((K, D)), "spherical": -np.ones(K)}[covariance_type]),
-                  "not positive definite" if covariance_type in ("full", "tied") else "must be positive"))
+    cases.append(
+        (
+            dict(
+                precisions_init={
+                    "full": not_positive,
+                    "tied": not_positive[0],
+                    "diag": -np.ones((K, D)),
+                    "spherical": -np.ones(K),
+                }[covariance_type]
+            ),
+            "not positive definite" if covariance_type in ("full", "tied") else "must be positive",
+        )
+    )
     for params, message in cases:
         with pytest.raises(ValueError, match=message):
             GaussianMixture(K, covariance_type=covariance_type, **params).fit(X)
@@ -155,8 +197,11 @@ def test_full_covariance_is_the_weighted_empirical_covariance(soft_assignment):
     X, _ = soft_assignment
     params = em_parameters(X, np.ones((len(X), 1)), "full")
     np.testing.assert_allclose(params.covariances[0], np.cov(X.T, bias=True), rtol=1e-12)
-    np.testing.assert_allclose(FAMILIES["full"].precisions(params.precisions_cholesky)[0],
-                               linalg.inv(params.covariances[0]), rtol=1e-10)
+    np.testing.assert_allclose(
+        FAMILIES["full"].precisions(params.precisions_cholesky)[0],
+        linalg.inv(params.covariances[0]),
+        rtol=1e-10,
+    )
 
 
 def test_tied_diag_and_spherical_are_projections_of_full(soft_assignment):
@@ -165,7 +210,9 @@ def test_tied_diag_and_spherical_are_projections_of_full(soft_assignment):
     full = em_parameters(X, resp, "full")
     nk = resp.sum(axis=0)
     tied = em_parameters(X, resp, "tied").covariances
-    np.testing.assert_allclose(tied, (nk[:, None, None] * full.covariances).sum(axis=0) / len(X), rtol=1e-12)
+    np.testing.assert_allclose(
+        tied, (nk[:, None, None] * full.covariances).sum(axis=0) / len(X), rtol=1e-12
+    )
     diag = em_parameters(X, resp, "diag").covariances
     np.testing.assert_allclose(diag, np.diagonal(full.covariances, axis1=1, axis2=2), rtol=1e-12)
     spherical = em_parameters(X, resp, "spherical").covariances
@@ -181,22 +228,32 @@ def test_log_det_of_the_precision_factor(covariance_type, truth):
     family = FAMILIES[covariance_type]
     covariance = truth.covariances[covariance_type]
     factor = family.precision_cholesky(covariance)
-    expected = {"full": lambda: np.array([np.linalg.slogdet(c)[1] for c in covariance]),
-                "tied": lambda: np.full(2, np.linalg.slogdet(covariance)[1]),
-                "diag": lambda: np.log(covariance).sum(axis=1),
-                "spherical": lambda: 2 * np.log(covariance)}[covariance_type]()
-    np.testing.assert_allclose(family.log_det_precision_cholesky(factor, 2, 2), -0.5 * expected, rtol=1e-12)
+    expected = {
+        "full": lambda: np.array([np.linalg.slogdet(c)[1] for c in covariance]),
+        "tied": lambda: np.full(2, np.linalg.slogdet(covariance)[1]),
+        "diag": lambda: np.log(covariance).sum(axis=1),
+        "spherical": lambda: 2 * np.log(covariance),
+    }[covariance_type]()
+    np.testing.assert_allclose(
+        family.log_det_precision_cholesky(factor, 2, 2), -0.5 * expected, rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_log_densities_match_scipy(covariance_type, truth):
     """test_gaussian_mixture_log_probabilities: against scipy.stats, for every family."""
     X = np.random.default_rng(1).uniform(size=(300, 2)) * 50
-    gm = GaussianMixture(2, covariance_type=covariance_type, max_iter=0, **truth.start(covariance_type)).fit(X)
-    densities = np.column_stack([
-        stats.multivariate_normal(truth.means[k], truth.full_covariance(covariance_type, k)).logpdf(X)
-        for k in range(2)
-    ])
+    gm = GaussianMixture(
+        2, covariance_type=covariance_type, max_iter=0, **truth.start(covariance_type)
+    ).fit(X)
+    densities = np.column_stack(
+        [
+            stats.multivariate_normal(
+                truth.means[k], truth.full_covariance(covariance_type, k)
+            ).logpdf(X)
+            for k in range(2)
+        ]
+    )
     expected = np.logaddexp(*(densities + np.log(truth.weights)).T)
     np.testing.assert_allclose(gm.score_samples(X), expected, rtol=1e-10)
 
@@ -209,7 +266,9 @@ def test_predict_matches_predict_proba_and_recovers_the_labels(engine, covarianc
     test_gaussian_mixture_estimate_log_prob_resp."""
     X = truth.X[covariance_type]
     gm = GaussianMixture(2, covariance_type=covariance_type, engine=engine, random_state=0)
-    with pytest.raises(NotFittedError, match="This GaussianMixture instance is not fitted yet. Call 'fit'"):
+    with pytest.raises(
+        NotFittedError, match="This GaussianMixture instance is not fitted yet. Call 'fit'"
+    ):
         gm.predict(X)
     gm.fit(X)
     proba = gm.predict_proba(X)
@@ -220,15 +279,24 @@ def test_predict_matches_predict_proba_and_recovers_the_labels(engine, covarianc
 
 @pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
-@pytest.mark.parametrize("seed, max_iter, tol", [(0, 2, 1e-7), (1, 2, 1e-1), (3, 300, 1e-7), (4, 300, 1e-1)])
+@pytest.mark.parametrize(
+    "seed, max_iter, tol", [(0, 2, 1e-7), (1, 2, 1e-1), (3, 300, 1e-7), (4, 300, 1e-1)]
+)
 def test_fit_predict_equals_fit_then_predict(engine, seed, max_iter, tol):
     """test_gaussian_mixture_fit_predict, test_bayesian_mixture_fit_predict: strict and loose,
     converged and not."""
     data = TrueMixture(seed)
     for covariance_type in COVARIANCE_TYPES:
         X = data.X[covariance_type]
-        gm = GaussianMixture(2, covariance_type=covariance_type, engine=engine, max_iter=max_iter, tol=tol,
-                             random_state=seed, **data.start(covariance_type))
+        gm = GaussianMixture(
+            2,
+            covariance_type=covariance_type,
+            engine=engine,
+            max_iter=max_iter,
+            tol=tol,
+            random_state=seed,
+            **data.start(covariance_type),
+        )
         twin = copy.deepcopy(gm)
         np.testing.assert_array_equal(twin.fit(X).predict(X), gm.fit_predict(X))
         assert adjusted_rand_score(data.labels, gm.predict(X)) > 0.95
@@ -248,12 +316,19 @@ def test_recovers_the_true_parameters(covariance_type, truth):
     ~60 standard deviations apart, so the fit must equal the estimates from the true labels
     (a sharper check than scikit-learn's 10% of the true values, which sampling error blurs)."""
     X, labels = truth.X[covariance_type], truth.labels
-    gm = GaussianMixture(2, covariance_type=covariance_type, n_init=20, reg_covar=0, random_state=0).fit(X)
-    match = [int(np.argmin(np.linalg.norm(gm.means_ - X[labels == k].mean(axis=0), axis=1))) for k in range(2)]
+    gm = GaussianMixture(
+        2, covariance_type=covariance_type, n_init=20, reg_covar=0, random_state=0
+    ).fit(X)
+    match = [
+        int(np.argmin(np.linalg.norm(gm.means_ - X[labels == k].mean(axis=0), axis=1)))
+        for k in range(2)
+    ]
     assert sorted(match) == [0, 1]
     counts = np.bincount(labels)
     np.testing.assert_allclose(gm.weights_[match], counts / len(X), rtol=1e-9)
-    np.testing.assert_allclose(gm.means_[match], [X[labels == k].mean(axis=0) for k in range(2)], rtol=1e-9)
+    np.testing.assert_allclose(
+        gm.means_[match], [X[labels == k].mean(axis=0) for k in range(2)], rtol=1e-9
+    )
     scatter = [np.cov(X[labels == k].T, bias=True) for k in range(2)]
     expected = {
         "full": lambda: np.stack(scatter),
@@ -277,10 +352,20 @@ def test_n_init_keeps_exactly_the_best_of_its_runs(truth):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             stream = np.random.default_rng(7)
-            singles = [GaussianMixture(2, reg_covar=0, max_iter=max_iter, init_params="random",
-                                       random_state=stream).fit(X) for _ in range(6)]
-            best = GaussianMixture(2, reg_covar=0, max_iter=max_iter, init_params="random", n_init=6,
-                                   random_state=np.random.default_rng(7)).fit(X)
+            singles = [
+                GaussianMixture(
+                    2, reg_covar=0, max_iter=max_iter, init_params="random", random_state=stream
+                ).fit(X)
+                for _ in range(6)
+            ]
+            best = GaussianMixture(
+                2,
+                reg_covar=0,
+                max_iter=max_iter,
+                init_params="random",
+                n_init=6,
+                random_state=np.random.default_rng(7),
+            ).fit(X)
         assert best.lower_bound_ == max(single.lower_bound_ for single in singles)
         assert best.lower_bound_ >= singles[0].lower_bound_
 
@@ -290,8 +375,9 @@ def test_convergence_warning_after_one_iteration(covariance_type):
     """test_gaussian_mixture_fit_convergence_warning."""
     data = TrueMixture(0, scale=1.0)
     with pytest.warns(ConvergenceWarning, match="did not converge.*Increase max_iter or tol"):
-        GaussianMixture(2, covariance_type=covariance_type, max_iter=1, reg_covar=0,
-                        random_state=0).fit(data.X[covariance_type])
+        GaussianMixture(
+            2, covariance_type=covariance_type, max_iter=1, reg_covar=0, random_state=0
+        ).fit(data.X[covariance_type])
 
 
 def test_number_of_free_parameters():
@@ -306,7 +392,10 @@ def test_number_of_free_parameters():
 def test_one_component_one_feature_bic_is_the_same_for_every_family():
     """test_bic_1d_1component."""
     X = np.random.default_rng(0).normal(size=(100, 1))
-    bics = [GaussianMixture(1, covariance_type=ct, random_state=0).fit(X).bic(X) for ct in COVARIANCE_TYPES]
+    bics = [
+        GaussianMixture(1, covariance_type=ct, random_state=0).fit(X).bic(X)
+        for ct in COVARIANCE_TYPES
+    ]
     np.testing.assert_allclose(bics, bics[0], rtol=1e-12)
 
 
@@ -316,7 +405,9 @@ def test_aic_and_bic_of_gaussian_data_are_near_their_entropy_value():
     X = np.random.default_rng(0).normal(size=(n, D))
     entropy = 0.5 * (np.linalg.slogdet(np.cov(X.T, bias=True))[1] + D * (1 + np.log(2 * np.pi)))
     for covariance_type in COVARIANCE_TYPES:
-        gm = GaussianMixture(2, covariance_type=covariance_type, max_iter=200, random_state=0).fit(X)
+        gm = GaussianMixture(2, covariance_type=covariance_type, max_iter=200, random_state=0).fit(
+            X
+        )
         bound = D / np.sqrt(n)
         assert (gm.aic(X) - (2 * n * entropy + 2 * gm._n_parameters())) / n < bound
         assert (gm.bic(X) - (2 * n * entropy + np.log(n) * gm._n_parameters())) / n < bound
@@ -327,7 +418,9 @@ def test_verbose_prints_progress(truth):
     for verbose in (1, 2):
         output = io.StringIO()
         with redirect_stdout(output):
-            GaussianMixture(2, reg_covar=0, verbose=verbose, verbose_interval=1, random_state=0).fit(truth.X["full"])
+            GaussianMixture(
+                2, reg_covar=0, verbose=verbose, verbose_interval=1, random_state=0
+            ).fit(truth.X["full"])
         text = output.getvalue()
         assert "fit done" in text and ("iteration 1," in text) == (verbose == 2)
 
@@ -374,8 +467,16 @@ def test_warm_start_detects_convergence(engine, max_iter, truth):
 def test_one_iteration_at_a_time_never_loses_ground(engine, covariance_type):
     """test_monotonic_likelihood (EM's likelihood, VB's lower bound) through warm starts."""
     data = TrueMixture(0, scale=20.0)
-    gm = GaussianMixture(2, covariance_type=covariance_type, engine=engine, reg_covar=0, warm_start=True,
-                         max_iter=1, tol=1e-7, random_state=0)
+    gm = GaussianMixture(
+        2,
+        covariance_type=covariance_type,
+        engine=engine,
+        reg_covar=0,
+        warm_start=True,
+        max_iter=1,
+        tol=1e-7,
+        random_state=0,
+    )
     current = -np.inf
     for _ in range(600):
         previous = current
@@ -413,7 +514,9 @@ def test_degenerate_clusters_need_regularisation():
             GaussianMixture(10, covariance_type=covariance_type, reg_covar=0, random_state=0).fit(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # eight of ten components find no rows of their own
-            gm = GaussianMixture(10, covariance_type=covariance_type, reg_covar=1e-6, random_state=0).fit(X)
+            gm = GaussianMixture(
+                10, covariance_type=covariance_type, reg_covar=1e-6, random_state=0
+            ).fit(X)
         assert np.all(np.isfinite(gm.score_samples(X)))
 
 
@@ -422,7 +525,9 @@ def test_degenerate_clusters_need_regularisation():
 def test_covariances_and_precisions_are_inverses(engine, covariance_type):
     """test_fitted_precision_covariance_concistency, test_check_covariance_precision."""
     data = TrueMixture(0, scale=7.0)
-    gm = GaussianMixture(2, covariance_type=covariance_type, engine=engine, n_init=5, random_state=0)
+    gm = GaussianMixture(
+        2, covariance_type=covariance_type, engine=engine, n_init=5, random_state=0
+    )
     gm.fit(data.X[covariance_type])
     if covariance_type == "full":
         for covariance, precision in zip(gm.covariances_, gm.precisions_):
@@ -472,7 +577,12 @@ def test_max_iter_zero_returns_the_starting_point(truth):
     np.testing.assert_allclose(gm.means_, means_init)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        assert GaussianMixture(1, max_iter=1).fit(np.random.default_rng(0).uniform(size=(10, 5))).n_iter_ == 1
+        assert (
+            GaussianMixture(1, max_iter=1)
+            .fit(np.random.default_rng(0).uniform(size=(10, 5)))
+            .n_iter_
+            == 1
+        )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -481,28 +591,43 @@ def test_given_precisions_are_the_starting_precisions(covariance_type):
     the precisions the initialisation would compute changes nothing, and a given precision
     is exactly the starting one."""
     rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(size=(300, 2)) + 20, rng.normal(size=(300, 2)) @ [[0.0, -0.7], [3.5, 0.7]]])
+    X = np.vstack(
+        [rng.normal(size=(300, 2)) + 20, rng.normal(size=(300, 2)) @ [[0.0, -0.7], [3.5, 0.7]]]
+    )
     initial = GaussianMixture(2, covariance_type=covariance_type, max_iter=0, random_state=0).fit(X)
-    given = GaussianMixture(2, covariance_type=covariance_type, precisions_init=initial.precisions_,
-                            random_state=0).fit(X)
+    given = GaussianMixture(
+        2, covariance_type=covariance_type, precisions_init=initial.precisions_, random_state=0
+    ).fit(X)
     computed = GaussianMixture(2, covariance_type=covariance_type, random_state=0).fit(X)
     assert given.n_iter_ == computed.n_iter_
-    np.testing.assert_allclose(given.precisions_cholesky_, computed.precisions_cholesky_, rtol=1e-10)
-    kept = GaussianMixture(2, covariance_type=covariance_type, precisions_init=initial.precisions_,
-                           max_iter=0, random_state=0).fit(X)
+    np.testing.assert_allclose(
+        given.precisions_cholesky_, computed.precisions_cholesky_, rtol=1e-10
+    )
+    kept = GaussianMixture(
+        2,
+        covariance_type=covariance_type,
+        precisions_init=initial.precisions_,
+        max_iter=0,
+        random_state=0,
+    ).fit(X)
     np.testing.assert_allclose(kept.precisions_, initial.precisions_, rtol=1e-12)
 
 
 def test_a_complete_start_skips_the_data_driven_initialisation(truth, monkeypatch):
     """test_gaussian_mixture_all_init_does_not_estimate_gaussian_parameters (#26015): with
     weights, means and precisions given there is no initial M-step; one per iteration."""
+
     def no_data_driven_start(*args, **kwargs):
         raise AssertionError("the data-driven initialisation ran although the start was complete")
 
-    monkeypatch.setattr(bayesgmm.data.sources, "initial_labels_or_responsibilities", no_data_driven_start)
+    monkeypatch.setattr(
+        bayesgmm.data.sources, "initial_labels_or_responsibilities", no_data_driven_start
+    )
     calls = []
     original = ENGINES["em"].mstep
-    monkeypatch.setattr(ENGINES["em"], "mstep", lambda self, stats: calls.append(1) or original(self, stats))
+    monkeypatch.setattr(
+        ENGINES["em"], "mstep", lambda self, stats: calls.append(1) or original(self, stats)
+    )
     gm = GaussianMixture(2, random_state=0, **truth.start("full")).fit(truth.X["full"])
     assert len(calls) == gm.n_iter_
 
@@ -517,16 +642,28 @@ def test_a_divergent_start_is_reported_not_returned():
     means_init = X[rng.choice(30, 6, replace=False)]
     precisions_init = np.array([1e6, 1e6, 553.8, 204.8, 15.9, 85.5])
     weights_init = np.array([1, 1, 2, 2, 21, 3]) / 30
-    start = dict(covariance_type="spherical", means_init=means_init, weights_init=weights_init,
-                 precisions_init=precisions_init, max_iter=1)
+    start = dict(
+        covariance_type="spherical",
+        means_init=means_init,
+        weights_init=weights_init,
+        precisions_init=precisions_init,
+        max_iter=1,
+    )
     with pytest.raises(SingularCovarianceError, match=r"component \d"):
         GaussianMixture(6, reg_covar=0, **start).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gm = GaussianMixture(6, reg_covar=1e-6, **start).fit(X)
     assert not gm.converged_
-    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_", "n_iter_", "lower_bound_",
-                 "lower_bounds_"):
+    for name in (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_cholesky_",
+        "n_iter_",
+        "lower_bound_",
+        "lower_bounds_",
+    ):
         assert np.all(np.isfinite(getattr(gm, name)))
 
 
@@ -544,8 +681,9 @@ def test_translating_the_data_translates_the_fit(engine, covariance_type):
     """test_invariant_translation (with scikit-learn's default k-means start, not a given one)."""
     data = TrueMixture(0, scale=100.0)
     X = data.X[covariance_type]
-    fit = lambda Z: GaussianMixture(4, covariance_type=covariance_type, engine=engine, reg_covar=0,
-                                    random_state=0).fit(Z)
+    fit = lambda Z: GaussianMixture(
+        4, covariance_type=covariance_type, engine=engine, reg_covar=0, random_state=0
+    ).fit(Z)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         near, far = fit(X), fit(X + 100)

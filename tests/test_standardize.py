@@ -65,7 +65,9 @@ def test_unstandardised_files_load_without_warning(tmp_path, recwarn):
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
 
 
-@pytest.mark.parametrize("scale, message", [(-1.0, "positive, finite scales"), (np.nan, "positive")])
+@pytest.mark.parametrize(
+    "scale, message", [(-1.0, "positive, finite scales"), (np.nan, "positive")]
+)
 def test_damaged_standardisation_is_refused(standardised, scale, message):
     _, _, _, result = standardised
     ds = result.to_dataset()

@@ -17,7 +17,11 @@ from bayesgmm import GaussianMixture, ModelSpec
         (dict(max_iter=-1), ValueError, "max_iter must be >= 0"),
         (dict(n_init=0), ValueError, "n_init must be >= 1"),
         (dict(covariance_type="ful"), ValueError, "'full', 'tied', 'diag', 'spherical'"),
-        (dict(init_params="kmeans++"), ValueError, "'kmeans', 'k-means\\+\\+', 'random', 'random_from_data'"),
+        (
+            dict(init_params="kmeans++"),
+            ValueError,
+            "'kmeans', 'k-means\\+\\+', 'random', 'random_from_data'",
+        ),
         (dict(engine="gibbs"), ValueError, "engine='gibbs' is not one of"),
         (dict(warm_start="yes"), TypeError, "warm_start must be True or False"),
         (dict(weights_init=[0.5, np.nan]), ValueError, "weights_init contains NaN"),
@@ -36,7 +40,10 @@ def test_invalid_parameters(params, error, message):
         (dict(weights_init=[0.5, 0.6]), "must sum to 1"),
         (dict(weights_init=[1.0]), r"weights_init has shape \(1,\); expected \(2,\)"),
         (dict(means_init=np.zeros((2, 3))), r"means_init has shape \(2, 3\); expected \(2, 2\)"),
-        (dict(precisions_init=np.stack([np.eye(2), -np.eye(2)])), "precisions_init\\[1\\] is not positive definite"),
+        (
+            dict(precisions_init=np.stack([np.eye(2), -np.eye(2)])),
+            "precisions_init\\[1\\] is not positive definite",
+        ),
         (dict(precisions_init=np.stack([np.eye(2), [[1, 2], [0, 1]]])), "is not symmetric"),
         (dict(covariance_type="diag", precisions_init=[[1, 1], [1, -1]]), "must be positive"),
         (dict(covariance_type="spherical", precisions_init=np.ones((2, 2))), r"needs shape \(2,\)"),
@@ -50,15 +57,31 @@ def test_invalid_initial_parameters(params, message):
 @pytest.mark.parametrize(
     "X, error, message",
     [
-        (np.array([[1.0, np.nan], [2, 3], [np.inf, 1], [4, 5]]), ValueError, "NaN or infinite values in 2 rows \\(first: 0\\)"),
+        (
+            np.array([[1.0, np.nan], [2, 3], [np.inf, 1], [4, 5]]),
+            ValueError,
+            "NaN or infinite values in 2 rows \\(first: 0\\)",
+        ),
         (np.arange(5.0), ValueError, "must be 2-D.*Reshape your data"),
         (np.zeros((3, 2, 2)), ValueError, "must be 2-D.*got 3-D"),
-        (np.zeros((0, 2)), ValueError, r"0 sample\(s\) \(shape=\(0, 2\)\) while a minimum of 1 is required"),
-        (np.zeros((5, 0)), ValueError, r"0 feature\(s\) \(shape=\(5, 0\)\) while a minimum of 1 is required"),
+        (
+            np.zeros((0, 2)),
+            ValueError,
+            r"0 sample\(s\) \(shape=\(0, 2\)\) while a minimum of 1 is required",
+        ),
+        (
+            np.zeros((5, 0)),
+            ValueError,
+            r"0 feature\(s\) \(shape=\(5, 0\)\) while a minimum of 1 is required",
+        ),
         (np.ones((4, 2), dtype=complex), ValueError, "Complex data not supported"),
         (np.ones((4, 2), dtype=bool), TypeError, "boolean"),
         (np.array([["a", "b"], ["c", "d"]]), TypeError, "non-numeric"),
-        (pd.DataFrame({"x": [1.0, 2.0, 3.0], "kind": ["a", "b", "c"]}), TypeError, r"non-numeric columns \['kind'\]"),
+        (
+            pd.DataFrame({"x": [1.0, 2.0, 3.0], "kind": ["a", "b", "c"]}),
+            TypeError,
+            r"non-numeric columns \['kind'\]",
+        ),
     ],
 )
 def test_invalid_data(X, error, message):

@@ -44,8 +44,12 @@ def data_and_responsibilities(request):
 
 def sklearn_from_responsibilities(X, R, covariance_type, weight_prior, n_iter, **params):
     sk = SkBayesianGaussianMixture(
-        n_components=R.shape[1], covariance_type=covariance_type,
-        weight_concentration_prior_type=weight_prior, max_iter=n_iter, tol=0, **params,
+        n_components=R.shape[1],
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=weight_prior,
+        max_iter=n_iter,
+        tol=0,
+        **params,
     )
     sk._initialize_parameters = lambda X, random_state, xp=None: sk._initialize(X, R)
     with warnings.catch_warnings():
@@ -55,10 +59,19 @@ def sklearn_from_responsibilities(X, R, covariance_type, weight_prior, n_iter, *
 
 def ours_from_responsibilities(X, R, covariance_type, weight_prior, n_iter, prior=None, **params):
     prior = prior or VBPrior(weight_prior=weight_prior)
-    spec = ModelSpec(n_components=R.shape[1], covariance_type=covariance_type, engine="vb",
-                     prior=prior, max_iter=n_iter, tol=0, **params)
+    spec = ModelSpec(
+        n_components=R.shape[1],
+        covariance_type=covariance_type,
+        engine="vb",
+        prior=prior,
+        max_iter=n_iter,
+        tol=0,
+        **params,
+    )
     engine = make_engine(spec, InMemoryData(X))
-    state = engine.mstep(statistics_from_assignment(X, R.shape[1], engine.family.kernel == "diag", resp=R))
+    state = engine.mstep(
+        statistics_from_assignment(X, R.shape[1], engine.family.kernel == "diag", resp=R)
+    )
     state, trace, _ = run_em_loop(engine, InMemoryData(X), state)
     return engine, state, trace
 
@@ -74,22 +87,36 @@ def test_vb_matches_scikit_learn(data_and_responsibilities, covariance_type, wei
     np.testing.assert_allclose(point.weights, theirs.weights_, rtol=RTOL)
     np.testing.assert_allclose(point.means, theirs.means_, rtol=RTOL, atol=RTOL * np.abs(X).max())
     np.testing.assert_allclose(point.covariances, theirs.covariances_, rtol=RTOL)
-    np.testing.assert_allclose(point.precisions_cholesky, theirs.precisions_cholesky_, rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(
+        point.precisions_cholesky, theirs.precisions_cholesky_, rtol=RTOL, atol=1e-12
+    )
     if weight_prior == "dirichlet_process":
-        for ours_part, their_part in zip(attributes["weight_concentration_"], theirs.weight_concentration_):
+        for ours_part, their_part in zip(
+            attributes["weight_concentration_"], theirs.weight_concentration_
+        ):
             np.testing.assert_allclose(ours_part, their_part, rtol=RTOL)
     else:
-        np.testing.assert_allclose(attributes["weight_concentration_"], theirs.weight_concentration_, rtol=RTOL)
-    np.testing.assert_allclose(attributes["degrees_of_freedom_"], theirs.degrees_of_freedom_, rtol=RTOL)
+        np.testing.assert_allclose(
+            attributes["weight_concentration_"], theirs.weight_concentration_, rtol=RTOL
+        )
+    np.testing.assert_allclose(
+        attributes["degrees_of_freedom_"], theirs.degrees_of_freedom_, rtol=RTOL
+    )
     assert np.shape(attributes["degrees_of_freedom_"]) == np.shape(theirs.degrees_of_freedom_)
     np.testing.assert_allclose(attributes["mean_precision_"], theirs.mean_precision_, rtol=RTOL)
-    for name in ("weight_concentration_prior_", "mean_precision_prior_", "mean_prior_",
-                 "degrees_of_freedom_prior_", "covariance_prior_"):
+    for name in (
+        "weight_concentration_prior_",
+        "mean_precision_prior_",
+        "mean_prior_",
+        "degrees_of_freedom_prior_",
+        "covariance_prior_",
+    ):
         np.testing.assert_allclose(attributes[name], getattr(theirs, name), rtol=1e-12)
     # predictions rest on the E-step terms: scikit-learn's _estimate_weighted_log_prob
     np.testing.assert_allclose(
         log_rho(np.ascontiguousarray(X, dtype=np.float64), engine.terms(state)),
-        theirs._estimate_weighted_log_prob(X), rtol=RTOL,
+        theirs._estimate_weighted_log_prob(X),
+        rtol=RTOL,
     )
 
 
@@ -97,11 +124,22 @@ def test_vb_matches_scikit_learn(data_and_responsibilities, covariance_type, wei
 def test_user_given_hyperparameters_match_scikit_learn(covariance_type):
     X = make_mixture(200, 3, 3, seed=5)
     R = np.random.default_rng(1).dirichlet(np.ones(3), size=len(X))
-    covariance = {"full": np.diag([2.0, 1.0, 0.5]) + 0.1, "tied": np.diag([2.0, 1.0, 0.5]) + 0.1,
-                  "diag": np.array([2.0, 1.0, 0.5]), "spherical": 0.7}[covariance_type]
-    given = dict(weight_concentration_prior=0.05, mean_precision_prior=0.3, mean_prior=[1.0, -1.0, 0.5],
-                 degrees_of_freedom_prior=4.5, covariance_prior=covariance)
-    theirs = sklearn_from_responsibilities(X, R, covariance_type, "dirichlet_distribution", 20, **given)
+    covariance = {
+        "full": np.diag([2.0, 1.0, 0.5]) + 0.1,
+        "tied": np.diag([2.0, 1.0, 0.5]) + 0.1,
+        "diag": np.array([2.0, 1.0, 0.5]),
+        "spherical": 0.7,
+    }[covariance_type]
+    given = dict(
+        weight_concentration_prior=0.05,
+        mean_precision_prior=0.3,
+        mean_prior=[1.0, -1.0, 0.5],
+        degrees_of_freedom_prior=4.5,
+        covariance_prior=covariance,
+    )
+    theirs = sklearn_from_responsibilities(
+        X, R, covariance_type, "dirichlet_distribution", 20, **given
+    )
     prior = VBPrior("dirichlet_distribution", 0.05, 0.3, [1.0, -1.0, 0.5], 4.5, covariance)
     engine, state, _ = ours_from_responsibilities(X, R, covariance_type, None, 20, prior=prior)
     np.testing.assert_allclose(engine.parameters(state).covariances, theirs.covariances_, rtol=RTOL)
@@ -110,7 +148,9 @@ def test_user_given_hyperparameters_match_scikit_learn(covariance_type):
 
 @pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-def test_elbo_differs_from_scikit_learns_simplified_bound_by_a_constant(covariance_type, weight_prior):
+def test_elbo_differs_from_scikit_learns_simplified_bound_by_a_constant(
+    covariance_type, weight_prior
+):
     """scikit-learn drops the ELBO's constant terms; ours is the exact ELBO.
 
     Evaluated at the same (q(theta), responsibilities) over several iterations,
@@ -118,16 +158,27 @@ def test_elbo_differs_from_scikit_learns_simplified_bound_by_a_constant(covarian
     """
     X = load_faithful().values
     X = (X - X.mean(axis=0)) / X.std(axis=0)
-    spec = ModelSpec(n_components=3, covariance_type=covariance_type, engine="vb",
-                     prior=VBPrior(weight_prior=weight_prior), reg_covar=0)
+    spec = ModelSpec(
+        n_components=3,
+        covariance_type=covariance_type,
+        engine="vb",
+        prior=VBPrior(weight_prior=weight_prior),
+        reg_covar=0,
+    )
     engine = make_engine(spec, InMemoryData(X))
-    sk = SkBayesianGaussianMixture(n_components=3, covariance_type=covariance_type,
-                                   weight_concentration_prior_type=weight_prior, reg_covar=0)
+    sk = SkBayesianGaussianMixture(
+        n_components=3,
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=weight_prior,
+        reg_covar=0,
+    )
     sk._check_parameters(X)
     R = np.random.default_rng(1).dirichlet(np.ones(3), size=len(X))
     differences = []
     for _ in range(6):
-        state = engine.mstep(statistics_from_assignment(X, 3, engine.family.kernel == "diag", resp=R))
+        state = engine.mstep(
+            statistics_from_assignment(X, 3, engine.family.kernel == "diag", resp=R)
+        )
         sk._initialize(X, R)
         rho = log_rho(X, engine.terms(state))
         elbo = (R * rho).sum() - (R * np.log(R)).sum() + engine.penalty(state)
@@ -143,17 +194,33 @@ def test_bayesian_gaussian_mixture_has_scikit_learns_signature():
     assert list(ours) == list(theirs)
     for name in theirs:
         assert ours[name].default == theirs[name].default and ours[name].kind == theirs[name].kind
-    assert BayesianGaussianMixture().get_params().keys() == SkBayesianGaussianMixture().get_params().keys()
+    assert (
+        BayesianGaussianMixture().get_params().keys()
+        == SkBayesianGaussianMixture().get_params().keys()
+    )
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_scikit_learn_code_runs_unchanged(covariance_type, faithful):
-    params = dict(n_components=2, covariance_type=covariance_type, tol=1e-8, max_iter=500, random_state=0)
+    params = dict(
+        n_components=2, covariance_type=covariance_type, tol=1e-8, max_iter=500, random_state=0
+    )
     ours = BayesianGaussianMixture(**params).fit(faithful)
     theirs = SkBayesianGaussianMixture(**params).fit(faithful)
-    for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_",
-                 "mean_precision_", "degrees_of_freedom_", "weight_concentration_prior_", "mean_prior_",
-                 "degrees_of_freedom_prior_", "covariance_prior_", "mean_precision_prior_"):
+    for name in (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_",
+        "precisions_cholesky_",
+        "mean_precision_",
+        "degrees_of_freedom_",
+        "weight_concentration_prior_",
+        "mean_prior_",
+        "degrees_of_freedom_prior_",
+        "covariance_prior_",
+        "mean_precision_prior_",
+    ):
         assert np.shape(getattr(ours, name)) == np.shape(getattr(theirs, name)), name
     assert isinstance(ours.weight_concentration_, tuple) and len(ours.weight_concentration_) == 2
     assert ours.converged_ and ours.predict(faithful).shape == (len(faithful),)
@@ -165,8 +232,12 @@ def test_scikit_learn_code_runs_unchanged(covariance_type, faithful):
 
 
 def test_face_equals_the_engine_it_wraps(faithful):
-    face = BayesianGaussianMixture(n_components=2, weight_concentration_prior_type="dirichlet_distribution",
-                                   mean_precision_prior=0.5, random_state=0).fit(faithful)
+    face = BayesianGaussianMixture(
+        n_components=2,
+        weight_concentration_prior_type="dirichlet_distribution",
+        mean_precision_prior=0.5,
+        random_state=0,
+    ).fit(faithful)
     prior = VBPrior(weight_prior="dirichlet_distribution", mean_precision=0.5)
     direct = GaussianMixture(2, engine="vb", prior=prior, random_state=0).fit(faithful)
     np.testing.assert_array_equal(face.means_, direct.means_)
@@ -178,7 +249,9 @@ def test_old_faithful_k6_sparse_dirichlet_leaves_the_mass_on_two_components():
     X = load_faithful()
     Z = (X - X.mean("sample")) / X.std("sample", ddof=1)
     prior = VBPrior(weight_prior="dirichlet_distribution", weight_concentration=1e-3)
-    vb = GaussianMixture(6, engine="vb", prior=prior, tol=1e-6, max_iter=1000, random_state=0).fit(Z)
+    vb = GaussianMixture(6, engine="vb", prior=prior, tol=1e-6, max_iter=1000, random_state=0).fit(
+        Z
+    )
     weights = np.sort(vb.weights_)[::-1]
     assert vb.converged_
     assert weights[:2].sum() > 0.99  # measured: 0.6427 + 0.3572
@@ -190,8 +263,11 @@ def test_old_faithful_k6_sparse_dirichlet_leaves_the_mass_on_two_components():
 
 def test_user_given_parameters_start_vb_from_their_responsibilities(faithful):
     """VB has no point-estimate state: *_init define responsibilities through one E-step."""
-    start = dict(weights_init=[0.35, 0.65], means_init=[[2.0, 54.0], [4.3, 80.0]],
-                 precisions_init=np.stack([np.linalg.inv(np.diag([0.1, 30.0]))] * 2))
+    start = dict(
+        weights_init=[0.35, 0.65],
+        means_init=[[2.0, 54.0], [4.3, 80.0]],
+        precisions_init=np.stack([np.linalg.inv(np.diag([0.1, 30.0]))] * 2),
+    )
     vb = GaussianMixture(2, engine="vb", max_iter=0, **start).fit(faithful)
     em = GaussianMixture(2, max_iter=0, **start).fit(faithful)
     spec = ModelSpec(n_components=2, engine="vb", max_iter=0)
@@ -201,7 +277,9 @@ def test_user_given_parameters_start_vb_from_their_responsibilities(faithful):
     np.testing.assert_allclose(vb.means_, expected.means, rtol=1e-12)
     np.testing.assert_allclose(vb.covariances_, expected.covariances, rtol=1e-12)
     # only some given: the rest comes from the data-driven start
-    partial = GaussianMixture(2, engine="vb", means_init=start["means_init"], random_state=0).fit(faithful)
+    partial = GaussianMixture(2, engine="vb", means_init=start["means_init"], random_state=0).fit(
+        faithful
+    )
     assert partial.converged_ and np.all(np.isfinite(partial.means_))
 
 
@@ -216,13 +294,17 @@ def test_warm_start_continues_the_bayesian_fit(engine, faithful):
     np.testing.assert_allclose(first + second, cold.lower_bounds_, rtol=1e-13)
     np.testing.assert_allclose(warm.means_, cold.means_, rtol=1e-13)
     if engine == "vb":
-        np.testing.assert_allclose(warm.weight_concentration_[0], cold.weight_concentration_[0], rtol=1e-13)
+        np.testing.assert_allclose(
+            warm.weight_concentration_[0], cold.weight_concentration_[0], rtol=1e-13
+        )
 
 
 def test_warm_start_cannot_switch_the_weight_prior(faithful):
     gm = GaussianMixture(2, engine="vb", warm_start=True, random_state=0).fit(faithful)
     gm.set_params(prior=VBPrior("dirichlet_distribution"))
-    with pytest.raises(ValueError, match="cannot switch to 'dirichlet_distribution'.*warm_start=False"):
+    with pytest.raises(
+        ValueError, match="cannot switch to 'dirichlet_distribution'.*warm_start=False"
+    ):
         gm.fit(faithful)
     assert isinstance(gm.weight_concentration_, tuple)  # the previous fit is intact
 
@@ -240,13 +322,19 @@ def test_switching_engine_removes_the_previous_engines_attributes(faithful):
         (dict(weight_prior="dirichlet"), "weight_prior='dirichlet' is not one of"),
         (dict(weight_concentration=0.0), r"weight_concentration=0.0 must be a finite number > 0"),
         (dict(mean_precision=-1.0), r"mean_precision=-1.0 must be a finite number > 0"),
-        (dict(degrees_of_freedom=1.0), r"degrees_of_freedom=1 must exceed 1 for a Wishart prior on 2 "
-                                       r"features; use at least 2"),
+        (
+            dict(degrees_of_freedom=1.0),
+            r"degrees_of_freedom=1 must exceed 1 for a Wishart prior on 2 "
+            r"features; use at least 2",
+        ),
         (dict(mean=[0.0, 0.0, 0.0]), "VBPrior.mean has 3 entries but the data has 2 features"),
         (dict(covariance=np.diag([1.0, -1.0])), "not positive definite"),
         (dict(covariance=[[1.0, 0.5], [0.0, 1.0]]), "not symmetric"),
-        (dict(covariance=np.eye(3)), r"has shape \(3, 3\), but a 'full' model with 2 features needs a "
-                                     r"\(2, 2\) matrix"),
+        (
+            dict(covariance=np.eye(3)),
+            r"has shape \(3, 3\), but a 'full' model with 2 features needs a "
+            r"\(2, 2\) matrix",
+        ),
         (dict(covariance=[1.0, np.nan]), "NaN or infinite"),
     ],
 )
@@ -267,8 +355,11 @@ def test_bayesian_face_reports_bad_parameters_like_scikit_learn_would(faithful):
 
 def test_constant_feature_makes_the_default_covariance_prior_singular():
     X = np.column_stack([np.random.default_rng(0).normal(size=50), np.ones(50)])
-    with pytest.raises(ValueError, match=r"default VBPrior.covariance.*feature 1 is constant.*"
-                                         r"VBPrior\(covariance=...\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"default VBPrior.covariance.*feature 1 is constant.*"
+        r"VBPrior\(covariance=...\)",
+    ):
         GaussianMixture(2, engine="vb").fit(X)
 
 
@@ -280,7 +371,9 @@ def state_equal_to_the_prior(engine):
     nu0 = prior.degrees_of_freedom
     covariance = prior.covariance / nu0  # scikit-learn stores W^-1 / nu
     if family.covariance_dims[0] == "component":
-        covariance = np.broadcast_to(covariance, family.covariance_shape(K, engine.n_features)).copy()
+        covariance = np.broadcast_to(
+            covariance, family.covariance_shape(K, engine.n_features)
+        ).copy()
     if prior.weight_prior == "dirichlet_process":
         concentration = (np.ones(K), np.full(K, prior.weight_concentration))
     else:
@@ -300,22 +393,33 @@ def state_equal_to_the_prior(engine):
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_kl_of_the_prior_from_itself_is_zero(covariance_type, weight_prior):
     X = make_mixture(100, 3, 2, seed=0)
-    spec = ModelSpec(n_components=3, covariance_type=covariance_type, engine="vb",
-                     prior=VBPrior(weight_prior, 0.3, 2.0, None, 4.5))
+    spec = ModelSpec(
+        n_components=3,
+        covariance_type=covariance_type,
+        engine="vb",
+        prior=VBPrior(weight_prior, 0.3, 2.0, None, 4.5),
+    )
     engine = make_engine(spec, InMemoryData(X))
     assert engine.penalty(state_equal_to_the_prior(engine)) == pytest.approx(0.0, abs=1e-10)
 
 
-@pytest.mark.parametrize("covariance_type, weight_prior",
-                         [("full", "dirichlet_process"), ("diag", "dirichlet_distribution")])
+@pytest.mark.parametrize(
+    "covariance_type, weight_prior",
+    [("full", "dirichlet_process"), ("diag", "dirichlet_distribution")],
+)
 def test_kl_matches_a_monte_carlo_estimate_from_scipy_densities(covariance_type, weight_prior):
     """-penalty = E_q[ln q(theta) - ln p(theta)], estimated by sampling q with scipy.stats."""
     from scipy import stats
 
     X = make_mixture(150, 2, 2, seed=1)
     R = np.random.default_rng(3).dirichlet(np.ones(2), size=len(X))
-    spec = ModelSpec(n_components=2, covariance_type=covariance_type, engine="vb",
-                     prior=VBPrior(weight_prior, 0.5), reg_covar=0)
+    spec = ModelSpec(
+        n_components=2,
+        covariance_type=covariance_type,
+        engine="vb",
+        prior=VBPrior(weight_prior, 0.5),
+        reg_covar=0,
+    )
     engine = make_engine(spec, InMemoryData(X))
     state = engine.mstep(statistics_from_assignment(X, 2, engine.family.kernel == "diag", resp=R))
     prior, rng, draws = state.prior, np.random.default_rng(4), 4000
@@ -324,19 +428,32 @@ def test_kl_matches_a_monte_carlo_estimate_from_scipy_densities(covariance_type,
     if state.is_process:
         for a, b in zip(*state.weight_concentration):
             v = stats.beta(a, b).rvs(draws, random_state=rng)
-            samples += stats.beta(a, b).logpdf(v) - stats.beta(1.0, prior.weight_concentration).logpdf(v)
+            samples += stats.beta(a, b).logpdf(v) - stats.beta(
+                1.0, prior.weight_concentration
+            ).logpdf(v)
     else:
         alpha = state.weight_concentration
         pi = stats.dirichlet(alpha).rvs(draws, random_state=rng).T
-        samples += stats.dirichlet(alpha).logpdf(pi) - stats.dirichlet(np.full(2, prior.weight_concentration)).logpdf(pi)
+        samples += stats.dirichlet(alpha).logpdf(pi) - stats.dirichlet(
+            np.full(2, prior.weight_concentration)
+        ).logpdf(pi)
     D = 2
     for k in range(2):
         nu = state.degrees_of_freedom[k]
-        W = np.linalg.inv(np.atleast_2d(np.diag(state.covariances[k]) if covariance_type == "diag"
-                                        else state.covariances[k]) * nu)
-        q_lambda, p_lambda = stats.wishart(df=nu, scale=W), stats.wishart(df=prior.degrees_of_freedom, scale=W0)
+        W = np.linalg.inv(
+            np.atleast_2d(
+                np.diag(state.covariances[k]) if covariance_type == "diag" else state.covariances[k]
+            )
+            * nu
+        )
+        q_lambda, p_lambda = (
+            stats.wishart(df=nu, scale=W),
+            stats.wishart(df=prior.degrees_of_freedom, scale=W0),
+        )
         lambdas = q_lambda.rvs(draws, random_state=rng)
-        samples += q_lambda.logpdf(np.moveaxis(lambdas, 0, -1)) - p_lambda.logpdf(np.moveaxis(lambdas, 0, -1))
+        samples += q_lambda.logpdf(np.moveaxis(lambdas, 0, -1)) - p_lambda.logpdf(
+            np.moveaxis(lambdas, 0, -1)
+        )
         # mu | Lambda ~ N(m, (beta Lambda)^-1) under q, N(m0, (beta0 Lambda)^-1) under p
         beta, beta0 = state.mean_precision[k], prior.mean_precision
         root = np.linalg.cholesky(np.linalg.inv(beta * lambdas))

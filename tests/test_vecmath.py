@@ -7,7 +7,9 @@ from bayesgmm.kernels.vecmath import exp_nonpositive, log_positive, sum_product,
 
 def test_exp_is_within_two_ulp_of_numpy_over_its_range():
     rng = np.random.default_rng(0)
-    x = -np.concatenate([rng.uniform(0, 708, 100_000), rng.uniform(0, 1, 100_000), [0.0, 1e-300, 708.0]])
+    x = -np.concatenate(
+        [rng.uniform(0, 708, 100_000), rng.uniform(0, 1, 100_000), [0.0, 1e-300, 708.0]]
+    )
     out = np.empty_like(x)
     exp_nonpositive(x, out, np.empty(x.size, dtype=np.int64), x.size)
     np.testing.assert_allclose(out, np.exp(x), rtol=4.5e-16, atol=0)
@@ -29,11 +31,13 @@ def test_exp_only_touches_the_first_m_values():
 
 def test_log_is_within_three_ulp_of_numpy_over_normal_numbers():
     rng = np.random.default_rng(1)
-    x = np.concatenate([
-        rng.uniform(1, 64, 100_000),
-        np.exp(rng.uniform(-700, 700, 100_000)),
-        [1.0, 2.0, 0.5, np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2), 1e-300, 1e300],
-    ])
+    x = np.concatenate(
+        [
+            rng.uniform(1, 64, 100_000),
+            np.exp(rng.uniform(-700, 700, 100_000)),
+            [1.0, 2.0, 0.5, np.sqrt(2.0), np.nextafter(np.sqrt(2.0), 2), 1e-300, 1e300],
+        ]
+    )
     out = np.empty_like(x)
     log_positive(x, out, np.empty(x.size, dtype=np.int64), x.size)
     want = np.log(x)
@@ -75,8 +79,13 @@ def test_float32_log_is_within_a_few_float32_ulp():
     from bayesgmm.kernels.vecmath32 import log_positive32
 
     rng = np.random.default_rng(4)
-    x = np.concatenate([rng.uniform(1, 64, 200_000), np.exp(rng.uniform(-80, 80, 100_000)),
-                        [1.0, 2.0, 0.5, np.sqrt(2.0), 1e-30, 1e30]]).astype(np.float32)
+    x = np.concatenate(
+        [
+            rng.uniform(1, 64, 200_000),
+            np.exp(rng.uniform(-80, 80, 100_000)),
+            [1.0, 2.0, 0.5, np.sqrt(2.0), 1e-30, 1e30],
+        ]
+    ).astype(np.float32)
     out = np.empty_like(x)
     log_positive32(x, out, np.empty(x.size, dtype=np.int32), x.size)
     want = np.log(x.astype(np.float64))

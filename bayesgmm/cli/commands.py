@@ -112,22 +112,45 @@ def _score(args: argparse.Namespace) -> int:
 
 def _ranked(sweep, criterion: str):
     """The sweep's successful fits as a DataFrame, best first by ``criterion``."""
-    frame = sweep[["bic", "aic", "icl", "log_likelihood", "n_parameters", "n_iter", "converged",
-                   "n_components_fitted", "n_components_used"]].to_dataframe().reset_index()
+    frame = (
+        sweep[
+            [
+                "bic",
+                "aic",
+                "icl",
+                "log_likelihood",
+                "n_parameters",
+                "n_iter",
+                "converged",
+                "n_components_fitted",
+                "n_components_used",
+            ]
+        ]
+        .to_dataframe()
+        .reset_index()
+    )
     frame = frame[np.isfinite(frame["bic"])].sort_values(criterion, kind="stable")
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return frame.rename(columns={"covariance_type": "covariance", "n_components": "K",
-                                 "log_likelihood": "log-lik", "n_parameters": "params",
-                                 "n_iter": "iters", "n_components_fitted": "K fitted",
-                                 "n_components_used": "K used"})
+    return frame.rename(
+        columns={
+            "covariance_type": "covariance",
+            "n_components": "K",
+            "log_likelihood": "log-lik",
+            "n_parameters": "params",
+            "n_iter": "iters",
+            "n_components_fitted": "K fitted",
+            "n_components_used": "K used",
+        }
+    )
 
 
 def _format_ranked(frame, top: int, pruned: bool) -> str:
     shown = frame if top <= 0 else frame.head(top)
     if not pruned:
         shown = shown.drop(columns="K fitted")
-    shown = shown.astype({"params": int, "iters": int, "K used": int}
-                         | ({"K fitted": int} if pruned else {}))
+    shown = shown.astype(
+        {"params": int, "iters": int, "K used": int} | ({"K fitted": int} if pruned else {})
+    )
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
@@ -156,18 +179,32 @@ def _fit(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     sweep = select(
-        X, args.components, args.covariance, args.engine, n_init=args.n_init,
-        random_state=args.seed, progress=not args.no_progress, **estimator_params,
+        X,
+        args.components,
+        args.covariance,
+        args.engine,
+        n_init=args.n_init,
+        random_state=args.seed,
+        progress=not args.no_progress,
+        **estimator_params,
     )
     elapsed = time.perf_counter() - started
     ranked = _ranked(sweep, args.criterion)
-    failed = [(e, c, int(k), str(sweep.fit_error.sel(engine=e, covariance_type=c, n_components=k).item()))
-              for e in sweep.engine.values for c in sweep.covariance_type.values
-              for k in sweep.n_components.values
-              if sweep.fit_error.sel(engine=e, covariance_type=c, n_components=k).item()]
-    lines = [(f"{_count(len(ranked), 'model')} fitted in {elapsed:.1f} s, ranked by {args.criterion.upper()} "
-             "(lower is better; mclust's BIC is the negative):"), "",
-             _format_ranked(ranked, args.top, args.prune is not None)]
+    failed = [
+        (e, c, int(k), str(sweep.fit_error.sel(engine=e, covariance_type=c, n_components=k).item()))
+        for e in sweep.engine.values
+        for c in sweep.covariance_type.values
+        for k in sweep.n_components.values
+        if sweep.fit_error.sel(engine=e, covariance_type=c, n_components=k).item()
+    ]
+    lines = [
+        (
+            f"{_count(len(ranked), 'model')} fitted in {elapsed:.1f} s, ranked by {args.criterion.upper()} "
+            "(lower is better; mclust's BIC is the negative):"
+        ),
+        "",
+        _format_ranked(ranked, args.top, args.prune is not None),
+    ]
     if args.top > 0 and len(ranked) > args.top:
         lines.append(f"... {len(ranked) - args.top} more (--top 0 shows all)")
     if failed:
@@ -178,7 +215,9 @@ def _fit(args: argparse.Namespace) -> int:
         lines.append(f"{not_converged} fit(s) did not converge within --max-iter {args.max_iter}")
     print("\n".join(lines), flush=True)
     if not len(ranked):
-        raise WorkFailed("every fit failed (see above); try fewer components or another covariance type")
+        raise WorkFailed(
+            "every fit failed (see above); try fewer components or another covariance type"
+        )
 
     chosen = _with_standardization(best_model(sweep, X, args.criterion), scaling)
     winner = best(sweep, args.criterion)
@@ -203,9 +242,14 @@ def _fit(args: argparse.Namespace) -> int:
 
         folder = Path(args.report)
         written = write_report(
-            folder, {f"{winner['engine']}-{winner['covariance_type']}-K{winner['n_components']}": chosen}, X, sweep=sweep, criterion=args.criterion,
+            folder,
+            {f"{winner['engine']}-{winner['covariance_type']}-K{winner['n_components']}": chosen},
+            X,
+            sweep=sweep,
+            criterion=args.criterion,
             summary="\n".join(lines) + f"\n\nbest by {args.criterion.upper()}: {label}\n{summary}",
-            standardised=scaling is not None, file_stem="best",
+            standardised=scaling is not None,
+            file_stem="best",
         )
         print(f"wrote report {describe_files(folder, written)}")
     if out is None and not args.save_all:
@@ -250,28 +294,50 @@ def _demo(args: argparse.Namespace) -> int:
     X = load_faithful()
     models = {
         engine: GaussianMixture(
-            n_components=args.components, covariance_type=args.covariance, engine=engine,
-            n_init=args.n_init, tol=1e-6, max_iter=1000, random_state=args.seed,
+            n_components=args.components,
+            covariance_type=args.covariance,
+            engine=engine,
+            n_init=args.n_init,
+            tol=1e-6,
+            max_iter=1000,
+            random_state=args.seed,
         ).fit(X)
         for engine in args.engines  # the parser's ENGINE_NAMES
     }
     # ranked by BIC, which every engine has; PSIS-LOO only where a posterior exists (MAP, VB)
     table = compare(models, X, random_state=args.seed, criterion="bic")
-    frame = table[["bic", "aic", "icl", "elpd_loo", "se", "p_loo", "log_likelihood",
-                   "objective", "n_parameters", "converged"]].to_dataframe()
+    frame = table[
+        [
+            "bic",
+            "aic",
+            "icl",
+            "elpd_loo",
+            "se",
+            "p_loo",
+            "log_likelihood",
+            "objective",
+            "n_parameters",
+            "converged",
+        ]
+    ].to_dataframe()
     frame["iters"] = [models[label].n_iter_ for label in frame.index]
-    frame = frame.rename(columns={"log_likelihood": "log-lik", "n_parameters": "params",
-                                  "se": "loo se"})
+    frame = frame.rename(
+        columns={"log_likelihood": "log-lik", "n_parameters": "params", "se": "loo se"}
+    )
     frame.index.name = "engine"
 
     parts = [
-        (f"Old Faithful geyser data ({X.shape[0]} eruptions; eruption time and waiting time to the "
-        f"next, in minutes): K={args.components}, covariance {args.covariance!r}, fitted by EM, "
-        "MAP-EM and variational Bayes"),
+        (
+            f"Old Faithful geyser data ({X.shape[0]} eruptions; eruption time and waiting time to the "
+            f"next, in minutes): K={args.components}, covariance {args.covariance!r}, fitted by EM, "
+            "MAP-EM and variational Bayes"
+        ),
         "",
-        ("criteria, ranked by BIC (bic, aic, icl: lower is better; elpd_loo: PSIS-LOO expected "
-        "log predictive density, higher is better, none for EM's point estimate; objective: "
-        "log-likelihood, log-posterior, ELBO):"),
+        (
+            "criteria, ranked by BIC (bic, aic, icl: lower is better; elpd_loo: PSIS-LOO expected "
+            "log predictive density, higher is better, none for EM's point estimate; objective: "
+            "log-likelihood, log-posterior, ELBO):"
+        ),
         frame.to_string(float_format=lambda v: f"{v:.3f}"),
         "",
         "weights and means:",
@@ -292,6 +358,8 @@ def _demo(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise WorkFailed(f"cannot write the report to {folder}: {exc.strerror or exc}") from None
     print(f"\nwrote {describe_files(folder, written)}")
-    print(f"next: bayesgmm show {folder / 'faithful-em.nc'}\n"
-          "      bayesgmm fit YOUR.csv --components 1-8 --out result.nc --report report")
+    print(
+        f"next: bayesgmm show {folder / 'faithful-em.nc'}\n"
+        "      bayesgmm fit YOUR.csv --components 1-8 --out result.nc --report report"
+    )
     return EXIT_OK

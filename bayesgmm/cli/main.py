@@ -52,8 +52,6 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-
-
 def _parse_components(text: str) -> list[int]:
     """``"1-8"``, ``"3"``, ``"2,4,6"`` or ``"1-3,6"`` as a sorted list of positive integers."""
     values: set[int] = set()
@@ -95,7 +93,9 @@ def _prune_threshold(text: str) -> float:
     except ValueError:
         value = np.nan
     if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: the pruning threshold is a weight in (0, 1), e.g. 0.01")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the pruning threshold is a weight in (0, 1), e.g. 0.01"
+        )
     return value
 
 
@@ -113,71 +113,133 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, description: str):
-        return commands.add_parser(name, help=help, description=textwrap.fill(description, 79),
-                                   epilog=EXIT_CODES, formatter_class=formatter)
+        return commands.add_parser(
+            name,
+            help=help,
+            description=textwrap.fill(description, 79),
+            epilog=EXIT_CODES,
+            formatter_class=formatter,
+        )
 
     demo = command(
-        "demo", "fit Old Faithful with EM, MAP and VB; print the comparison; write a report",
+        "demo",
+        "fit Old Faithful with EM, MAP and VB; print the comparison; write a report",
         "Fit the shipped Old Faithful data with EM, MAP-EM and variational Bayes, print their "
         "criteria, weights and means, and write figures (PNG), the three fits (netCDF) and the "
         "printed summary to a folder.",
     )
     demo.add_argument("--components", type=int, default=2, help="number of components (default 2)")
-    demo.add_argument("--covariance", default="full", choices=COVARIANCE_TYPES,
-                      help="covariance type (default full)")
+    demo.add_argument(
+        "--covariance",
+        default="full",
+        choices=COVARIANCE_TYPES,
+        help="covariance type (default full)",
+    )
     demo.add_argument("--n-init", type=int, default=5, help="initialisations (default 5)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    demo.add_argument("--out-dir", default="bayesgmm-demo",
-                      help="folder for the report (default ./bayesgmm-demo; its files are replaced)")
+    demo.add_argument(
+        "--out-dir",
+        default="bayesgmm-demo",
+        help="folder for the report (default ./bayesgmm-demo; its files are replaced)",
+    )
     demo.add_argument("--no-report", action="store_true", help="print only; write no files")
     demo.set_defaults(run=_demo, engines=ENGINE_NAMES)
 
     fit = command(
-        "fit", "choose and fit a mixture to your data: a sweep over K, covariance and engine",
+        "fit",
+        "choose and fit a mixture to your data: a sweep over K, covariance and engine",
         "Fit every combination of engine, covariance type and number of components, print them "
         "ranked by a criterion, and save the best (with --out), every fit (--save-all) and "
         "figures (--report).",
     )
-    fit.add_argument("data", help="rows to fit: .csv, .parquet, .nc or .zarr (numeric columns are used)")
-    fit.add_argument("--components", type=_parse_components, default=_parse_components("1-8"),
-                     metavar="KS", help="numbers of components: 1-8, 3, 2,4,6 (default 1-8)")
-    fit.add_argument("--covariance", type=_choice_list(COVARIANCE_TYPES),
-                     default=list(COVARIANCE_TYPES), metavar="TYPES",
-                     help="covariance types, comma-separated, or all (default all: "
-                          + ",".join(COVARIANCE_TYPES) + ")")
-    fit.add_argument("--engine", type=_choice_list(ENGINE_NAMES), default=["em"], metavar="ENGINES",
-                     help="engines, comma-separated: em, map, vb, or all (default em)")
-    fit.add_argument("--columns", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
-                     metavar="A,B", help="columns to use (default: every numeric column)")
-    fit.add_argument("--standardize", action="store_true",
-                     help="fit on (x - mean) / sd; the centre and scale are saved with the fit and "
-                          "applied by predict and score")
-    fit.add_argument("--prune", type=_prune_threshold, metavar="W",
-                     help="remove components lighter than weight W and refit (e.g. 0.01)")
-    fit.add_argument("--criterion", choices=("bic", "aic", "icl"), default="bic",
-                     help="ranks the models and picks the best (default bic)")
+    fit.add_argument(
+        "data", help="rows to fit: .csv, .parquet, .nc or .zarr (numeric columns are used)"
+    )
+    fit.add_argument(
+        "--components",
+        type=_parse_components,
+        default=_parse_components("1-8"),
+        metavar="KS",
+        help="numbers of components: 1-8, 3, 2,4,6 (default 1-8)",
+    )
+    fit.add_argument(
+        "--covariance",
+        type=_choice_list(COVARIANCE_TYPES),
+        default=list(COVARIANCE_TYPES),
+        metavar="TYPES",
+        help="covariance types, comma-separated, or all (default all: "
+        + ",".join(COVARIANCE_TYPES)
+        + ")",
+    )
+    fit.add_argument(
+        "--engine",
+        type=_choice_list(ENGINE_NAMES),
+        default=["em"],
+        metavar="ENGINES",
+        help="engines, comma-separated: em, map, vb, or all (default em)",
+    )
+    fit.add_argument(
+        "--columns",
+        type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
+        metavar="A,B",
+        help="columns to use (default: every numeric column)",
+    )
+    fit.add_argument(
+        "--standardize",
+        action="store_true",
+        help="fit on (x - mean) / sd; the centre and scale are saved with the fit and "
+        "applied by predict and score",
+    )
+    fit.add_argument(
+        "--prune",
+        type=_prune_threshold,
+        metavar="W",
+        help="remove components lighter than weight W and refit (e.g. 0.01)",
+    )
+    fit.add_argument(
+        "--criterion",
+        choices=("bic", "aic", "icl"),
+        default="bic",
+        help="ranks the models and picks the best (default bic)",
+    )
     fit.add_argument("--seed", type=int, default=0, help="random seed of every fit (default 0)")
     fit.add_argument("--n-init", type=int, default=2, help="initialisations per fit (default 2)")
-    fit.add_argument("--tol", type=float, default=1e-5,
-                     help="convergence tolerance per sample (default 1e-5: criteria need tight fits)")
+    fit.add_argument(
+        "--tol",
+        type=float,
+        default=1e-5,
+        help="convergence tolerance per sample (default 1e-5: criteria need tight fits)",
+    )
     fit.add_argument("--max-iter", type=int, default=500, help="iterations per fit (default 500)")
     fit.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     fit.add_argument("--out", metavar="RESULT.nc", help="save the best fit here (netCDF)")
     fit.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    fit.add_argument("--save-all", metavar="DIR", help="also save every fit and the sweep table in DIR")
-    fit.add_argument("--report", metavar="DIR", help="write figures, the best fit and the sweep to DIR")
-    fit.add_argument("--top", type=int, default=15, help="rows of the ranked table to print (0: all)")
+    fit.add_argument(
+        "--save-all", metavar="DIR", help="also save every fit and the sweep table in DIR"
+    )
+    fit.add_argument(
+        "--report", metavar="DIR", help="write figures, the best fit and the sweep to DIR"
+    )
+    fit.add_argument(
+        "--top", type=int, default=15, help="rows of the ranked table to print (0: all)"
+    )
     fit.add_argument("--no-progress", action="store_true", help="no progress bar")
     fit.set_defaults(run=_fit)
 
-    show = command("show", "print a readable summary of a saved fit",
-                   "Print the settings, fit quality and every component of a saved fit.")
+    show = command(
+        "show",
+        "print a readable summary of a saved fit",
+        "Print the settings, fit quality and every component of a saved fit.",
+    )
     show.add_argument("result", help="a fit saved by bayesgmm (.nc)")
     show.set_defaults(run=_show)
 
-    predict = command("predict", "most probable component of each row",
-                      "Label each row with its most probable component (and, with --proba, every "
-                      "component's probability), in the order of the rows.")
+    predict = command(
+        "predict",
+        "most probable component of each row",
+        "Label each row with its most probable component (and, with --proba, every "
+        "component's probability), in the order of the rows.",
+    )
     predict.add_argument("result", help="a fit saved by bayesgmm (.nc)")
     predict.add_argument("data", help="rows to label (.csv, .parquet, .nc, .zarr)")
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
@@ -185,15 +247,20 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     predict.set_defaults(run=_predict)
 
-    score = command("score", "per-row log-density, optionally flagging anomalies",
-                    "Write each row's log-density under the fit, in the data's own units (also "
-                    "for a standardised fit). --anomaly-percentile P flags the rows at or below "
-                    "the P-th percentile of the log-density.")
+    score = command(
+        "score",
+        "per-row log-density, optionally flagging anomalies",
+        "Write each row's log-density under the fit, in the data's own units (also "
+        "for a standardised fit). --anomaly-percentile P flags the rows at or below "
+        "the P-th percentile of the log-density.",
+    )
     score.add_argument("result", help="a fit saved by bayesgmm (.nc)")
     score.add_argument("data", help="rows to score (.csv, .parquet, .nc, .zarr)")
     score.add_argument("--out", help="CSV file to write (default: standard output)")
     score.add_argument(
-        "--anomaly-percentile", type=float, metavar="P",
+        "--anomaly-percentile",
+        type=float,
+        metavar="P",
         help="flag rows whose log-density is at or below the P-th percentile (e.g. 5)",
     )
     score.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
@@ -228,4 +295,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc).splitlines()[0]
         print(f"bayesgmm {args.command}: error: {message}", file=sys.stderr)
         return exit_code(exc)
-

@@ -60,7 +60,11 @@ def data_source(X: Any, sample_weight: Any = None) -> tuple[DataSource, np.ndarr
 
 
 def checked_data_source(
-    X: Any, sample_weight: Any = None, *, reg_covar: float, n_components: int | None = None,
+    X: Any,
+    sample_weight: Any = None,
+    *,
+    reg_covar: float,
+    n_components: int | None = None,
     stacklevel: int = 2,
 ) -> tuple[DataSource, np.ndarray | None]:
     """:func:`data_source` and then :func:`check_data`: the one door of a fit's data."""

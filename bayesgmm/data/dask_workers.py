@@ -32,9 +32,7 @@ PERSIST_MEMORY_FRACTION = 0.5
 def _set_worker_defaults() -> None:
     import dask
 
-    dask.config.update_defaults(
-        {"distributed": {"nanny": {"environ": {"NUMBA_NUM_THREADS": 1}}}}
-    )
+    dask.config.update_defaults({"distributed": {"nanny": {"environ": {"NUMBA_NUM_THREADS": 1}}}})
 
 
 def _apply_pending_numba_environment() -> None:

@@ -44,9 +44,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-from scipy.cluster import vq
 
-from ..stats import GaussianTerms, SuffStats, accumulate
+from ..stats import GaussianTerms, SuffStats
+from .dask_chunks import (
+    _chunk_assignment_statistics,
+    _chunk_nonfinite_rows,
+    _chunk_random_statistics,
+    _chunk_statistics,
+    _merge_candidates,
+    _packed_length,
+    _sample_candidates,
+    _unpack,
+)
 from .dask_workers import (  # noqa: F401 (PERSIST_MEMORY_FRACTION: importable from here, as before)
     PERSIST_MEMORY_FRACTION,
     _fits_in_worker_memory,
@@ -128,7 +137,9 @@ def _dask_sample_weight(sample_weight: Any, X):
     weights = weights.rechunk((X.chunks[0],))
     valid = (da.isfinite(weights) & (weights >= 0)).all()
     chunk_sums = weights.map_blocks(
-        lambda w: np.array([w.sum()]), chunks=((1,) * weights.numblocks[0],), dtype=np.float64,
+        lambda w: np.array([w.sum()]),
+        chunks=((1,) * weights.numblocks[0],),
+        dtype=np.float64,
         meta=np.empty(0),
     )
     positive = (weights > 0).sum()
@@ -140,106 +151,6 @@ def _dask_sample_weight(sample_weight: Any, X):
     return weights, chunk_sums, int(positive)
 
 
-# ------------------------------------------------------------ chunk functions
-def _pack(stats: SuffStats) -> np.ndarray:
-    return np.concatenate(
-        [stats.nk, stats.sx.ravel(), stats.sxx.ravel(), [stats.loglik, stats.total_weight]]
-    )[None, :]
-
-
-def _packed_length(K: int, D: int, diagonal: bool) -> int:
-    return K + K * D + (K * D if diagonal else K * D * D) + 2
-
-
-def _unpack(vector: np.ndarray, center: np.ndarray, diagonal: bool) -> SuffStats:
-    K, D = center.shape
-    sxx_shape = (K, D) if diagonal else (K, D, D)
-    nk = vector[:K]
-    sx = vector[K : K + K * D].reshape(K, D)
-    sxx = vector[K + K * D : -2].reshape(sxx_shape)
-    return SuffStats(nk, sx, sxx, float(vector[-2]), center, float(vector[-1]))
-
-
-def _chunk_statistics(block: np.ndarray, weights: np.ndarray | None = None, *, terms: GaussianTerms):
-    block = np.ascontiguousarray(block)
-    return _pack(_single_numba_thread(accumulate, block, terms, weights))
-
-
-def _chunk_assignment_statistics(
-    block: np.ndarray, weights: np.ndarray | None = None, *, centers: np.ndarray, diagonal: bool
-):
-    """Statistics of the hard assignment of each row to its nearest centre, about the centres."""
-    block = np.asarray(block, dtype=np.float64)
-    labels = vq.vq(block, centers, check_finite=False)[0]
-    return _pack(_assignment_statistics(block, weights, labels, centers, diagonal))
-
-
-def _assignment_statistics(block, weights, labels, centers, diagonal) -> SuffStats:
-    K, D = centers.shape
-    w = np.ones(block.shape[0]) if weights is None else weights
-    nk = np.bincount(labels, weights=w, minlength=K).astype(np.float64)
-    sx = np.zeros((K, D))
-    sxx = np.zeros((K, D) if diagonal else (K, D, D))
-    for k in range(K):
-        rows = labels == k
-        diff = block[rows] - centers[k]
-        weighted = diff * w[rows, None]
-        sx[k] = weighted.sum(axis=0)
-        sxx[k] = (weighted * diff).sum(axis=0) if diagonal else weighted.T @ diff
-    return SuffStats(nk, sx, sxx, 0.0, centers, float(w.sum()))
-
-
-def _chunk_random_statistics(
-    block: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None, *,
-    seed: int, center: np.ndarray, n_components: int, diagonal: bool,
-):
-    """Statistics of uniform random responsibilities (scikit-learn's ``random``), about ``center``.
-
-    The chunk's generator is seeded by the fit's seed and the chunk's first row.
-    """
-    block = np.asarray(block, dtype=np.float64)
-    rng = np.random.default_rng([seed, int(rows[0])])
-    resp = rng.uniform(size=(block.shape[0], n_components))
-    resp /= resp.sum(axis=1, keepdims=True)
-    if weights is not None:
-        resp *= weights[:, None]
-    diff = block - center
-    K = n_components
-    sxx = np.stack(
-        [(resp[:, k, None] * diff * diff).sum(axis=0) if diagonal else (resp[:, k, None] * diff).T @ diff
-         for k in range(K)]
-    )
-    total = float(block.shape[0]) if weights is None else float(weights.sum())
-    stats = SuffStats(resp.sum(axis=0), resp.T @ diff, sxx, 0.0, np.repeat(center[None], K, 0), total)
-    return _pack(stats)
-
-
-def _chunk_nonfinite_rows(block: np.ndarray, rows: np.ndarray):
-    bad = np.flatnonzero(~np.isfinite(block).all(axis=1))
-    first = rows[bad[0]] if bad.size else -1
-    return np.array([[bad.size, first]], dtype=np.int64)
-
-
-def _sample_candidates(block, weights, seed, offset, size):
-    """This chunk's ``size`` rows of largest key log(u)/w: a weighted reservoir sample."""
-    u = np.random.default_rng(seed).random(block.shape[0])
-    with np.errstate(divide="ignore"):
-        keys = np.log(u) if weights is None else np.log(u) / weights
-    keep = np.flatnonzero(np.isfinite(keys))  # weight 0 gives -inf: never drawn
-    if keep.size > size:
-        keep = keep[np.argpartition(keys[keep], keep.size - size)[-size:]]
-    return keys[keep], keep + offset, np.asarray(block[keep], dtype=np.float64)
-
-
-def _merge_candidates(*parts, size):
-    keys, rows, values = (np.concatenate(column) for column in zip(*parts))
-    if keys.size > size:
-        best = np.argpartition(keys, keys.size - size)[-size:]
-        keys, rows, values = keys[best], rows[best], values[best]
-    return keys, rows, values
-
-
-# ---------------------------------------------------------------- the source
 class DaskData(DataSource):
     """Rows in a Dask array, processed chunk by chunk on the active Dask scheduler.
 
@@ -269,7 +180,9 @@ class DaskData(DataSource):
         if sample_weight is not None:
             weights, chunk_weights, weighted_rows = _dask_sample_weight(sample_weight, array)
         if persist == "auto":
-            persist = _fits_in_worker_memory(array.nbytes + (0 if weights is None else weights.nbytes))
+            persist = _fits_in_worker_memory(
+                array.nbytes + (0 if weights is None else weights.nbytes)
+            )
         elif not isinstance(persist, bool):
             raise ValueError(f"persist must be 'auto', True or False, got {persist!r}")
         if persist:
@@ -285,7 +198,9 @@ class DaskData(DataSource):
         self.n_samples, self.n_features = (int(n) for n in array.shape)
         row_chunks = np.asarray(array.chunks[0], dtype=np.int64)
         self._offsets = np.concatenate([[0], np.cumsum(row_chunks)[:-1]])
-        self._chunk_weights = row_chunks.astype(np.float64) if chunk_weights is None else chunk_weights
+        self._chunk_weights = (
+            row_chunks.astype(np.float64) if chunk_weights is None else chunk_weights
+        )
         self.total_weight = float(self._chunk_weights.sum())
         self._verified = verified  # True once a pass has shown the data finite
         self._weighted_rows = None  # rows of positive weight, when counted
@@ -315,16 +230,22 @@ class DaskData(DataSource):
         if self.weights is not None:
             arguments += [self.weights, "i"]
         parts = da.blockwise(
-            function, "ij", *arguments,
+            function,
+            "ij",
+            *arguments,
             adjust_chunks={"i": 1, "j": length},
-            dtype=np.float64, meta=np.empty((0, 0), dtype=np.float64), **kwargs,
+            dtype=np.float64,
+            meta=np.empty((0, 0), dtype=np.float64),
+            **kwargs,
         )
         return parts.sum(axis=0, split_every=_SPLIT_EVERY)
 
     def _statistics(self, vector: np.ndarray, center: np.ndarray, diagonal: bool) -> SuffStats:
         stats = _unpack(vector, center, diagonal)
         if not self._verified:
-            finite = all(np.isfinite(a).all() for a in (stats.nk, stats.sx, stats.sxx, stats.loglik))
+            finite = all(
+                np.isfinite(a).all() for a in (stats.nk, stats.sx, stats.sxx, stats.loglik)
+            )
             if not finite:
                 self._raise_if_nonfinite()
             self._verified = finite
@@ -334,8 +255,15 @@ class DaskData(DataSource):
         import dask.array as da
 
         counts = da.blockwise(
-            _chunk_nonfinite_rows, "ij", self.X, "ij", self._row_numbers(), "i",
-            adjust_chunks={"i": 1, "j": 2}, dtype=np.int64, meta=np.empty((0, 0), dtype=np.int64),
+            _chunk_nonfinite_rows,
+            "ij",
+            self.X,
+            "ij",
+            self._row_numbers(),
+            "i",
+            adjust_chunks={"i": 1, "j": 2},
+            dtype=np.int64,
+            meta=np.empty((0, 0), dtype=np.int64),
         ).compute()
         n_bad = int(counts[:, 0].sum())
         if n_bad:
@@ -380,8 +308,11 @@ class DaskData(DataSource):
             reference = np.asarray(self.X[:1].compute(), dtype=np.float64)[0]
             terms = moments_terms(reference, "diag")
             top, bottom, vector = dask.compute(
-                self.X.max(axis=0), self.X.min(axis=0),
-                self._lazy_pass(_chunk_statistics, _packed_length(1, self.n_features, True), terms=terms),
+                self.X.max(axis=0),
+                self.X.min(axis=0),
+                self._lazy_pass(
+                    _chunk_statistics, _packed_length(1, self.n_features, True), terms=terms
+                ),
             )
             stats = self._statistics(vector, terms.means, True)
             spread = top.astype(np.float64) - bottom.astype(np.float64)
@@ -424,8 +355,12 @@ class DaskData(DataSource):
         if method == "random":
             center = np.asarray(self.X[0].compute(), dtype=np.float64)
             vector = self._pass(
-                _chunk_random_statistics, length, self._row_numbers(),
-                seed=int(rng.integers(0, 2**63 - 1)), center=center, n_components=K,
+                _chunk_random_statistics,
+                length,
+                self._row_numbers(),
+                seed=int(rng.integers(0, 2**63 - 1)),
+                center=center,
+                n_components=K,
                 diagonal=diagonal,
             )
             stats = self._statistics(vector, np.repeat(center[None], K, 0), diagonal)
@@ -444,7 +379,9 @@ class DaskData(DataSource):
                 _chunk_assignment_statistics, length, centers=centers, diagonal=diagonal
             )
             stats = self._statistics(vector, centers, diagonal)
-        return SuffStats(stats.nk, stats.sx, stats.sxx, float("nan"), stats.center, stats.total_weight)
+        return SuffStats(
+            stats.nk, stats.sx, stats.sxx, float("nan"), stats.center, stats.total_weight
+        )
 
     # --------------------------------------------------------- mini-batches
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[DataSource]:
@@ -484,12 +421,21 @@ def map_rows(function: Callable, X, terms: GaussianTerms, n_columns: int | None,
     """``function(rows, terms)`` on each row chunk, lazily: a Dask array of N values or (N, n_columns)."""
     if n_columns is None:
         return X.map_blocks(
-            _rows_in_task, function=function, terms=terms, drop_axis=1,
-            chunks=(X.chunks[0],), dtype=dtype, meta=np.empty(0, dtype=dtype),
+            _rows_in_task,
+            function=function,
+            terms=terms,
+            drop_axis=1,
+            chunks=(X.chunks[0],),
+            dtype=dtype,
+            meta=np.empty(0, dtype=dtype),
         )
     return X.map_blocks(
-        _rows_in_task, function=function, terms=terms,
-        chunks=(X.chunks[0], (n_columns,)), dtype=dtype, meta=np.empty((0, 0), dtype=dtype),
+        _rows_in_task,
+        function=function,
+        terms=terms,
+        chunks=(X.chunks[0], (n_columns,)),
+        dtype=dtype,
+        meta=np.empty((0, 0), dtype=dtype),
     )
 
 

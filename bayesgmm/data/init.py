@@ -47,7 +47,9 @@ def initial_labels_or_responsibilities(
     return nearest_centroid_labels(X, kmeans_plus_plus_seeds(X, n_components, rng), rounds), None
 
 
-def kmeans_plus_plus_seeds(X: np.ndarray, n_components: int, rng: np.random.Generator) -> np.ndarray:
+def kmeans_plus_plus_seeds(
+    X: np.ndarray, n_components: int, rng: np.random.Generator
+) -> np.ndarray:
     """k-means++ seeds (K, D) as :func:`scipy.cluster.vq.kmeans2` picks them, from the same draws.
 
     The first seed is a uniformly drawn row; each next one a row drawn with
@@ -121,7 +123,7 @@ def _means_or_overall(X, nk, first):
 
 
 def _soft_moments(X, K, diagonal, resp, sample_weight):
-    N, D = X.shape
+    D = X.shape[1]
     nk = np.zeros(K)
     first = np.zeros((K, D))
     for rows, r in _blocks(resp):
@@ -165,7 +167,9 @@ def as_generator(random_state) -> np.random.Generator:
 def recordable_seed(random_state) -> int:
     """One integer seed from None, an int, a Generator or a RandomState, so that it can be
     recorded and a computation rebuilt from it (sweeps, posterior draws)."""
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, (bool, np.bool_)
+    ):
         if random_state < 0:
             raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
         return int(random_state)

@@ -107,7 +107,9 @@ class InMemoryData(DataSource):
         self.X = X
         self.sample_weight = sample_weight
         self.n_samples, self.n_features = X.shape
-        self.total_weight = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+        self.total_weight = (
+            float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+        )
 
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         return accumulate(self.X, terms, self.sample_weight)

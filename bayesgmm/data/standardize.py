@@ -103,10 +103,16 @@ class Standardization:
     def to_variables(self) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict[str, str]]]:
         """The variables a result's Dataset stores it in, on dim ``feature``."""
         return {
-            "standardization_center": (("feature",), self.center,
-                                       {"long_name": "feature centre subtracted before fitting"}),
-            "standardization_scale": (("feature",), self.scale,
-                                      {"long_name": "feature scale divided by before fitting"}),
+            "standardization_center": (
+                ("feature",),
+                self.center,
+                {"long_name": "feature centre subtracted before fitting"},
+            ),
+            "standardization_scale": (
+                ("feature",),
+                self.scale,
+                {"long_name": "feature scale divided by before fitting"},
+            ),
         }
 
     @classmethod

@@ -62,7 +62,11 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
             "(a Gaussian mixture's covariances are dense). Pass X.toarray() if it fits in memory"
         )
     if _is_dataframe(X):
-        bad = {str(col): str(dtype) for col, dtype in zip(X.columns, X.dtypes) if not _is_real_dtype(dtype)}
+        bad = {
+            str(col): str(dtype)
+            for col, dtype in zip(X.columns, X.dtypes)
+            if not _is_real_dtype(dtype)
+        }
         if bad:
             raise TypeError(
                 f"{name} has non-numeric columns {list(bad)} (dtypes {list(bad.values())}); drop "
@@ -141,8 +145,7 @@ def complex_data_error(name: str = "X") -> ValueError:
     """The error for complex data, in memory and on Dask alike."""
     # ValueError, as scikit-learn: code catching its errors keeps working
     return ValueError(
-        f"{name} is complex. Complex data not supported; split it into real and imaginary "
-        "features"
+        f"{name} is complex. Complex data not supported; split it into real and imaginary features"
     )
 
 
@@ -160,8 +163,10 @@ def _non_finite_rows(array: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(array.sum(dtype=np.float64)):
             return np.empty(0, dtype=np.intp)
-    bad = [start + np.flatnonzero(~np.isfinite(array[start:start + _CHECK_ROWS]).all(axis=1))
-           for start in range(0, array.shape[0], _CHECK_ROWS)]
+    bad = [
+        start + np.flatnonzero(~np.isfinite(array[start : start + _CHECK_ROWS]).all(axis=1))
+        for start in range(0, array.shape[0], _CHECK_ROWS)
+    ]
     return np.concatenate(bad)
 
 

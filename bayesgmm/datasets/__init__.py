@@ -43,7 +43,8 @@ def load_faithful() -> xr.DataArray:
         pass it straight to ``GaussianMixture.fit``.
     """
     return _load(
-        "faithful.csv", "faithful",
+        "faithful.csv",
+        "faithful",
         description="Old Faithful geyser: eruption time and waiting time to the next eruption",
         units="minutes",
         source="R datasets::faithful (Härdle 1991; Azzalini and Bowman 1990)",
@@ -58,7 +59,9 @@ def load_iris() -> xr.DataArray:
     (R's ``datasets::iris``; the same numbers as scikit-learn's ``load_iris``).
     """
     return _load(
-        "iris.csv", "iris", label="Species",
+        "iris.csv",
+        "iris",
+        label="Species",
         description="Fisher's iris data: sepal and petal length and width of three species",
         units="cm",
         source="R datasets::iris (Anderson 1935; Fisher 1936)",
@@ -76,7 +79,9 @@ def load_diabetes() -> xr.DataArray:
     Miller 1979).
     """
     return _load(
-        "diabetes.csv", "diabetes", label="class",
+        "diabetes.csv",
+        "diabetes",
+        label="class",
         description="glucose tolerance test of 145 adults: glucose and insulin areas, sspg",
         source="Reaven and Miller (1979), Diabetologia 16, 17-24; as shipped with R's mclust",
     )
@@ -93,7 +98,9 @@ def load_thyroid() -> xr.DataArray:
     Repository, "Thyroid Disease", new-thyroid).
     """
     return _load(
-        "thyroid.csv", "thyroid", label="Diagnosis",
+        "thyroid.csv",
+        "thyroid",
+        label="Diagnosis",
         description="thyroid gland laboratory tests of 215 patients with their diagnosis",
         source="UCI new-thyroid (Coomans et al. 1983); as shipped with R's mclust",
     )
@@ -106,7 +113,8 @@ def load_galaxies() -> xr.DataArray:
     *JASA* 85, 617-624), from R's ``MASS::galaxies``.
     """
     return _load(
-        "galaxies.csv", "galaxies",
+        "galaxies.csv",
+        "galaxies",
         description="velocities of 82 galaxies (Corona Borealis region)",
         units="km/s",
         source="Roeder (1990); R MASS::galaxies",

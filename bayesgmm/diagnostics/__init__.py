@@ -17,9 +17,9 @@ from .posterior import (
 
 __all__ = [
     "COMPARE_CRITERIA",
-    "ConjugatePosterior",
     "DEFAULT_DRAWS",
     "MIN_LOO_DRAWS",
+    "ConjugatePosterior",
     "PosteriorDraws",
     "compare",
     "compare_frame",

@@ -72,8 +72,11 @@ def _check_same_features(results: Mapping[str, FitResult]) -> None:
                 f"model {label!r} was fitted on {other.n_features} features, model "
                 f"{labels[0]!r} on {first.n_features}; compare models fitted to the same data"
             )
-        if (first.feature_names is not None and other.feature_names is not None
-                and list(first.feature_names) != list(other.feature_names)):
+        if (
+            first.feature_names is not None
+            and other.feature_names is not None
+            and list(first.feature_names) != list(other.feature_names)
+        ):
             raise ValueError(
                 f"model {label!r} was fitted on features {list(other.feature_names)}, model "
                 f"{labels[0]!r} on {list(first.feature_names)}; compare models fitted to the same data"

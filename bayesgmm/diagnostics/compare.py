@@ -42,8 +42,15 @@ _LOO_VARIABLES = {
 }
 
 
-def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_state: Any = None,
-            criterion: str = "loo", sample_weight=None) -> xr.Dataset:
+def compare(
+    models: Mapping[str, Any],
+    X,
+    *,
+    draws: int | None = None,
+    random_state: Any = None,
+    criterion: str = "loo",
+    sample_weight=None,
+) -> xr.Dataset:
     """One table of several fits: BIC, AIC, ICL and, where draws exist, PSIS-LOO; ranked.
 
     Parameters
@@ -112,8 +119,10 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
         for label, seed in zip(labels, seeds):
             result = results[label]
             if not engine_class(result.spec.engine).supports_loo:
-                notes[label] = (f"point estimate (engine={result.spec.engine!r}): no posterior "
-                                "draws, PSIS-LOO does not apply")
+                notes[label] = (
+                    f"point estimate (engine={result.spec.engine!r}): no posterior "
+                    "draws, PSIS-LOO does not apply"
+                )
             elif weights is not None or _is_weighted(result):
                 notes[label] = "sample-weighted: PSIS-LOO leaves out one unweighted row at a time"
             else:
@@ -127,8 +136,10 @@ def compare(models: Mapping[str, Any], X, *, draws: int | None = None, random_st
     table["rank"] = ("model", np.arange(len(labels)))
     table.attrs.update(
         ranked_by=criterion,
-        loo_method=(f"PSIS-LOO (arviz {az.__version__}), reff=1: the draws are independent, one "
-                    "chain; ESS and R-hat do not apply"),
+        loo_method=(
+            f"PSIS-LOO (arviz {az.__version__}), reff=1: the draws are independent, one "
+            "chain; ESS and R-hat do not apply"
+        ),
         draws=n_draws,
     )
     unreliable = []
@@ -160,7 +171,11 @@ def _loo_columns(labels, results, elpd_data, frame, notes, seeds, n_draws) -> xr
         if label not in elpd_data:
             continue
         elpd = elpd_data[label]
-        numbers_["elpd_loo"][i], numbers_["se"][i], numbers_["p_loo"][i] = elpd.elpd, elpd.se, elpd.p
+        numbers_["elpd_loo"][i], numbers_["se"][i], numbers_["p_loo"][i] = (
+            elpd.elpd,
+            elpd.se,
+            elpd.p,
+        )
         numbers_["good_k"][i] = elpd.good_k
         warning[i] = bool(elpd.warning)
         n_high[i] = int((np.asarray(elpd.pareto_k) > elpd.good_k).sum())
@@ -172,23 +187,45 @@ def _loo_columns(labels, results, elpd_data, frame, notes, seeds, n_draws) -> xr
             numbers_["elpd_diff"][i], numbers_["dse"][i] = row["elpd_diff"], row["dse"]
             numbers_["p_worse"][i], numbers_["loo_weight"][i] = row["p_worse"], row["weight"]
             diag_elpd[i], diag_diff[i] = str(row["diag_elpd"]), str(row["diag_diff"])
-    variables = {name: xr.Variable("model", values, attrs={"long_name": _LOO_VARIABLES[name]})
-                 for name, values in numbers_.items()}
+    variables = {
+        name: xr.Variable("model", values, attrs={"long_name": _LOO_VARIABLES[name]})
+        for name, values in numbers_.items()
+    }
     variables.update(
-        warning=xr.Variable("model", warning, attrs={
-            "long_name": "some Pareto k above good_k: the model's elpd_loo may be unreliable"}),
-        n_high_pareto_k=xr.Variable("model", n_high, attrs={
-            "long_name": "observations with Pareto k above good_k"}),
+        warning=xr.Variable(
+            "model",
+            warning,
+            attrs={
+                "long_name": "some Pareto k above good_k: the model's elpd_loo may be unreliable"
+            },
+        ),
+        n_high_pareto_k=xr.Variable(
+            "model", n_high, attrs={"long_name": "observations with Pareto k above good_k"}
+        ),
         diag_elpd=xr.Variable("model", diag_elpd.astype(str)),
         diag_diff=xr.Variable("model", diag_diff.astype(str)),
-        posterior_kind=xr.Variable("model", np.array(
-            [engine_class(results[label].spec.engine).posterior_kind for label in labels])),
-        draws=xr.Variable("model", np.array(
-            [n_draws if _has_posterior(results[label]) else 1 for label in labels])),
-        random_state=xr.Variable("model", np.array(
-            [int(seed) if _has_posterior(results[label]) else -1
-             for label, seed in zip(labels, seeds)], dtype=np.int64), attrs={"long_name": "seed of the model's posterior draws, for "
-                                    "to_arviz(random_state=...); -1: no draws (EM)"}),
+        posterior_kind=xr.Variable(
+            "model",
+            np.array([engine_class(results[label].spec.engine).posterior_kind for label in labels]),
+        ),
+        draws=xr.Variable(
+            "model",
+            np.array([n_draws if _has_posterior(results[label]) else 1 for label in labels]),
+        ),
+        random_state=xr.Variable(
+            "model",
+            np.array(
+                [
+                    int(seed) if _has_posterior(results[label]) else -1
+                    for label, seed in zip(labels, seeds)
+                ],
+                dtype=np.int64,
+            ),
+            attrs={
+                "long_name": "seed of the model's posterior draws, for "
+                "to_arviz(random_state=...); -1: no draws (EM)"
+            },
+        ),
         loo_note=xr.Variable("model", np.array([notes.get(label, "") for label in labels])),
     )
     return xr.Dataset(variables, coords={"model": labels})
@@ -203,8 +240,13 @@ def _ranking(table: xr.Dataset, criterion: str) -> np.ndarray:
     if criterion == "loo":
         elpd = table.elpd_loo.values
         # lexsort: last key first; NaN elpd (no LOO) after every model with one, then by BIC
-        return np.lexsort((np.where(np.isnan(bic), np.inf, bic), -np.nan_to_num(elpd, nan=-np.inf),
-                           np.isnan(elpd)))
+        return np.lexsort(
+            (
+                np.where(np.isnan(bic), np.inf, bic),
+                -np.nan_to_num(elpd, nan=-np.inf),
+                np.isnan(elpd),
+            )
+        )
     values = table[criterion].values
     return np.lexsort((np.where(np.isnan(values), np.inf, values), np.isnan(values)))
 

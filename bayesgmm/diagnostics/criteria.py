@@ -54,7 +54,9 @@ def check_convention(convention: str) -> str:
     return convention
 
 
-def bic(log_likelihood: float, n_parameters: int, n_samples: float, convention: str = "sklearn") -> float:
+def bic(
+    log_likelihood: float, n_parameters: int, n_samples: float, convention: str = "sklearn"
+) -> float:
     """Bayesian information criterion ``-2 log L + p log n`` (``"mclust"``: its negative)."""
     value = float(-2.0 * log_likelihood + n_parameters * np.log(n_samples))
     return -value if check_convention(convention) == "mclust" else value
@@ -152,7 +154,9 @@ CONVENTION_NOTE = (
 )
 
 
-def result_criteria(result, X: np.ndarray, sample_weight: np.ndarray | None = None) -> dict[str, float]:
+def result_criteria(
+    result, X: np.ndarray, sample_weight: np.ndarray | None = None
+) -> dict[str, float]:
     """``bic``, ``aic``, ``icl`` and ``log_likelihood`` of a FitResult on its fitting data.
 
     BIC and AIC are the result's own (from the fit's final pass); ICL adds
@@ -197,8 +201,19 @@ def criteria_table(models: Mapping[str, Any], X, sample_weight=None) -> xr.Datas
     if not isinstance(models, Mapping) or not models:
         raise TypeError("models must be a non-empty mapping of label -> fitted model")
     data, weights = _data_and_weights(X, sample_weight)
-    rows = {name: [] for name in (*CRITERIA, "log_likelihood", "objective", "n_parameters",
-                                  "n_components", "engine", "covariance_type", "converged")}
+    rows: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            *CRITERIA,
+            "log_likelihood",
+            "objective",
+            "n_parameters",
+            "n_components",
+            "engine",
+            "covariance_type",
+            "converged",
+        )
+    }
     for label, model in models.items():
         result = as_result(model)
         if result.n_features != data.shape[1]:

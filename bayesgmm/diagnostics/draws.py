@@ -66,8 +66,9 @@ def weight_posterior(result: FitResult, X=None) -> np.ndarray | None:
     return engine.weight_posterior(state, stats)
 
 
-def posterior_draws(result: FitResult, X=None, *, draws: int | None = None,
-                    random_state: Any = None) -> PosteriorDraws:
+def posterior_draws(
+    result: FitResult, X=None, *, draws: int | None = None, random_state: Any = None
+) -> PosteriorDraws:
     """Independent draws of the parameters of a fit (see the engine's ``posterior_draws``).
 
     Parameters
@@ -89,15 +90,18 @@ def posterior_draws(result: FitResult, X=None, *, draws: int | None = None,
     stats = None
     if engine.draws_need_data:
         if X is None:
-            raise ValueError(f"engine={engine.name!r} draws its posterior given the responsibilities "
-                             "on the fitting data: pass X")
+            raise ValueError(
+                f"engine={engine.name!r} draws its posterior given the responsibilities "
+                "on the fitting data: pass X"
+            )
         stats = _fitting_statistics(engine, result, X)
     return engine.posterior_draws(state, stats, n_draws, rng)
 
 
 # ------------------------------------------------------------ log-likelihood
-def pointwise_log_likelihood(family: CovarianceFamily, draws: PosteriorDraws,
-                             X: np.ndarray) -> np.ndarray:
+def pointwise_log_likelihood(
+    family: CovarianceFamily, draws: PosteriorDraws, X: np.ndarray
+) -> np.ndarray:
     """``log p(x_n | theta_s)``, shape (draws, rows), through the E-step kernels."""
     out = np.empty((draws.n_draws, X.shape[0]))
     for s in range(draws.n_draws):  # a kernel call per draw; rows are the kernel's business

@@ -33,8 +33,10 @@ def register_engine(engine_class: type[Engine]) -> type[Engine]:
     if not isinstance(engine_class, type) or not issubclass(engine_class, Engine):
         raise TypeError(f"register_engine needs an Engine subclass, got {engine_class!r}")
     if engine_class.iteration not in (ITERATE_ASCENT, ITERATE_SAMPLING):
-        raise ValueError(f"{engine_class.__name__}.iteration must be {ITERATE_ASCENT!r} or "
-                         f"{ITERATE_SAMPLING!r}, got {engine_class.iteration!r}")
+        raise ValueError(
+            f"{engine_class.__name__}.iteration must be {ITERATE_ASCENT!r} or "
+            f"{ITERATE_SAMPLING!r}, got {engine_class.iteration!r}"
+        )
     ENGINES[engine_class.name] = engine_class
     return engine_class
 
@@ -61,8 +63,13 @@ def make_engine(spec: Any, n_features: int, moments: DataMoments | None = None) 
     return engine_class(spec.engine).from_spec(spec, n_features, moments)
 
 
-def restore(spec: Any, n_features: int, parameters: MixtureParameters,
-            variables: dict[str, np.ndarray], moments: DataMoments | None = None) -> tuple[Engine, Any]:
+def restore(
+    spec: Any,
+    n_features: int,
+    parameters: MixtureParameters,
+    variables: dict[str, np.ndarray],
+    moments: DataMoments | None = None,
+) -> tuple[Engine, Any]:
     """The one way back from a saved fit: its engine and state from parameters + engine variables."""
     engine = make_engine(spec, n_features, moments)
     return engine, engine.state_from_saved(parameters, variables)

@@ -61,7 +61,9 @@ class PosteriorDraws:
     def parameters(self, draw: int) -> MixtureParameters:
         """The mixture of one draw."""
         return MixtureParameters(
-            self.weights[draw], self.means[draw], self.covariances[draw],
+            self.weights[draw],
+            self.means[draw],
+            self.covariances[draw],
             self.precisions_cholesky[draw],
         )
 
@@ -148,9 +150,15 @@ class Engine(ABC):
         """
         if not isinstance(family, CovarianceFamily):  # legacy: (spec, n_features, moments)
             spec, legacy_features, legacy_moments = family, n_components, n_features
-            Engine.__init__(self, spec.family, spec.n_components, legacy_features,
-                            reg_covar=spec.reg_covar, prior=spec.prior,
-                            moments=legacy_moments if legacy_moments is not None else moments)
+            Engine.__init__(
+                self,
+                spec.family,
+                spec.n_components,
+                legacy_features,
+                reg_covar=spec.reg_covar,
+                prior=spec.prior,
+                moments=legacy_moments if legacy_moments is not None else moments,
+            )
             self.spec = spec
             return
         self.family = family
@@ -161,13 +169,19 @@ class Engine(ABC):
         self.moments = moments
         # the spec this engine was built for, when the factory built it: the loop reads its
         # tol, max_iter and *_init; the engine's mathematics never does
-        self.spec: Any = None
+        self.spec = None
 
     @classmethod
     def from_spec(cls, spec: Any, n_features: int, moments: DataMoments | None = None) -> Engine:
         """The engine of ``spec`` (a :class:`~bayesgmm.spec.ModelSpec`) for ``n_features``."""
-        engine = cls(spec.family, spec.n_components, n_features, reg_covar=spec.reg_covar,
-                     prior=spec.prior, moments=moments)
+        engine = cls(
+            spec.family,
+            spec.n_components,
+            n_features,
+            reg_covar=spec.reg_covar,
+            prior=spec.prior,
+            moments=moments,
+        )
         engine.spec = spec
         return engine
 
@@ -234,12 +248,15 @@ class Engine(ABC):
         return {}
 
     @abstractmethod
-    def state_from_saved(self, parameters: MixtureParameters, variables: dict[str, np.ndarray]) -> Any:
+    def state_from_saved(
+        self, parameters: MixtureParameters, variables: dict[str, np.ndarray]
+    ) -> Any:
         """Rebuild a state from a saved point estimate and :meth:`state_variables`."""
 
     # ------------------------------------------------------------ posterior
-    def posterior_draws(self, state: Any, stats: SuffStats | None, n_draws: int,
-                        rng: np.random.Generator) -> Any:
+    def posterior_draws(
+        self, state: Any, stats: SuffStats | None, n_draws: int, rng: np.random.Generator
+    ) -> Any:
         """Draws of the parameters (a :class:`~bayesgmm.engines.draws.PosteriorDraws`).
 
         The default is the point estimate as a single draw, ``n_draws`` and
@@ -248,8 +265,13 @@ class Engine(ABC):
         estimate, given when :attr:`draws_need_data` is True.
         """
         p = self.parameters(state)
-        return PosteriorDraws(self.posterior_kind, p.weights[None], p.means[None],
-                              p.covariances[None], p.precisions_cholesky[None])
+        return PosteriorDraws(
+            self.posterior_kind,
+            p.weights[None],
+            p.means[None],
+            p.covariances[None],
+            p.precisions_cholesky[None],
+        )
 
     def weight_posterior(self, state: Any, stats: SuffStats | None = None) -> np.ndarray | None:
         """Dirichlet concentration of the weights' posterior (K,), or None if there is none.

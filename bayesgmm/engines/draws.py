@@ -36,8 +36,18 @@ def upper_cholesky(precisions: np.ndarray) -> np.ndarray:
     return np.linalg.cholesky(flipped)[..., ::-1, ::-1]
 
 
-def complete_draws(family: CovarianceFamily, kind: str, weights, mean, mean_precision, precisions,
-                   K: int, D: int, rng: np.random.Generator, sticks=None) -> PosteriorDraws:
+def complete_draws(
+    family: CovarianceFamily,
+    kind: str,
+    weights,
+    mean,
+    mean_precision,
+    precisions,
+    K: int,
+    D: int,
+    rng: np.random.Generator,
+    sticks=None,
+) -> PosteriorDraws:
     """Means ``N(mean_k, (mean_precision_k Lambda_k)^-1)`` given the drawn precisions, and the
     family's stored forms of both (``precisions`` in the family's shape, leading axis draw)."""
     S = weights.shape[0]

@@ -143,7 +143,9 @@ class MAPEngine(Engine):
         log_det_u = family.log_det_precision_cholesky(point.precisions_cholesky, K, D)
 
         alpha = prior.weight_concentration
-        log_dirichlet = gammaln(alpha.sum()) - gammaln(alpha).sum() + xlogy(alpha - 1.0, point.weights).sum()
+        log_dirichlet = (
+            gammaln(alpha.sum()) - gammaln(alpha).sum() + xlogy(alpha - 1.0, point.weights).sum()
+        )
 
         # mu_k | Sigma_k ~ N(mu_P, Sigma_k / kappa)
         kappa = prior.shrinkage
@@ -189,13 +191,18 @@ class MAPEngine(Engine):
         """The conjugate posterior given the responsibilities behind ``stats`` (see map_posterior)."""
         return conjugate_posterior(self.family, state.prior, stats)
 
-    def posterior_draws(self, state: MAPState, stats, S: int, rng: np.random.Generator) -> PosteriorDraws:
+    def posterior_draws(
+        self, state: MAPState, stats, S: int, rng: np.random.Generator
+    ) -> PosteriorDraws:
         """Draws of the conjugate posterior given the responsibilities of the fit on its data."""
         if stats is None:
-            raise ValueError("engine='map' draws its posterior given the responsibilities on the "
-                             "fitting data: pass X")
-        return conjugate_draws(self.family, self.posterior_kind, self.conjugate_posterior(state, stats),
-                               S, rng)
+            raise ValueError(
+                "engine='map' draws its posterior given the responsibilities on the "
+                "fitting data: pass X"
+            )
+        return conjugate_draws(
+            self.family, self.posterior_kind, self.conjugate_posterior(state, stats), S, rng
+        )
 
     def weight_posterior(self, state: MAPState, stats=None):
         """Dirichlet(``alpha + n_k``): with ``stats``, the counts of the responsibilities; without,

@@ -73,7 +73,9 @@ class ConjugatePosterior:
         return self.family.conjugate_expected_precisions(self.scale, self.degrees_of_freedom)
 
 
-def conjugate_posterior(family: CovarianceFamily, prior: MAPPrior, stats: SuffStats) -> ConjugatePosterior:
+def conjugate_posterior(
+    family: CovarianceFamily, prior: MAPPrior, stats: SuffStats
+) -> ConjugatePosterior:
     """The conjugate posterior given the statistics of the responsibilities under the fit."""
     D = stats.sx.shape[1]
     nk = stats.nk
@@ -100,8 +102,13 @@ def conjugate_posterior(family: CovarianceFamily, prior: MAPPrior, stats: SuffSt
     )
 
 
-def conjugate_draws(family: CovarianceFamily, kind: str, posterior: ConjugatePosterior, S: int,
-                    rng: np.random.Generator) -> PosteriorDraws:
+def conjugate_draws(
+    family: CovarianceFamily,
+    kind: str,
+    posterior: ConjugatePosterior,
+    S: int,
+    rng: np.random.Generator,
+) -> PosteriorDraws:
     """S independent draws of a :class:`ConjugatePosterior`."""
     K, D = posterior.mean.shape
     weights = rng.dirichlet(posterior.weight_concentration, size=S)
@@ -114,5 +121,6 @@ def conjugate_draws(family: CovarianceFamily, kind: str, posterior: ConjugatePos
         # sigma2 ~ inverse-gamma(a, b)  <=>  1 / sigma2 ~ Gamma(a, scale 1 / b)
         shape = family.per_component(posterior.degrees_of_freedom, posterior.scale)
         precisions = rng.gamma(shape, 1.0 / posterior.scale, size=(S, *posterior.scale.shape))
-    return complete_draws(family, kind, weights, posterior.mean, posterior.mean_precision,
-                          precisions, K, D, rng)
+    return complete_draws(
+        family, kind, weights, posterior.mean, posterior.mean_precision, precisions, K, D, rng
+    )

@@ -34,7 +34,9 @@ WEIGHT_PRIORS = ("dirichlet_process", "dirichlet_distribution")
 # ------------------------------------------------------------------ checks
 def _scalar(owner: str, name: str, value: Any, *, above: float, hint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}.{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{owner}.{name} must be a real number, got {type(value).__name__} {value!r}"
+        )
     value = float(value)
     if not np.isfinite(value) or value <= above:
         raise ValueError(f"{owner}.{name}={value!r} must be a finite number > {above:g}; {hint}")
@@ -122,7 +124,11 @@ def _check_default_scale(owner: str, name: str, scale: np.ndarray, moments: Data
     if positive:
         return
     constant = np.flatnonzero(~(np.diag(np.atleast_2d(moments.covariance)) > 0))
-    reason = f"feature {constant[0]} is constant" if constant.size else "the features are linearly dependent"
+    reason = (
+        f"feature {constant[0]} is constant"
+        if constant.size
+        else "the features are linearly dependent"
+    )
     raise ValueError(
         f"the default {owner}.{name}, computed from the data's covariance, is singular: "
         f"{reason}. Drop constant or redundant features, or pass {owner}({name}=...)"
@@ -181,7 +187,7 @@ class MAPPrior:
 
     def __post_init__(self) -> None:
         owner = "MAPPrior"
-        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        set_ = lambda k, v: object.__setattr__(self, k, v)
         if self.weight_concentration is not None:
             alpha = _array(owner, "weight_concentration", self.weight_concentration)
             if alpha.ndim > 1:
@@ -199,15 +205,33 @@ class MAPPrior:
         if self.mean is not None:
             mean = _array(owner, "mean", self.mean)
             if mean.ndim != 1:
-                raise ValueError(f"MAPPrior.mean has shape {mean.shape}; give one number per feature")
+                raise ValueError(
+                    f"MAPPrior.mean has shape {mean.shape}; give one number per feature"
+                )
             set_("mean", _frozen(mean))
         if self.shrinkage is not None:
-            set_("shrinkage", _scalar(owner, "shrinkage", self.shrinkage, above=0.0,
-                                      hint="it is the number of observations the prior mean counts as "
-                                      "(mclust's default is 0.01)"))
+            set_(
+                "shrinkage",
+                _scalar(
+                    owner,
+                    "shrinkage",
+                    self.shrinkage,
+                    above=0.0,
+                    hint="it is the number of observations the prior mean counts as "
+                    "(mclust's default is 0.01)",
+                ),
+            )
         if self.degrees_of_freedom is not None:
-            set_("degrees_of_freedom", _scalar(owner, "degrees_of_freedom", self.degrees_of_freedom,
-                                               above=0.0, hint="the default is n_features + 2"))
+            set_(
+                "degrees_of_freedom",
+                _scalar(
+                    owner,
+                    "degrees_of_freedom",
+                    self.degrees_of_freedom,
+                    above=0.0,
+                    hint="the default is n_features + 2",
+                ),
+            )
         if self.scale is not None:
             set_("scale", _check_scale(owner, "scale", self.scale, "the inverse-Wishart scale"))
 
@@ -217,7 +241,11 @@ class MAPPrior:
         return all(getattr(self, f.name) is not None for f in fields(self))
 
     def resolved(
-        self, moments: DataMoments | None, n_components: int, n_features: int, family: CovarianceFamily
+        self,
+        moments: DataMoments | None,
+        n_components: int,
+        n_features: int,
+        family: CovarianceFamily,
     ) -> MAPPrior:
         """A copy with every hyperparameter explicit, checked against the model's shape."""
         K, D = n_components, n_features
@@ -239,8 +267,12 @@ class MAPPrior:
             )
         p = family.inverse_wishart_dimension(D)
         dof = float(D + 2) if self.degrees_of_freedom is None else self.degrees_of_freedom
-        _check_dof("MAPPrior", dof, p, f"an inverse-Wishart prior of dimension {p}"
-                   if p > 1 else "an inverse-gamma prior")
+        _check_dof(
+            "MAPPrior",
+            dof,
+            p,
+            f"an inverse-Wishart prior of dimension {p}" if p > 1 else "an inverse-gamma prior",
+        )
         if self.scale is None:
             covariance = np.atleast_2d(moments.covariance)
             factor = float(K) ** (-2.0 / D)
@@ -311,29 +343,57 @@ class VBPrior:
 
     def __post_init__(self) -> None:
         owner = "VBPrior"
-        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        set_ = lambda k, v: object.__setattr__(self, k, v)
         if not isinstance(self.weight_prior, str) or self.weight_prior not in WEIGHT_PRIORS:
             raise ValueError(
                 f"VBPrior.weight_prior={self.weight_prior!r} is not one of "
                 + ", ".join(repr(v) for v in WEIGHT_PRIORS)
             )
         if self.weight_concentration is not None:
-            set_("weight_concentration", _scalar(
-                owner, "weight_concentration", self.weight_concentration, above=0.0,
-                hint="small values (e.g. 0.001) favour few components, large ones many"))
+            set_(
+                "weight_concentration",
+                _scalar(
+                    owner,
+                    "weight_concentration",
+                    self.weight_concentration,
+                    above=0.0,
+                    hint="small values (e.g. 0.001) favour few components, large ones many",
+                ),
+            )
         if self.mean_precision is not None:
-            set_("mean_precision", _scalar(owner, "mean_precision", self.mean_precision, above=0.0,
-                                           hint="scikit-learn's default is 1"))
+            set_(
+                "mean_precision",
+                _scalar(
+                    owner,
+                    "mean_precision",
+                    self.mean_precision,
+                    above=0.0,
+                    hint="scikit-learn's default is 1",
+                ),
+            )
         if self.mean is not None:
             mean = _array(owner, "mean", self.mean)
             if mean.ndim != 1:
-                raise ValueError(f"VBPrior.mean has shape {mean.shape}; give one number per feature")
+                raise ValueError(
+                    f"VBPrior.mean has shape {mean.shape}; give one number per feature"
+                )
             set_("mean", _frozen(mean))
         if self.degrees_of_freedom is not None:
-            set_("degrees_of_freedom", _scalar(owner, "degrees_of_freedom", self.degrees_of_freedom,
-                                               above=0.0, hint="the default is n_features"))
+            set_(
+                "degrees_of_freedom",
+                _scalar(
+                    owner,
+                    "degrees_of_freedom",
+                    self.degrees_of_freedom,
+                    above=0.0,
+                    hint="the default is n_features",
+                ),
+            )
         if self.covariance is not None:
-            set_("covariance", _check_scale(owner, "covariance", self.covariance, "the covariance prior"))
+            set_(
+                "covariance",
+                _check_scale(owner, "covariance", self.covariance, "the covariance prior"),
+            )
 
     @property
     def is_explicit(self) -> bool:
@@ -341,7 +401,11 @@ class VBPrior:
         return all(getattr(self, f.name) is not None for f in fields(self))
 
     def resolved(
-        self, moments: DataMoments | None, n_components: int, n_features: int, family: CovarianceFamily
+        self,
+        moments: DataMoments | None,
+        n_components: int,
+        n_features: int,
+        family: CovarianceFamily,
     ) -> VBPrior:
         """A copy with every hyperparameter explicit, checked against the model's shape."""
         K, D = n_components, n_features
@@ -358,13 +422,17 @@ class VBPrior:
         if self.covariance is None:
             covariance = np.atleast_2d(moments.covariance)
             shape = prior_scale_shape(family, D)
-            scale = {2: covariance, 1: np.diag(covariance), 0: np.diag(covariance).mean()}[len(shape)]
+            scale = {2: covariance, 1: np.diag(covariance), 0: np.diag(covariance).mean()}[
+                len(shape)
+            ]
             _check_default_scale("VBPrior", "covariance", np.asarray(scale), moments)
         else:
             scale = _scale_for_family("VBPrior", "covariance", self.covariance, family, D)
         return replace(
             self,
-            weight_concentration=1.0 / K if self.weight_concentration is None else self.weight_concentration,
+            weight_concentration=1.0 / K
+            if self.weight_concentration is None
+            else self.weight_concentration,
             mean_precision=1.0 if self.mean_precision is None else self.mean_precision,
             mean=mean,
             degrees_of_freedom=dof,
@@ -394,7 +462,9 @@ class VBPrior:
 def saved_array(variables: dict, name: str) -> np.ndarray:
     """A float variable from saved engine variables (``name -> (dims, array)``), or a clear error."""
     if name not in variables:
-        raise ValueError(f"the file lacks the variable {name!r}; it is not a complete bayesgmm result")
+        raise ValueError(
+            f"the file lacks the variable {name!r}; it is not a complete bayesgmm result"
+        )
     value = variables[name]
     array = np.asarray(value[1] if isinstance(value, tuple) else value)
     if array.dtype.kind != "f":
@@ -402,4 +472,4 @@ def saved_array(variables: dict, name: str) -> np.ndarray:
     return array
 
 
-__all__ = ["MAPPrior", "VBPrior", "WEIGHT_PRIORS"]
+__all__ = ["WEIGHT_PRIORS", "MAPPrior", "VBPrior"]

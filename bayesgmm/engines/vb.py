@@ -91,7 +91,9 @@ class VBEngine(Engine):
     objective_name = "ELBO"
     prior_class = VBPrior
     posterior_kind = "variational"
-    posterior_description = "independent draws from the variational posterior q(theta) of the VB fit"
+    posterior_description = (
+        "independent draws from the variational posterior q(theta) of the VB fit"
+    )
     has_posterior = True
     supports_loo = True
     uses_data_moments = True
@@ -172,7 +174,11 @@ class VBEngine(Engine):
         # GaussianTerms adds log det U = 1/2 ln|nu W|; the offset keeps 1/2 ln|W| of it
         extra = -0.5 * D * np.log(nu) + 0.5 * (self._wishart_digamma(nu) - D / state.mean_precision)
         return GaussianTerms.gaussian(
-            self.family, self.expected_log_weights(state), state.means, state.precisions_cholesky, extra
+            self.family,
+            self.expected_log_weights(state),
+            state.means,
+            state.precisions_cholesky,
+            extra,
         )
 
     # ------------------------------------------------------------ -KL
@@ -184,17 +190,23 @@ class VBEngine(Engine):
         factor = family.kernel_factor(state.precisions_cholesky, K, D)
         precision = precisions(kernel, factor)  # E[Lambda_k] = nu_k W_k
         nu, nu0 = self._dof(state), prior.degrees_of_freedom
-        log_det_w = 2.0 * family.log_det_precision_cholesky(state.precisions_cholesky, K, D) - D * np.log(nu)
+        log_det_w = 2.0 * family.log_det_precision_cholesky(
+            state.precisions_cholesky, K, D
+        ) - D * np.log(nu)
         inverse_scale0 = in_kernel_form(family, prior.covariance, D)
         # log B(W, nu) of the Wishart normalisers (Bishop B.79); the prior's W_0 = inverse_scale0^-1
         log_norm = -0.5 * nu * log_det_w - 0.5 * nu * D * np.log(2.0) - multigammaln(0.5 * nu, D)
         log_norm0 = (
-            0.5 * nu0 * log_det(kernel, inverse_scale0) - 0.5 * nu0 * D * np.log(2.0)
+            0.5 * nu0 * log_det(kernel, inverse_scale0)
+            - 0.5 * nu0 * D * np.log(2.0)
             - multigammaln(0.5 * nu0, D)
         )
         expected_log_det = self._wishart_digamma(nu) + log_det_w
         kl_wishart = (
-            log_norm - log_norm0 + 0.5 * (nu - nu0) * expected_log_det - 0.5 * nu * D
+            log_norm
+            - log_norm0
+            + 0.5 * (nu - nu0) * expected_log_det
+            - 0.5 * nu * D
             + 0.5 * trace_product(inverse_scale0, precision)
         )
         ratio = prior.mean_precision / state.mean_precision
@@ -209,13 +221,19 @@ class VBEngine(Engine):
         if state.is_process:
             a, b = state.weight_concentration
             kl = (
-                betaln(1.0, gamma) - betaln(a, b) + (a - 1.0) * digamma(a) + (b - gamma) * digamma(b)
+                betaln(1.0, gamma)
+                - betaln(a, b)
+                + (a - 1.0) * digamma(a)
+                + (b - gamma) * digamma(b)
                 + (1.0 + gamma - a - b) * digamma(a + b)
             )
             return float(kl.sum())
         alpha, K = state.weight_concentration, self.n_components
         return float(
-            gammaln(alpha.sum()) - gammaln(alpha).sum() - gammaln(K * gamma) + K * gammaln(gamma)
+            gammaln(alpha.sum())
+            - gammaln(alpha).sum()
+            - gammaln(K * gamma)
+            + K * gammaln(gamma)
             + ((alpha - gamma) * (digamma(alpha) - digamma(alpha.sum()))).sum()
         )
 
@@ -244,7 +262,11 @@ class VBEngine(Engine):
                 "call it with estep="
             )
         point = merge_initial_parameters(
-            self.family, None if state is None else self.parameters(state), weights, means, precisions
+            self.family,
+            None if state is None else self.parameters(state),
+            weights,
+            means,
+            precisions,
         )
         return self.mstep(estep(point))
 
@@ -263,9 +285,15 @@ class VBEngine(Engine):
 
     def state_from_saved(self, parameters, variables):
         weight_prior = (
-            "dirichlet_process" if "weight_concentration_a" in variables else "dirichlet_distribution"
+            "dirichlet_process"
+            if "weight_concentration_a" in variables
+            else "dirichlet_distribution"
         )
-        prior = self.prior if self.prior is not None else VBPrior.from_variables(variables, weight_prior)
+        prior = (
+            self.prior
+            if self.prior is not None
+            else VBPrior.from_variables(variables, weight_prior)
+        )
         if prior.weight_prior != weight_prior:
             raise ValueError(
                 f"the previous fit used weight_prior={weight_prior!r}, which a warm start cannot "
@@ -299,7 +327,9 @@ class VBEngine(Engine):
             "mean_precision_prior_": prior.mean_precision,
             "mean_prior_": prior.mean,
             "degrees_of_freedom_prior_": prior.degrees_of_freedom,
-            "covariance_prior_": prior.covariance if prior.covariance.ndim else float(prior.covariance),
+            "covariance_prior_": prior.covariance
+            if prior.covariance.ndim
+            else float(prior.covariance),
             "prior_": prior,
         }
 
@@ -308,7 +338,9 @@ class VBEngine(Engine):
         """``q(pi)``'s Dirichlet concentration; None for a Dirichlet process (Beta sticks)."""
         return None if state.is_process else np.asarray(state.weight_concentration)
 
-    def posterior_draws(self, state: VBState, stats, S: int, rng: np.random.Generator) -> PosteriorDraws:
+    def posterior_draws(
+        self, state: VBState, stats, S: int, rng: np.random.Generator
+    ) -> PosteriorDraws:
         """Independent draws from ``q(theta)``.
 
         Weights from ``q(pi)`` (a Dirichlet, or for the truncated Dirichlet process
@@ -343,5 +375,15 @@ class VBEngine(Engine):
             # Gamma(nu / 2, scale 2 w) with w = E[lambda] / nu: mean E[lambda], as the Wishart's diagonal
             dof = family.per_component(nu, factor)
             precisions = rng.gamma(0.5 * dof, 2.0 * factor**2 / dof, size=(S, *factor.shape))
-        return complete_draws(family, self.posterior_kind, weights, state.means,
-                              state.mean_precision, precisions, K, D, rng, sticks)
+        return complete_draws(
+            family,
+            self.posterior_kind,
+            weights,
+            state.means,
+            state.mean_precision,
+            precisions,
+            K,
+            D,
+            rng,
+            sticks,
+        )

@@ -55,6 +55,12 @@ for _family in (Full(), Tied(), Diag(), Spherical()):
     register_family(_family)
 
 __all__ = [
-    "FAMILIES", "CovarianceFamily", "Diag", "Full", "Spherical", "Tied", "register_family",
+    "FAMILIES",
+    "CovarianceFamily",
+    "Diag",
+    "Full",
+    "Spherical",
+    "Tied",
+    "register_family",
     "unregister_family",
 ]

@@ -124,7 +124,9 @@ class CovarianceFamily:
     def covariances(self, precision_cholesky: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def log_det_precision_cholesky(self, precision_cholesky: np.ndarray, K: int, D: int) -> np.ndarray:
+    def log_det_precision_cholesky(
+        self, precision_cholesky: np.ndarray, K: int, D: int
+    ) -> np.ndarray:
         """``log det U`` per component (half the log-determinant of the precision)."""
         raise NotImplementedError
 
@@ -164,8 +166,14 @@ class CovarianceFamily:
         return np.broadcast_to(factor * np.trace(covariance) / D, self.prior_scale_shape(D))
 
     # ---------------------------------------------- conjugate posterior (MAP draws)
-    def conjugate_posterior(self, prior_dof: float, prior_scale: np.ndarray, counts: np.ndarray,
-                            spread: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
+    def conjugate_posterior(
+        self,
+        prior_dof: float,
+        prior_scale: np.ndarray,
+        counts: np.ndarray,
+        spread: np.ndarray,
+        D: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Posterior ``(degrees of freedom or shape, scale)`` of the covariances given responsibilities.
 
         ``spread`` is the per-component kernel-form ``B_k`` of the MAP engine;

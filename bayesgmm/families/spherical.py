@@ -36,4 +36,6 @@ class Spherical(Diag):
         return super().precision_cholesky(covariance[:, None])[:, 0]
 
     def kernel_factor(self, precision_cholesky, K, D):
-        return np.ascontiguousarray(np.repeat(precision_cholesky[:, None], D, axis=1), dtype=np.float64)
+        return np.ascontiguousarray(
+            np.repeat(precision_cholesky[:, None], D, axis=1), dtype=np.float64
+        )

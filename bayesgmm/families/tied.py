@@ -55,7 +55,9 @@ class Tied(Full):
         return np.full(K, np.log(np.diagonal(precision_cholesky)).sum())
 
     def kernel_factor(self, precision_cholesky, K, D):
-        return np.ascontiguousarray(np.broadcast_to(precision_cholesky, (K, D, D)), dtype=np.float64)
+        return np.ascontiguousarray(
+            np.broadcast_to(precision_cholesky, (K, D, D)), dtype=np.float64
+        )
 
     def check_precisions(self, precisions, K, D):
         CovarianceFamily.check_precisions(self, precisions, K, D)

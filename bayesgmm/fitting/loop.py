@@ -101,7 +101,9 @@ def run_em_loop(
         if on_iteration is not None:
             on_iteration(iteration, objective)
         if reseeded:
-            objective = -np.inf  # a re-seeded model starts afresh: no convergence against the old one
+            objective = (
+                -np.inf
+            )  # a re-seeded model starts afresh: no convergence against the old one
         elif abs(objective - previous) < spec.tol:
             converged = True
             break

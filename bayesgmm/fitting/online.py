@@ -67,7 +67,9 @@ class RunningStatistics:
         if self.average is None:
             average = per_unit
         else:
-            average = self.average.recentered(per_unit.center).scaled(1.0 - rho) + per_unit.scaled(rho)
+            average = self.average.recentered(per_unit.center).scaled(1.0 - rho) + per_unit.scaled(
+                rho
+            )
         return RunningStatistics(average, self.n_updates + 1)
 
 
@@ -114,7 +116,9 @@ def run_minibatch_loop(
         previous = objective
         loglik, weight = 0.0, 0.0
         for batch in data.batches(spec.batch_size, rng):
-            state, running, batch_stats = online_step(engine, state, running, batch, data.total_weight)
+            state, running, batch_stats = online_step(
+                engine, state, running, batch, data.total_weight
+            )
             loglik += batch_stats.loglik
             weight += batch_stats.total_weight
         objective = loglik / weight + engine.penalty(state) / data.total_weight

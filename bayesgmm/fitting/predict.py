@@ -33,8 +33,13 @@ class FittedMixtureMethods:
     def _validated(self, X) -> np.ndarray:
         self._check_fitted()
         data, names = as_feature_matrix(X)
-        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
-                       type(self).__name__)
+        check_features(
+            data,
+            names,
+            self.n_features_in_,
+            getattr(self, "feature_names_in_", None),
+            type(self).__name__,
+        )
         return data
 
     def _validated_dask(self, X):
@@ -42,8 +47,13 @@ class FittedMixtureMethods:
         from ..data.distributed import as_dask_matrix
 
         data, names = as_dask_matrix(X)
-        check_features(data, names, self.n_features_in_, getattr(self, "feature_names_in_", None),
-                       type(self).__name__)
+        check_features(
+            data,
+            names,
+            self.n_features_in_,
+            getattr(self, "feature_names_in_", None),
+            type(self).__name__,
+        )
         return data
 
     def _per_row(self, X, function, n_columns: int | None = None, dtype=np.float64):
@@ -74,7 +84,11 @@ class FittedMixtureMethods:
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""
         self._check_fitted()
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        if (
+            isinstance(n_samples, bool)
+            or not isinstance(n_samples, (int, np.integer))
+            or n_samples < 1
+        ):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         rng = as_generator(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
@@ -84,7 +98,9 @@ class FittedMixtureMethods:
         for k, count in enumerate(counts):
             if self.covariance_type in ("full", "tied"):
                 cov = covariances[k] if self.covariance_type == "full" else covariances
-                blocks.append(rng.multivariate_normal(self.means_[k], cov, size=count, method="cholesky"))
+                blocks.append(
+                    rng.multivariate_normal(self.means_[k], cov, size=count, method="cholesky")
+                )
             else:
                 scale = np.sqrt(covariances[k])
                 blocks.append(self.means_[k] + rng.standard_normal((count, D)) * scale)

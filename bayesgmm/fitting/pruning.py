@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,6 +49,9 @@ from ..spec import prune_threshold
 from ..stats import GaussianTerms
 from . import loop
 from .pruning_history import PruningHistory
+
+if TYPE_CHECKING:  # annotations only: the result is built on top of this mechanism
+    from .result import FitResult
 
 
 def restricted_terms(terms: GaussianTerms, keep: np.ndarray) -> GaussianTerms:
@@ -142,8 +145,13 @@ def fitting_data(result: FitResult, X, sample_weight) -> InMemoryData:
 
 
 def engine_and_state(result: FitResult, data: DataSource) -> tuple[Engine, Any]:
-    return restore(result.spec, result.n_features, result.parameters, result.engine_variables,
-                   loop.moments_for(result.spec, data))
+    return restore(
+        result.spec,
+        result.n_features,
+        result.parameters,
+        result.engine_variables,
+        loop.moments_for(result.spec, data),
+    )
 
 
 def warn_if_not_converged(converged: bool, spec) -> None:

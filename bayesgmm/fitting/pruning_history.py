@@ -42,9 +42,15 @@ _STEP_FIELDS = {
     "pruning_n_components_before": ("n_components_before", "i", "components before the step"),
     "pruning_n_components_after": ("n_components_after", "i", "components after the step"),
     "pruning_objective_before": (
-        "objective_before", "f", "per-sample objective of the model that was pruned"),
+        "objective_before",
+        "f",
+        "per-sample objective of the model that was pruned",
+    ),
     "pruning_objective_after": (
-        "objective_after", "f", "per-sample objective after refitting the survivors"),
+        "objective_after",
+        "f",
+        "per-sample objective after refitting the survivors",
+    ),
 }
 
 
@@ -87,9 +93,17 @@ class PruningHistory:
     def start(cls, n_components: int) -> PruningHistory:
         """An empty record for a model of ``n_components`` that nothing was removed from."""
         empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
-        return cls(empty_i, empty_f, empty_i, empty_i, empty_f, empty_f,
-                   np.full(n_components, -1, dtype=np.int64), np.full(n_components, np.nan),
-                   np.arange(n_components, dtype=np.int64))
+        return cls(
+            empty_i,
+            empty_f,
+            empty_i,
+            empty_i,
+            empty_f,
+            empty_f,
+            np.full(n_components, -1, dtype=np.int64),
+            np.full(n_components, np.nan),
+            np.arange(n_components, dtype=np.int64),
+        )
 
     def with_step(
         self,
@@ -114,7 +128,7 @@ class PruningHistory:
         removed_at_step[origin] = step
         removed_weight[origin] = np.asarray(weights)[removed]
         K = removed.size
-        append = lambda a, v: np.append(a, np.asarray(v, dtype=a.dtype))  # noqa: E731
+        append = lambda a, v: np.append(a, np.asarray(v, dtype=a.dtype))
         return PruningHistory(
             iteration=append(self.iteration, iteration),
             threshold=append(self.threshold, threshold),
@@ -142,14 +156,20 @@ class PruningHistory:
             for name, (field, _, doc) in _STEP_FIELDS.items()
         }
         variables["pruning_removed_at_step"] = xr.Variable(
-            ("initial_component",), self.removed_at_step,
-            attrs={"long_name": "pruning step that removed the component (-1: kept)"})
+            ("initial_component",),
+            self.removed_at_step,
+            attrs={"long_name": "pruning step that removed the component (-1: kept)"},
+        )
         variables["pruning_removed_weight"] = xr.Variable(
-            ("initial_component",), self.removed_weight,
-            attrs={"long_name": "weight of the component when removed (NaN: kept)"})
+            ("initial_component",),
+            self.removed_weight,
+            attrs={"long_name": "weight of the component when removed (NaN: kept)"},
+        )
         variables["pruning_component_origin"] = xr.Variable(
-            ("component",), self.component_origin,
-            attrs={"long_name": "index of the component in the model before pruning"})
+            ("component",),
+            self.component_origin,
+            attrs={"long_name": "index of the component in the model before pruning"},
+        )
         return variables
 
     @classmethod
@@ -157,8 +177,12 @@ class PruningHistory:
         """Read the record back; None if the Dataset has none.  Checks types and shapes."""
         if "pruning_iteration" not in ds.variables:
             return None
-        names = [*_STEP_FIELDS, "pruning_removed_at_step", "pruning_removed_weight",
-                 "pruning_component_origin"]
+        names = [
+            *_STEP_FIELDS,
+            "pruning_removed_at_step",
+            "pruning_removed_weight",
+            "pruning_component_origin",
+        ]
         missing = [name for name in names if name not in ds.variables]
         if missing:
             raise ValueError(f"the file's pruning record is incomplete: it lacks {missing}")

@@ -72,6 +72,7 @@ def fit(
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
             best = (lower_bound, state, trace, converged, empty_components)
+    assert best is not None  # n_init >= 1: the loop ran at least once
     lower_bound, state, trace, converged, empty_components = best
     empty_components.warn(stacklevel=3)
     pruning = None

@@ -19,6 +19,7 @@ import numpy as np
 
 from .._lazy import xr
 from .._version import __version__
+from ..data.sources import DataSource
 from ..data.standardize import VARIABLES as _STANDARDIZATION_VARIABLES
 from ..data.standardize import Standardization
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
@@ -35,11 +36,24 @@ FORMAT_NAME = "bayesgmm.FitResult"
 FORMAT_VERSION = 1
 
 # ModelSpec fields stored as attributes, with the type each must have when read back
-_SPEC_ATTRS = {"n_components": int, "covariance_type": str, "engine": str, "tol": float,
-               "reg_covar": float, "max_iter": int, "n_init": int, "init_params": str}
+_SPEC_ATTRS = {
+    "n_components": int,
+    "covariance_type": str,
+    "engine": str,
+    "tol": float,
+    "reg_covar": float,
+    "max_iter": int,
+    "n_init": int,
+    "init_params": str,
+}
 # added after format 1 was first written: read when present, spec defaults otherwise
-_OPTIONAL_SPEC_ATTRS = {"learning_method": str, "batch_size": int, "learning_decay": float,
-                        "learning_offset": float, "total_samples": float}
+_OPTIONAL_SPEC_ATTRS = {
+    "learning_method": str,
+    "batch_size": int,
+    "learning_decay": float,
+    "learning_offset": float,
+    "total_samples": float,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,8 +209,10 @@ class FitResult:
             )
         scaling = self.standardization
         if scaling is not None:
-            lines.append("  fitted on standardised features z = (x - centre) / scale; means and "
-                         "covariances below are in z units")
+            lines.append(
+                "  fitted on standardised features z = (x - centre) / scale; means and "
+                "covariances below are in z units"
+            )
             lines.append("  centre      " + "  ".join(f"{v:>{width}.5g}" for v in scaling.center))
             lines.append("  scale       " + "  ".join(f"{v:>{width}.5g}" for v in scaling.scale))
         for k in range(self.n_components):
@@ -204,8 +220,10 @@ class FitResult:
             lines.append("  mean        " + "  ".join(f"{n:>{width}}" for n in names))
             lines.append("              " + "  ".join(f"{v:>{width}.5g}" for v in p.means[k]))
             if scaling is not None:
-                lines.append("  (x units)   " + "  ".join(
-                    f"{v:>{width}.5g}" for v in scaling.inverse_transform(p.means[k])))
+                lines.append(
+                    "  (x units)   "
+                    + "  ".join(f"{v:>{width}.5g}" for v in scaling.inverse_transform(p.means[k]))
+                )
             covariance = family.dense_covariance(p.covariances, k, self.n_features)
             lines.append("  covariance")
             for row, name in zip(covariance, names):
@@ -268,8 +286,10 @@ class FitResult:
         if self.pruning is not None:
             variables.update(self.pruning.to_variables())
         if self.standardization is not None:
-            variables.update((name, xr.Variable(*parts))
-                             for name, parts in self.standardization.to_variables().items())
+            variables.update(
+                (name, xr.Variable(*parts))
+                for name, parts in self.standardization.to_variables().items()
+            )
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
     @classmethod
@@ -294,7 +314,9 @@ class FitResult:
             )
         spec_fields = {name: _attr(attrs, name, kind) for name, kind in _SPEC_ATTRS.items()}
         spec_fields.update(
-            (name, _attr(attrs, name, kind)) for name, kind in _OPTIONAL_SPEC_ATTRS.items() if name in attrs
+            (name, _attr(attrs, name, kind))
+            for name, kind in _OPTIONAL_SPEC_ATTRS.items()
+            if name in attrs
         )
         spec_fields["warm_start"] = bool(_attr(attrs, "warm_start", int))
         if "random_state" in attrs:
@@ -352,7 +374,9 @@ def _engine_variables(ds, spec: ModelSpec, n_features: int, parameters: MixtureP
     engine, state = restore(spec, n_features, parameters, read)
     for name, (dims, _) in engine.state_variables(state).items():
         if name not in read:
-            raise ValueError(f"the file lacks the variable {name!r}; it is not a complete bayesgmm result")
+            raise ValueError(
+                f"the file lacks the variable {name!r}; it is not a complete bayesgmm result"
+            )
         if read[name][0] != tuple(dims):
             raise ValueError(
                 f"variable {name!r} has dims {read[name][0]} where a {spec.engine} result has "
@@ -373,15 +397,22 @@ _VARIABLE_DOCS = {
 
 def _attr(attrs: dict, name: str, kind: type) -> Any:
     if name not in attrs:
-        raise ValueError(f"the file lacks the attribute {name!r}; it is not a complete bayesgmm result")
+        raise ValueError(
+            f"the file lacks the attribute {name!r}; it is not a complete bayesgmm result"
+        )
     value = attrs[name]
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if isinstance(value, np.generic):
         value = value.item()
-    ok = isinstance(value, str) if kind is str else (
-        isinstance(value, (int, float)) and not isinstance(value, bool)
-        and (kind is float or float(value).is_integer())
+    ok = (
+        isinstance(value, str)
+        if kind is str
+        else (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (kind is float or float(value).is_integer())
+        )
     )
     if not ok:
         raise ValueError(f"attribute {name!r} should be {kind.__name__}, found {value!r}")
@@ -390,7 +421,9 @@ def _attr(attrs: dict, name: str, kind: type) -> Any:
 
 def _variable(ds: xr.Dataset, name: str, shape: tuple[int, ...]) -> np.ndarray:
     if name not in ds.variables:
-        raise ValueError(f"the file lacks the variable {name!r}; it is not a complete bayesgmm result")
+        raise ValueError(
+            f"the file lacks the variable {name!r}; it is not a complete bayesgmm result"
+        )
     values = np.asarray(ds[name].values)
     if values.shape != tuple(shape) or values.dtype.kind != "f":
         raise ValueError(

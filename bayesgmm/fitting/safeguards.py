@@ -40,6 +40,7 @@ EMPTY_COMPONENT_ROWS = 1e-6
 # by sqrt(2/pi) sigma and keeps the pooled variance exactly.
 _SPLIT_FRACTION = 2.0 / np.pi
 
+
 class EmptyComponents:
     """Detects and re-seeds empty components for one run of the loop.
 
@@ -85,7 +86,7 @@ class EmptyComponents:
                 continue
             parent = _component_to_split(stats, self.min_count) if self.budget > 0 else None
             if parent is None:
-                self._given_up[k] = (
+                self._given_up[int(k)] = (
                     "no component has any spread left to split"
                     if self.budget > 0
                     else f"this run already re-seeded {self.n_components} times"
@@ -104,7 +105,9 @@ class EmptyComponents:
             return
         lines = []
         for event in self.events:
-            when = "at initialisation" if event.iteration == 0 else f"at iteration {event.iteration}"
+            when = (
+                "at initialisation" if event.iteration == 0 else f"at iteration {event.iteration}"
+            )
             if event.split is None:
                 lines.append(
                     f"component {event.component} lost all its points {when} and could not be "
@@ -174,7 +177,9 @@ def split_component(stats: SuffStats, parent: int, empty: int) -> SuffStats:
     if stats.is_diagonal:
         child_covariance = covariances[parent] - _SPLIT_FRACTION * variance * direction**2
     else:
-        child_covariance = covariances[parent] - _SPLIT_FRACTION * variance * np.outer(direction, direction)
+        child_covariance = covariances[parent] - _SPLIT_FRACTION * variance * np.outer(
+            direction, direction
+        )
     half = stats.nk[parent] / 2.0
     center = stats.center[parent]
     nk, sx, sxx, centers = stats.nk.copy(), stats.sx.copy(), stats.sxx.copy(), stats.center.copy()

@@ -43,10 +43,13 @@ def _frame_of_dataset(ds, path: Path):
         return pd.DataFrame({name: var.values for name, var in numeric.items()})
     matrices = {name: var for name, var in numeric.items() if var.ndim == 2}
     if len(matrices) == 1:
-        (name, var), = matrices.items()
+        ((name, var),) = matrices.items()
         _rows, columns = var.dims
-        labels = (var[columns].values if columns in var.coords
-                  else [f"{name}{i}" for i in range(var.shape[1])])
+        labels = (
+            var[columns].values
+            if columns in var.coords
+            else [f"{name}{i}" for i in range(var.shape[1])]
+        )
         return pd.DataFrame(np.asarray(var.values), columns=[str(label) for label in labels])
     raise DataFileError(
         f"{path}: cannot tell the rows and columns apart (variables {sorted(numeric)} with dims "
@@ -77,7 +80,9 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None, *, dropna
         raise DataFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
-        raise DataFileError(f"{path}: unknown file type {suffix!r}; use .csv, .parquet, .nc or .zarr")
+        raise DataFileError(
+            f"{path}: unknown file type {suffix!r}; use .csv, .parquet, .nc or .zarr"
+        )
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path)
@@ -86,8 +91,9 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None, *, dropna
         elif suffix == ".zarr":
             with warnings.catch_warnings():
                 # a store without consolidated metadata is read all the same; xarray only says so
-                warnings.filterwarnings("ignore", "Failed to open Zarr store with consolidated",
-                                        RuntimeWarning)
+                warnings.filterwarnings(
+                    "ignore", "Failed to open Zarr store with consolidated", RuntimeWarning
+                )
                 opened = xr.open_zarr(path, chunks=None)
             with opened as ds:
                 frame = _frame_of_dataset(ds.load(), path)
@@ -103,15 +109,21 @@ def read_table(path: str | Path, columns: Sequence[str] | None = None, *, dropna
             raise _missing_library(path, "zarr", "dask") from None
         raise DataFileError(f"{path}: cannot read it ({exc})") from None
     except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
-        raise DataFileError(f"{path}: cannot read it as {suffix[1:]} ({type(exc).__name__}: {exc})") from None
+        raise DataFileError(
+            f"{path}: cannot read it as {suffix[1:]} ({type(exc).__name__}: {exc})"
+        ) from None
     if columns:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise DataFileError(f"{path}: no column(s) {missing}; it has {list(map(str, frame.columns))}")
+            raise DataFileError(
+                f"{path}: no column(s) {missing}; it has {list(map(str, frame.columns))}"
+            )
         frame = frame[list(columns)]
         text = [str(c) for c in frame.columns if frame[c].dtype.kind not in "fiu"]
         if text:
-            raise DataFileError(f"{path}: column(s) {text} are not numeric; choose others with --columns")
+            raise DataFileError(
+                f"{path}: column(s) {text} are not numeric; choose others with --columns"
+            )
     else:
         frame = frame.select_dtypes("number")
         if frame.shape[1] == 0:

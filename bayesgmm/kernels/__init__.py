@@ -18,4 +18,10 @@ from .estep import estep_stats_diag, estep_stats_full
 from .estep32 import estep_stats_full32
 from .logprob import log_rho_diag, log_rho_full
 
-__all__ = ["estep_stats_full", "estep_stats_full32", "estep_stats_diag", "log_rho_full", "log_rho_diag"]
+__all__ = [
+    "estep_stats_diag",
+    "estep_stats_full",
+    "estep_stats_full32",
+    "log_rho_diag",
+    "log_rho_full",
+]

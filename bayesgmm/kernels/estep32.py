@@ -113,10 +113,30 @@ def quad_block4_32(d, factor, k, j, y0, y1, y2, y3, q, m):
     triangle's diagonal block, adds the squares to ``q`` without storing ``y``.
     """
     for i in range(0, j, 4):  # blocks above the diagonal block: all 16 entries
-        u00, u01, u02, u03 = factor[k, i, j], factor[k, i, j + 1], factor[k, i, j + 2], factor[k, i, j + 3]
-        u10, u11, u12, u13 = factor[k, i + 1, j], factor[k, i + 1, j + 1], factor[k, i + 1, j + 2], factor[k, i + 1, j + 3]
-        u20, u21, u22, u23 = factor[k, i + 2, j], factor[k, i + 2, j + 1], factor[k, i + 2, j + 2], factor[k, i + 2, j + 3]
-        u30, u31, u32, u33 = factor[k, i + 3, j], factor[k, i + 3, j + 1], factor[k, i + 3, j + 2], factor[k, i + 3, j + 3]
+        u00, u01, u02, u03 = (
+            factor[k, i, j],
+            factor[k, i, j + 1],
+            factor[k, i, j + 2],
+            factor[k, i, j + 3],
+        )
+        u10, u11, u12, u13 = (
+            factor[k, i + 1, j],
+            factor[k, i + 1, j + 1],
+            factor[k, i + 1, j + 2],
+            factor[k, i + 1, j + 3],
+        )
+        u20, u21, u22, u23 = (
+            factor[k, i + 2, j],
+            factor[k, i + 2, j + 1],
+            factor[k, i + 2, j + 2],
+            factor[k, i + 2, j + 3],
+        )
+        u30, u31, u32, u33 = (
+            factor[k, i + 3, j],
+            factor[k, i + 3, j + 1],
+            factor[k, i + 3, j + 2],
+            factor[k, i + 3, j + 3],
+        )
         da, db, dc, dd = d[i], d[i + 1], d[i + 2], d[i + 3]
         if i == 0:
             for t in range(m):
@@ -133,7 +153,12 @@ def quad_block4_32(d, factor, k, j, y0, y1, y2, y3, q, m):
                 y2[t] += a * u02 + b * u12 + c * u22 + e * u32
                 y3[t] += a * u03 + b * u13 + c * u23 + e * u33
     # the diagonal block: U[j + r, j + c] = 0 for r > c
-    u00, u01, u02, u03 = factor[k, j, j], factor[k, j, j + 1], factor[k, j, j + 2], factor[k, j, j + 3]
+    u00, u01, u02, u03 = (
+        factor[k, j, j],
+        factor[k, j, j + 1],
+        factor[k, j, j + 2],
+        factor[k, j, j + 3],
+    )
     u11, u12, u13 = factor[k, j + 1, j + 1], factor[k, j + 1, j + 2], factor[k, j + 1, j + 3]
     u22, u23 = factor[k, j + 2, j + 2], factor[k, j + 2, j + 3]
     u33 = factor[k, j + 3, j + 3]
@@ -275,8 +300,17 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
                 while i + 3 < D:
                     j = i
                     while j + 3 < D:
-                        block4 = sum_product_4x4_32(rd[i], rd[i + 1], rd[i + 2], rd[i + 3],
-                                                    d[j], d[j + 1], d[j + 2], d[j + 3], m)
+                        block4 = sum_product_4x4_32(
+                            rd[i],
+                            rd[i + 1],
+                            rd[i + 2],
+                            rd[i + 3],
+                            d[j],
+                            d[j + 1],
+                            d[j + 2],
+                            d[j + 3],
+                            m,
+                        )
                         for a in range(4):
                             for b in range(4):
                                 sxx[block, k, i + a, j + b] += block4[4 * a + b]

@@ -12,8 +12,15 @@ from ..fitting.result import FORMAT_NAME, FitResult
 
 # Per-fit summary numbers: attributes of one fit's Dataset, variables along the new dimension.
 SUMMARY_ATTRIBUTES = (
-    "n_components", "log_likelihood", "objective", "lower_bound", "bic", "aic",
-    "n_parameters", "n_iter", "converged",
+    "n_components",
+    "log_likelihood",
+    "objective",
+    "lower_bound",
+    "bic",
+    "aic",
+    "n_parameters",
+    "n_iter",
+    "converged",
 )
 
 
@@ -81,7 +88,9 @@ def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -
     if not items:
         raise ValueError("fits is empty; give at least one fitted model")
     datasets = [_as_dataset(fit, label) for label, fit in items]
-    labels = [ds.attrs["engine"] if label is None else label for (label, _), ds in zip(items, datasets)]
+    labels = [
+        ds.attrs["engine"] if label is None else label for (label, _), ds in zip(items, datasets)
+    ]
     if len(set(labels)) != len(labels):
         raise ValueError(
             f"the labels {labels} repeat; pass a dict {{label: fit}} with a distinct label per fit"

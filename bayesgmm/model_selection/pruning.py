@@ -96,15 +96,20 @@ def prune_path(model, X, sample_weight=None, *, min_components: int = 1) -> Prun
     rows = [criteria.result_criteria(r, data.X, data.sample_weight) for r in results]
     table = xr.Dataset(
         {
-            **{name: ("n_components", [row[name] for row in rows])
-               for name in (*CRITERIA, "log_likelihood")},
+            **{
+                name: ("n_components", [row[name] for row in rows])
+                for name in (*CRITERIA, "log_likelihood")
+            },
             "objective": ("n_components", [r.objective for r in results]),
             "converged": ("n_components", [r.converged for r in results]),
             "n_iter": ("n_components", n_iter),
             "removed_weight": ("n_components", removed_weight),
         },
         coords={"n_components": [r.n_components for r in results]},
-        attrs={"engine": result.spec.engine, "covariance_type": result.spec.covariance_type,
-               "convention": criteria.CONVENTION_NOTE},
+        attrs={
+            "engine": result.spec.engine,
+            "covariance_type": result.spec.covariance_type,
+            "convention": criteria.CONVENTION_NOTE,
+        },
     )
     return PrunePath(tuple(results), table)

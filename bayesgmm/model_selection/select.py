@@ -82,8 +82,6 @@ def _component_counts(n_components: Any) -> list[int]:
     return sorted({int(k) for k in values})
 
 
-
-
 def _check_estimator_params(params: dict[str, Any]) -> None:
     for name in params:
         if name in _PER_K_PARAMETERS:
@@ -166,23 +164,43 @@ def select(
     seed = recordable_seed(random_state)
     # every spec is built (and so validated) before the first fit
     specs = {
-        (e, c, k): ModelSpec(n_components=k, covariance_type=c, engine=e, n_init=n_init,
-                             random_state=seed, **estimator_params)
-        for e in engines for c in families for k in ks
+        (e, c, k): ModelSpec(
+            n_components=k,
+            covariance_type=c,
+            engine=e,
+            n_init=n_init,
+            random_state=seed,
+            **estimator_params,
+        )
+        for e in engines
+        for c in families
+        for k in ks
     }
     # one source for the whole sweep: checked once, as fit checks, and its data
     # moments (MAP's and VB's prior defaults) computed once for every fit
     source = InMemoryData(data, weights)
     check_data(source, next(iter(specs.values())).reg_covar)
     shape = (len(engines), len(families), len(ks))
-    numbers_ = {name: np.full(shape, np.nan) for name in (
-        *CRITERIA, "log_likelihood", "objective", "n_parameters", "n_iter", "n_components_fitted",
-        "effective_n_components", "n_components_used", "fit_time")}
+    numbers_ = {
+        name: np.full(shape, np.nan)
+        for name in (
+            *CRITERIA,
+            "log_likelihood",
+            "objective",
+            "n_parameters",
+            "n_iter",
+            "n_components_fitted",
+            "effective_n_components",
+            "n_components_used",
+            "fit_time",
+        )
+    }
     converged = np.zeros(shape, dtype=bool)
     errors = np.full(shape, "", dtype=object)
     not_converged = 0
-    with tqdm(total=len(specs), desc="bayesgmm.select", unit="fit", delay=1.0,
-              disable=not progress) as bar:
+    with tqdm(
+        total=len(specs), desc="bayesgmm.select", unit="fit", delay=1.0, disable=not progress
+    ) as bar:
         for index in np.ndindex(shape):
             key = (engines[index[0]], families[index[1]], ks[index[2]])
             bar.set_postfix_str(f"{key[0]} {key[1]} K={key[2]}", refresh=False)
@@ -201,7 +219,9 @@ def select(
                     n_parameters=result.n_parameters,
                     n_iter=result.n_iter,
                     n_components_fitted=result.n_components,
-                    effective_n_components=criteria.effective_n_components(result.parameters.weights),
+                    effective_n_components=criteria.effective_n_components(
+                        result.parameters.weights
+                    ),
                     n_components_used=int((result.parameters.weights >= weight_threshold).sum()),
                 )
                 for name, value in row.items():
@@ -218,17 +238,24 @@ def select(
             stacklevel=2,
         )
     dims = ("engine", "covariance_type", "n_components")
-    variables = {name: xr.Variable(dims, values, attrs={"long_name": _DOCS[name]})
-                 for name, values in numbers_.items()}
+    variables = {
+        name: xr.Variable(dims, values, attrs={"long_name": _DOCS[name]})
+        for name, values in numbers_.items()
+    }
     variables["converged"] = xr.Variable(dims, converged, attrs={"long_name": _DOCS["converged"]})
-    variables["fit_error"] = xr.Variable(dims, errors.astype(str), attrs={"long_name": _DOCS["fit_error"]})
+    variables["fit_error"] = xr.Variable(
+        dims, errors.astype(str), attrs={"long_name": _DOCS["fit_error"]}
+    )
     ds = xr.Dataset(
         variables,
         coords={"engine": engines, "covariance_type": families, "n_components": ks},
     )
     ds = ds.merge(_winners(ds))
-    ds.attrs.update(_settings(specs[next(iter(specs))], data, weights, names, seed,
-                              weight_threshold, estimator_params))
+    ds.attrs.update(
+        _settings(
+            specs[next(iter(specs))], data, weights, names, seed, weight_threshold, estimator_params
+        )
+    )
     return ds
 
 
@@ -241,8 +268,14 @@ def _winners(ds: xr.Dataset) -> xr.Dataset:
             rows.append(("", "", 0, np.nan))
             continue
         e, c, k = np.unravel_index(np.nanargmin(values), values.shape)
-        rows.append((str(ds.engine.values[e]), str(ds.covariance_type.values[c]),
-                     int(ds.n_components.values[k]), float(values[e, c, k])))
+        rows.append(
+            (
+                str(ds.engine.values[e]),
+                str(ds.covariance_type.values[c]),
+                int(ds.n_components.values[k]),
+                float(values[e, c, k]),
+            )
+        )
     engine, covariance_type, n_components, value = (np.asarray(column) for column in zip(*rows))
     return xr.Dataset(
         {
@@ -299,7 +332,9 @@ def best(sweep: xr.Dataset, criterion: str = "bic") -> dict[str, Any]:
     }
 
 
-def best_model(sweep: xr.Dataset, X, criterion: str = "bic", sample_weight=None, **estimator_params):
+def best_model(
+    sweep: xr.Dataset, X, criterion: str = "bic", sample_weight=None, **estimator_params
+):
     """Refit and return the model that ``criterion`` prefers in a :func:`select` Dataset.
 
     The refit uses the sweep's settings and seed, so it reproduces the sweep's
@@ -315,14 +350,19 @@ def best_model(sweep: xr.Dataset, X, criterion: str = "bic", sample_weight=None,
     winner = best(sweep, criterion)
     if sweep.attrs.get("sample_weighted") and sample_weight is None:
         raise ValueError("the sweep was fitted with sample weights; pass the same sample_weight")
-    model = sweep_model(sweep, winner["engine"], winner["covariance_type"], winner["n_components"],
-                        **estimator_params)
+    model = sweep_model(
+        sweep,
+        winner["engine"],
+        winner["covariance_type"],
+        winner["n_components"],
+        **estimator_params,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the sweep recorded it already
         model.fit(X, sample_weight=sample_weight)
-    refitted = criteria.result_criteria(
-        model.result_, *_data_and_weights(X, sample_weight)
-    )[criterion]
+    refitted = criteria.result_criteria(model.result_, *_data_and_weights(X, sample_weight))[
+        criterion
+    ]
     if not np.isclose(refitted, winner["value"], rtol=1e-9, atol=1e-9):
         warnings.warn(
             f"the refitted model's {criterion} is {refitted:.6f}, the sweep's {winner['value']:.6f}: "
@@ -333,8 +373,9 @@ def best_model(sweep: xr.Dataset, X, criterion: str = "bic", sample_weight=None,
     return model
 
 
-def sweep_model(sweep: xr.Dataset, engine: str, covariance_type: str, n_components: int,
-                **estimator_params):
+def sweep_model(
+    sweep: xr.Dataset, engine: str, covariance_type: str, n_components: int, **estimator_params
+):
     """The unfitted estimator of one cell of a :func:`select` Dataset, with the sweep's settings.
 
     Fitted to the sweep's data it reproduces that cell's fit exactly (same
@@ -344,7 +385,9 @@ def sweep_model(sweep: xr.Dataset, engine: str, covariance_type: str, n_componen
     from ..estimator import GaussianMixture
 
     attrs = sweep.attrs
-    missing = [name for name in attrs.get("unstored_parameters", []) if name not in estimator_params]
+    missing = [
+        name for name in attrs.get("unstored_parameters", []) if name not in estimator_params
+    ]
     if missing:
         raise ValueError(
             f"the sweep used {missing}, which a Dataset cannot store; pass the same value again, "

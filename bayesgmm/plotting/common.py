@@ -62,6 +62,10 @@ def _feature_index(feature, names: list[str], D: int) -> int:
         if feature not in names:
             raise ValueError(f"feature {feature!r} is not one of the model's features {names}")
         return names.index(feature)
-    if isinstance(feature, (int, np.integer)) and not isinstance(feature, bool) and -D <= feature < D:
+    if (
+        isinstance(feature, (int, np.integer))
+        and not isinstance(feature, bool)
+        and -D <= feature < D
+    ):
         return int(feature) % D
     raise ValueError(f"feature {feature!r} is neither a feature name nor an index below {D}")

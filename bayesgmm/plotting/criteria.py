@@ -39,14 +39,21 @@ def plot_criteria(sweep: xr.Dataset, criteria: Sequence[str] = ("bic", "aic"), *
         if name not in CRITERIA:
             raise ValueError(f"criterion {name!r} is not one of {CRITERIA}")
     if not {"engine", "covariance_type", "n_components"} <= set(sweep.dims):
-        raise ValueError("expected a bayesgmm.select() Dataset with dims engine, covariance_type, "
-                         "n_components")
+        raise ValueError(
+            "expected a bayesgmm.select() Dataset with dims engine, covariance_type, n_components"
+        )
     engines = [str(e) for e in sweep.engine.values]
     if ax is None:
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(1, len(engines), figsize=(5.0 * len(engines) + 1.4, 4.6),
-                                 sharey=True, squeeze=False, layout="constrained")
+        _, axes = plt.subplots(
+            1,
+            len(engines),
+            figsize=(5.0 * len(engines) + 1.4, 4.6),
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
         axes = axes[0]
     else:
         axes = np.atleast_1d(np.asarray(ax, dtype=object))
@@ -63,34 +70,69 @@ def plot_criteria(sweep: xr.Dataset, criteria: Sequence[str] = ("bic", "aic"), *
         for name in criteria:
             values = sweep[name].sel(engine=engine)
             for color, family in zip(colors, families):
-                panel.plot(ks, values.sel(covariance_type=family).values, _CRITERION_STYLES[name],
-                           marker=_CRITERION_MARKERS[name], markersize=4, color=color)
+                panel.plot(
+                    ks,
+                    values.sel(covariance_type=family).values,
+                    _CRITERION_STYLES[name],
+                    marker=_CRITERION_MARKERS[name],
+                    markersize=4,
+                    color=color,
+                )
             if np.isfinite(values.values).any():
                 c, k = np.unravel_index(np.nanargmin(values.values), values.shape)
-                panel.plot(ks[k], values.values[c, k], "o", markersize=14, markerfacecolor="none",
-                           markeredgecolor="black", markeredgewidth=1.5)
-                winners.append(f"best {name.upper()}: {families[c]} K={ks[k]} "
-                               f"({values.values[c, k]:.1f})")
-        panel.text(0.5, 0.97, "\n".join(winners), transform=panel.transAxes, ha="center",
-                   va="top", fontsize="small", bbox={"facecolor": "white", "alpha": 0.8,
-                                                     "edgecolor": "none"})
+                panel.plot(
+                    ks[k],
+                    values.values[c, k],
+                    "o",
+                    markersize=14,
+                    markerfacecolor="none",
+                    markeredgecolor="black",
+                    markeredgewidth=1.5,
+                )
+                winners.append(
+                    f"best {name.upper()}: {families[c]} K={ks[k]} ({values.values[c, k]:.1f})"
+                )
+        panel.text(
+            0.5,
+            0.97,
+            "\n".join(winners),
+            transform=panel.transAxes,
+            ha="center",
+            va="top",
+            fontsize="small",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+        )
         panel.set_title(f"engine {engine}")
         panel.set_xlabel("number of components")
         panel.set_xticks(ks)
     axes[0].set_ylabel(" / ".join(name.upper() for name in criteria) + " (lower is better)")
     # two small legends instead of one per line: colour = covariance type, style = criterion
-    family_handles = [Line2D([], [], color=color, label=family) for color, family in zip(colors, families)]
-    criterion_handles = [Line2D([], [], color="black", linestyle=_CRITERION_STYLES[name],
-                                marker=_CRITERION_MARKERS[name], markersize=4, label=name.upper())
-                         for name in criteria]
+    family_handles = [
+        Line2D([], [], color=color, label=family) for color, family in zip(colors, families)
+    ]
+    criterion_handles = [
+        Line2D(
+            [],
+            [],
+            color="black",
+            linestyle=_CRITERION_STYLES[name],
+            marker=_CRITERION_MARKERS[name],
+            markersize=4,
+            label=name.upper(),
+        )
+        for name in criteria
+    ]
     last = axes[-1]
-    last.add_artist(last.legend(handles=family_handles, title="covariance", fontsize="small",
-                                loc="upper right"))
+    last.add_artist(
+        last.legend(handles=family_handles, title="covariance", fontsize="small", loc="upper right")
+    )
     last.legend(handles=criterion_handles, fontsize="small", loc="center right")
     return axes
 
 
-def plot_criteria_table(table: xr.Dataset, criterion: str = "bic", *, ax=None, top: int | None = 15):
+def plot_criteria_table(
+    table: xr.Dataset, criterion: str = "bic", *, ax=None, top: int | None = 15
+):
     """Models ranked by a criterion: distance of each criterion from its best value.
 
     Parameters
@@ -124,13 +166,26 @@ def plot_criteria_table(table: xr.Dataset, criterion: str = "bic", *, ax=None, t
     for n, name in enumerate(CRITERIA):
         delta = table[name].values - np.nanmin(table[name].values)
         main = name == criterion
-        ax.plot(delta, rows + (0 if main else 0.18 * (1 if n % 2 else -1)),
-                _CRITERION_MARKERS[name], color=f"C{n}", markersize=8 if main else 6,
-                markerfacecolor=None if main else "none", linestyle="none",
-                label=f"\u0394{name.upper()}" + (" (ranking)" if main else ""))
+        ax.plot(
+            delta,
+            rows + (0 if main else 0.18 * (1 if n % 2 else -1)),
+            _CRITERION_MARKERS[name],
+            color=f"C{n}",
+            markersize=8 if main else 6,
+            markerfacecolor=None if main else "none",
+            linestyle="none",
+            label=f"\u0394{name.upper()}" + (" (ranking)" if main else ""),
+        )
     for row, value in zip(rows, table[criterion].values):
-        ax.annotate(f"{value:.1f}", (0, row), textcoords="offset points", xytext=(-6, 0),
-                    ha="right", va="center", fontsize="x-small")
+        ax.annotate(
+            f"{value:.1f}",
+            (0, row),
+            textcoords="offset points",
+            xytext=(-6, 0),
+            ha="right",
+            va="center",
+            fontsize="x-small",
+        )
     ax.set_yticks(rows, [str(m) for m in table.model.values])
     ax.set_ylim(rows.size - 0.5, -1.2)  # best at the top, a free band above it for the legend
     ax.axvline(0, color="grey", linewidth=0.8)
@@ -172,23 +227,40 @@ def plot_compare(table: xr.Dataset, *, ax=None):
     elpd = table.elpd_loo.values
     with_loo = np.flatnonzero(np.isfinite(elpd))
     if with_loo.size == 0:
-        raise ValueError("no model in the table has PSIS-LOO (EM fits and weighted data have none); "
-                         "plot_criteria_table shows their BIC, AIC and ICL")
+        raise ValueError(
+            "no model in the table has PSIS-LOO (EM fits and weighted data have none); "
+            "plot_criteria_table shows their BIC, AIC and ICL"
+        )
     with_loo = with_loo[np.argsort(-elpd[with_loo], kind="stable")]
     without = np.flatnonzero(~np.isfinite(elpd))
     ax = _axes(ax)
     rows = np.arange(with_loo.size, dtype=float)
     best = elpd[with_loo[0]]
-    ax.errorbar(elpd[with_loo], rows, xerr=table.se.values[with_loo], fmt="o", color="C0",
-                capsize=3, label="elpd_loo \u00b1 se")
+    ax.errorbar(
+        elpd[with_loo],
+        rows,
+        xerr=table.se.values[with_loo],
+        fmt="o",
+        color="C0",
+        capsize=3,
+        label="elpd_loo \u00b1 se",
+    )
     if with_loo.size > 1:
         others = with_loo[1:]
-        ax.errorbar(best + table.elpd_diff.values[others], rows[1:] + 0.25,
-                    xerr=table.dse.values[others], fmt="^", color="grey", capsize=3,
-                    label="best + elpd_diff \u00b1 dse")
+        ax.errorbar(
+            best + table.elpd_diff.values[others],
+            rows[1:] + 0.25,
+            xerr=table.dse.values[others],
+            fmt="^",
+            color="grey",
+            capsize=3,
+            label="best + elpd_diff \u00b1 dse",
+        )
     ax.axvline(best, color="grey", linestyle="--", linewidth=1)
-    labels = [str(table.model.values[i]) + (" (k warning)" if bool(table.warning.values[i]) else "")
-              for i in with_loo]
+    labels = [
+        str(table.model.values[i]) + (" (k warning)" if bool(table.warning.values[i]) else "")
+        for i in with_loo
+    ]
     positions = list(rows)
     for n, i in enumerate(without):
         y = with_loo.size + n
@@ -196,8 +268,17 @@ def plot_compare(table: xr.Dataset, *, ax=None):
         labels.append(str(table.model.values[i]))
         note = str(table.loo_note.values[i]) if "loo_note" in table else "no PSIS-LOO"
         # x in axes fraction, y in data: the note sits in the row whatever the elpd scale
-        ax.text(0.02, y, f"no PSIS-LOO: {note}", transform=ax.get_yaxis_transform(),
-                va="center", ha="left", fontsize="x-small", color="grey", style="italic")
+        ax.text(
+            0.02,
+            y,
+            f"no PSIS-LOO: {note}",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            ha="left",
+            fontsize="x-small",
+            color="grey",
+            style="italic",
+        )
     ax.set_yticks(positions, labels)
     ax.set_ylim(len(positions) - 0.5, -1.4)  # best at the top, a free band above it for the legend
     ax.set_xlabel("elpd_loo (log predictive density, higher is better)")

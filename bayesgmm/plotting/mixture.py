@@ -51,8 +51,11 @@ def plot_mixture(
     D = result.n_features
     if D < 2:
         raise ValueError("plot_mixture needs at least two features; this model has one")
-    names = ([str(n) for n in result.feature_names] if result.feature_names is not None
-             else [f"x{i}" for i in range(D)])
+    names = (
+        [str(n) for n in result.feature_names]
+        if result.feature_names is not None
+        else [f"x{i}" for i in range(D)]
+    )
     if len(features) != 2:
         raise ValueError(f"features must name two features, got {features!r}")
     i, j = (_feature_index(f, names, D) for f in features)
@@ -64,8 +67,9 @@ def plot_mixture(
     colors = component_colors(K)
     ax = _axes(ax)
     size = point_size if point_size is not None else float(np.clip(2000 / len(data), 2, 30))
-    ax.scatter(data[:, i], data[:, j], c=np.clip(resp @ colors, 0, 1), s=size, linewidths=0,
-               alpha=0.8)
+    ax.scatter(
+        data[:, i], data[:, j], c=np.clip(resp @ colors, 0, 1), s=size, linewidths=0, alpha=0.8
+    )
     p = result.parameters
     for k in range(K):
         covariance = result.spec.family.dense_covariance(p.covariances, k, D)
@@ -73,18 +77,34 @@ def plot_mixture(
         values, vectors = np.linalg.eigh(block)
         angle = np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1]))
         for n, radius in enumerate(sigmas):
-            ax.add_patch(Ellipse(
-                (p.means[k, i], p.means[k, j]),
-                width=2 * radius * np.sqrt(values[-1]), height=2 * radius * np.sqrt(values[0]),
-                angle=angle, fill=False, edgecolor=colors[k], linewidth=2.0 / (1 + 0.5 * n),
-                alpha=1.0 / (1 + 0.6 * n),
-            ))
-        ax.plot(p.means[k, i], p.means[k, j], "x", color=colors[k], markersize=8, mew=2,
-                label=f"component {k} (weight {p.weights[k]:.2f})")
+            ax.add_patch(
+                Ellipse(
+                    (p.means[k, i], p.means[k, j]),
+                    width=2 * radius * np.sqrt(values[-1]),
+                    height=2 * radius * np.sqrt(values[0]),
+                    angle=angle,
+                    fill=False,
+                    edgecolor=colors[k],
+                    linewidth=2.0 / (1 + 0.5 * n),
+                    alpha=1.0 / (1 + 0.6 * n),
+                )
+            )
+        ax.plot(
+            p.means[k, i],
+            p.means[k, j],
+            "x",
+            color=colors[k],
+            markersize=8,
+            mew=2,
+            label=f"component {k} (weight {p.weights[k]:.2f})",
+        )
     ax.set_xlabel(names[i])
     ax.set_ylabel(names[j])
-    ax.set_title(f"{result.spec.engine}, {result.spec.covariance_type}, K={K}: "
-                 + ", ".join(f"{s:g}" for s in sigmas) + " sigma")
+    ax.set_title(
+        f"{result.spec.engine}, {result.spec.covariance_type}, K={K}: "
+        + ", ".join(f"{s:g}" for s in sigmas)
+        + " sigma"
+    )
     ax.legend(fontsize="small", loc="best")
     ax.autoscale_view()
     return ax
@@ -116,13 +136,15 @@ def plot_density(model, X=None, feature: int | str = 0, *, ax=None, bins="auto",
     """
     result = _result(model)
     D = result.n_features
-    names = ([str(n) for n in result.feature_names] if result.feature_names is not None
-             else [f"x{i}" for i in range(D)])
+    names = (
+        [str(n) for n in result.feature_names]
+        if result.feature_names is not None
+        else [f"x{i}" for i in range(D)]
+    )
     i = _feature_index(feature, names, D)
     p = result.parameters
     K = result.n_components
-    sd = np.sqrt([result.spec.family.dense_covariance(p.covariances, k, D)[i, i]
-                  for k in range(K)])
+    sd = np.sqrt([result.spec.family.dense_covariance(p.covariances, k, D)[i, i] for k in range(K)])
     lo, hi = (p.means[:, i] - 4 * sd).min(), (p.means[:, i] + 4 * sd).max()
     ax = _axes(ax)
     if X is not None:
@@ -131,17 +153,32 @@ def plot_density(model, X=None, feature: int | str = 0, *, ax=None, bins="auto",
             raise ValueError(f"X has {data.shape[1]} features, the model {D}")
         values = data[:, i]
         lo, hi = min(lo, values.min()), max(hi, values.max())
-        ax.hist(values, bins=bins, density=True, color="0.85", edgecolor="0.6", linewidth=0.5,
-                label=f"data ({values.size} rows)")
+        ax.hist(
+            values,
+            bins=bins,
+            density=True,
+            color="0.85",
+            edgecolor="0.6",
+            linewidth=0.5,
+            label=f"data ({values.size} rows)",
+        )
     x = np.linspace(lo, hi, grid)
     parts = p.weights[:, None] * stats.norm.pdf(x[None, :], p.means[:, i, None], sd[:, None])
     colors = component_colors(K)
     ax.plot(x, parts.sum(axis=0), color="black", linewidth=2.5, alpha=0.6, label="mixture density")
     for k in range(K):  # dashed, on top: where components are apart they trace the mixture
-        ax.plot(x, parts[k], color=colors[k], linewidth=1.5, linestyle="--",
-                label=f"component {k} (weight {p.weights[k]:.2f})")
+        ax.plot(
+            x,
+            parts[k],
+            color=colors[k],
+            linewidth=1.5,
+            linestyle="--",
+            label=f"component {k} (weight {p.weights[k]:.2f})",
+        )
     ax.set_xlabel(names[i])
     ax.set_ylabel("density")
-    ax.set_title(f"{result.spec.engine}, {result.spec.covariance_type}, K={K}: density of {names[i]}")
+    ax.set_title(
+        f"{result.spec.engine}, {result.spec.covariance_type}, K={K}: density of {names[i]}"
+    )
     ax.legend(fontsize="small", loc="best")
     return ax

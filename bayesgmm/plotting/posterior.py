@@ -38,20 +38,30 @@ def plot_trace(model, *, ax=None):
             if at < 0:  # happened in an earlier fit that this warm start continued
                 continue
             ax.axvline(at + 0.5, color="C3", linestyle="--", linewidth=1)
-            ax.annotate(f"K {history.n_components_before[step]}\u2192{history.n_components_after[step]}",
-                        (at + 0.5, 0.02), xycoords=("data", "axes fraction"), rotation=90,
-                        va="bottom", ha="right", fontsize="small", color="C3")
+            ax.annotate(
+                f"K {history.n_components_before[step]}\u2192{history.n_components_after[step]}",
+                (at + 0.5, 0.02),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="bottom",
+                ha="right",
+                fontsize="small",
+                color="C3",
+            )
     name = engine_class(result.spec.engine).objective_name
     ax.set_xlabel("iteration")
     ax.set_ylabel(f"{name} per sample")
     state = "converged" if result.converged else "not converged"
-    ax.set_title(f"{result.spec.engine}, {result.spec.covariance_type}, K={result.n_components}: "
-                 f"{result.n_iter} iterations, {state}")
+    ax.set_title(
+        f"{result.spec.engine}, {result.spec.covariance_type}, K={result.n_components}: "
+        f"{result.n_iter} iterations, {state}"
+    )
     return ax
 
 
-def weight_intervals(model, level: float = 0.95, X=None, *, draws: int = 4000,
-                     random_state=0) -> tuple[np.ndarray, np.ndarray] | None:
+def weight_intervals(
+    model, level: float = 0.95, X=None, *, draws: int = 4000, random_state=0
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Equal-tailed posterior intervals of the weights, or None for a point estimate.
 
     * A Dirichlet posterior ``alpha`` (VB with ``weight_prior="dirichlet_distribution"``:
@@ -91,7 +101,11 @@ def _stored_dirichlet(result) -> np.ndarray | None:
     if variable is not None:
         dims, alpha = variable
         alpha = np.asarray(alpha, dtype=np.float64)
-        if tuple(dims) == ("component",) and alpha.shape == (result.n_components,) and np.all(alpha > 0):
+        if (
+            tuple(dims) == ("component",)
+            and alpha.shape == (result.n_components,)
+            and np.all(alpha > 0)
+        ):
             return alpha
     return None
 
@@ -117,12 +131,23 @@ def plot_weights(model, X=None, *, ax=None, level: float = 0.95):
     intervals = weight_intervals(result, level, X)
     if intervals is not None:
         lower, upper = intervals
-        ax.errorbar(np.arange(K), weights, yerr=[np.maximum(weights - lower, 0),
-                    np.maximum(upper - weights, 0)], fmt="none", ecolor="black", capsize=4,
-                    label=f"{level:.0%} posterior interval")
+        ax.errorbar(
+            np.arange(K),
+            weights,
+            yerr=[np.maximum(weights - lower, 0), np.maximum(upper - weights, 0)],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            label=f"{level:.0%} posterior interval",
+        )
     if result.spec.prune is not None:
-        ax.axhline(result.spec.prune, color="C3", linestyle="--", linewidth=1,
-                   label=f"pruning threshold {result.spec.prune:g}")
+        ax.axhline(
+            result.spec.prune,
+            color="C3",
+            linestyle="--",
+            linewidth=1,
+            label=f"pruning threshold {result.spec.prune:g}",
+        )
     if intervals is not None or result.spec.prune is not None:
         ax.legend(fontsize="small")
     ax.set_xticks(np.arange(K))

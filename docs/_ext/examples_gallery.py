@@ -47,20 +47,40 @@ def _page(name: str) -> str:
     folder = FIGURES / name
     lines = [f"# {title}", "", f"`examples/{name}.py`", "", body, "", "## Figures", ""]
     for image in sorted(folder.glob("*.png")):
-        lines += [f"```{{image}} ../../gallery/{name}/{image.name}", f":alt: {name}: {image.stem}",
-                  ":width: 100%", "```", ""]
+        lines += [
+            f"```{{image}} ../../gallery/{name}/{image.name}",
+            f":alt: {name}: {image.stem}",
+            ":width: 100%",
+            "```",
+            "",
+        ]
     output = folder / "output.txt"
     if output.exists():
-        lines += ["## Output", "", "What the script printed when the gallery was last refreshed:", "",
-                  f"```{{literalinclude}} ../../gallery/{name}/output.txt", ":language: text", "```", ""]
-    lines += ["## Source", "", f"```{{literalinclude}} ../../../examples/{name}.py",
-              ":language: python", "```", ""]
+        lines += [
+            "## Output",
+            "",
+            "What the script printed when the gallery was last refreshed:",
+            "",
+            f"```{{literalinclude}} ../../gallery/{name}/output.txt",
+            ":language: text",
+            "```",
+            "",
+        ]
+    lines += [
+        "## Source",
+        "",
+        f"```{{literalinclude}} ../../../examples/{name}.py",
+        ":language: python",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _index(names: list[str]) -> str:
     lines = [
-        "# Examples gallery", "",
+        "# Examples gallery",
+        "",
         "Each example is a script in `examples/` that runs in under a minute (the Zarr example "
         "with `BAYESGMM_ZARR_GB=0.5`; its default, 4 GB, takes minutes), prints its findings "
         "and saves its figures (into `$BAYESGMM_EXAMPLES_OUT/<name>`, default "
@@ -72,17 +92,30 @@ def _index(names: list[str]) -> str:
         "again in each docs build, which the test suite runs, doubling the examples' share of "
         "the suite's time. The price is that the kept figures must be refreshed by hand when an "
         "example changes; the examples test fails when an example saves other figures than "
-        "those kept.", "",
-        "```{toctree}", ":hidden:", "", *names, "```", "",
+        "those kept.",
+        "",
+        "```{toctree}",
+        ":hidden:",
+        "",
+        *names,
+        "```",
+        "",
     ]
     for name in names:
         title, _ = _docstring(name)
-        images = sorted((FIGURES / name).glob("*.png"), key=lambda p: p.name != THUMBNAILS.get(name))
+        images = sorted(
+            (FIGURES / name).glob("*.png"), key=lambda p: p.name != THUMBNAILS.get(name)
+        )
         lines += [f"## [{title}]({name}.md)", ""]
         if images:
-            lines += [f"```{{image}} ../../gallery/{name}/{images[0].name}",
-                      f":alt: {title.replace('`', '')}",
-                      ":width: 60%", f":target: {name}.html", "```", ""]
+            lines += [
+                f"```{{image}} ../../gallery/{name}/{images[0].name}",
+                f":alt: {title.replace('`', '')}",
+                ":width: 60%",
+                f":target: {name}.html",
+                "```",
+                "",
+            ]
     return "\n".join(lines)
 
 
