@@ -13,7 +13,7 @@ from .data.checks import checked_data_source
 from .data.init import as_generator
 from .data.validation import check_features
 from .diagnostics import to_arviz
-from .engines import ENGINES
+from .engines import restore
 from .fitting import loop, restarts
 from .fitting.online import RunningStatistics, online_step
 from .fitting.predict import FittedMixtureMethods
@@ -338,8 +338,9 @@ class GaussianMixture(FittedMixtureMethods):
 
     def _set_result(self, result: FitResult) -> None:
         # Build everything first, assign after: a failure leaves the old state whole.
-        engine = ENGINES[result.spec.engine](result.spec, result.n_features)
-        state = engine.state_from_saved(result.parameters, result.engine_variables)
+        engine, state = restore(
+            result.spec, result.n_features, result.parameters, result.engine_variables
+        )
         terms = engine.terms(state)
         engine_attributes = engine.fitted_attributes(state)
         p = result.parameters

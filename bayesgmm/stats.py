@@ -377,7 +377,7 @@ def _far_rows_log_responsibilities(rows: np.ndarray, terms: GaussianTerms) -> np
     for k in range(K):
         deviation = rows / scale - terms.means[k] / scale
         whitened = (
-            deviation * terms.factor[k] if terms.kernel == "diag" else deviation @ terms.factor[k]
+            deviation * terms.factor[k] if terms.kernel.is_diagonal else deviation @ terms.factor[k]
         )
         distance[:, k] = np.einsum("nd,nd->n", whitened, whitened)
     # the true log rho are log_offset - 0.5 s^2 distance, all below -1e308: the

@@ -34,7 +34,7 @@ from bayesgmm import (
     SingularCovarianceError,
 )
 from bayesgmm.data.init import statistics_from_assignment
-from bayesgmm.engines import ENGINES
+from bayesgmm.engines import ENGINES, make_engine
 from bayesgmm.families import FAMILIES
 
 ENGINE_NAMES = list(ENGINES)
@@ -187,7 +187,7 @@ def em_parameters(X, resp, covariance_type, reg_covar=0.0):
     from bayesgmm.spec import ModelSpec
 
     spec = ModelSpec(resp.shape[1], covariance_type=covariance_type, reg_covar=reg_covar)
-    engine = ENGINES["em"](spec, X.shape[1])
+    engine = make_engine(spec, X.shape[1])
     diagonal = FAMILIES[covariance_type].kernel == "diag"
     return engine.mstep(statistics_from_assignment(X, resp.shape[1], diagonal, resp=resp))
 

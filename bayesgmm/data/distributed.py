@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels.forms import DIAG
 from ..stats import GaussianTerms, SuffStats
 from .dask_chunks import (
     _chunk_assignment_statistics,
@@ -306,7 +307,7 @@ class DaskData(DataSource):
             import dask
 
             reference = np.asarray(self.X[:1].compute(), dtype=np.float64)[0]
-            terms = moments_terms(reference, "diag")
+            terms = moments_terms(reference, DIAG)
             top, bottom, vector = dask.compute(
                 self.X.max(axis=0),
                 self.X.min(axis=0),

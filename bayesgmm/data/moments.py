@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..kernels.forms import DIAG, FULL, KernelForm
 from ..stats import GaussianTerms, SuffStats, accumulate
 
 
@@ -28,11 +29,11 @@ class DataMoments:
     total_weight: float
 
 
-def moments_terms(center: np.ndarray, kernel: str = "full") -> GaussianTerms:
+def moments_terms(center: np.ndarray, kernel: KernelForm = FULL) -> GaussianTerms:
     """One component at ``center`` with an identity precision factor: its E-step
     statistics are the data's moments about ``center``."""
     D = center.shape[0]
-    factor = np.eye(D)[None] if kernel == "full" else np.ones((1, D))
+    factor = np.ones((1, D)) if kernel.is_diagonal else np.eye(D)[None]
     return GaussianTerms(center[None], factor, np.zeros(1), kernel)
 
 
@@ -68,5 +69,5 @@ def feature_variances(X: np.ndarray, sample_weight: np.ndarray | None = None) ->
     """
     mean = weighted_mean(X, sample_weight)
     # a one-component diag E-step about the mean: moments about it, no copy of X
-    stats = accumulate(X, moments_terms(mean, "diag"), sample_weight)
+    stats = accumulate(X, moments_terms(mean, DIAG), sample_weight)
     return stats.shifted_scatter(stats.sx / stats.nk[:, None])[0] / stats.nk[0]

@@ -144,23 +144,8 @@ class Engine(ABC):
     ):
         """An engine from what it needs, not from a whole model spec.
 
-        Use :func:`bayesgmm.engines.make_engine` to build one for a spec.  The
-        old call ``Engine(spec, n_features, moments)`` is still understood, for
-        callers not yet moved to the factory.
+        Use :func:`bayesgmm.engines.make_engine` to build one for a spec.
         """
-        if not isinstance(family, CovarianceFamily):  # legacy: (spec, n_features, moments)
-            spec, legacy_features, legacy_moments = family, n_components, n_features
-            Engine.__init__(
-                self,
-                spec.family,
-                spec.n_components,
-                legacy_features,
-                reg_covar=spec.reg_covar,
-                prior=spec.prior,
-                moments=legacy_moments if legacy_moments is not None else moments,
-            )
-            self.spec = spec
-            return
         self.family = family
         self.n_components = int(n_components)
         self.n_features = int(n_features)
@@ -169,7 +154,7 @@ class Engine(ABC):
         self.moments = moments
         # the spec this engine was built for, when the factory built it: the loop reads its
         # tol, max_iter and *_init; the engine's mathematics never does
-        self.spec = None
+        self.spec: Any = None
 
     @classmethod
     def from_spec(cls, spec: Any, n_features: int, moments: DataMoments | None = None) -> Engine:

@@ -95,9 +95,10 @@ class FittedMixtureMethods:
         D = self.n_features_in_
         covariances = self.covariances_
         blocks = []
+        family = self.result_.spec.family
         for k, count in enumerate(counts):
-            if self.covariance_type in ("full", "tied"):
-                cov = covariances[k] if self.covariance_type == "full" else covariances
+            if not family.kernel.is_diagonal:
+                cov = family.dense_covariance(covariances, k, D)
                 blocks.append(
                     rng.multivariate_normal(self.means_[k], cov, size=count, method="cholesky")
                 )
