@@ -11,7 +11,6 @@ import numpy as np
 from ._lazy import xr
 from .data.checks import checked_data_source
 from .data.init import as_generator
-from .data.validation import check_features
 from .diagnostics import to_arviz
 from .engines import restore
 from .fitting import loop, restarts
@@ -43,7 +42,7 @@ class GaussianMixture(FittedMixtureMethods):
     n_init : int, default 1
         Initialisations; the best final objective is kept.
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default "kmeans"
-        How the first responsibilities are chosen (see :mod:`bayesgmm.init`).
+        How the first responsibilities are chosen (see :mod:`bayesgmm.data.init`).
     weights_init, means_init, precisions_init : array-like, optional
         User-given starting parameters, in scikit-learn's shapes.
     random_state : None, int, numpy Generator or RandomState
@@ -65,13 +64,13 @@ class GaussianMixture(FittedMixtureMethods):
     prune : float or None, default None
         Weight threshold: after fitting, components whose weight falls below it
         are removed and the survivors refitted, until none falls below
-        (see :mod:`bayesgmm.pruning`).  None switches pruning off; ``1e-2`` is
+        (see :mod:`bayesgmm.fitting.pruning`).  None switches pruning off; ``1e-2`` is
         the usual choice.  ``n_components`` stays as given; the fitted model
         has ``n_components_fitted`` components and ``result_.pruning`` records
         what was removed.
     learning_method : {"batch", "online"}, default "batch"
         "batch": every iteration is an E-step over all rows.  "online": mini-batch EM
-        (:mod:`bayesgmm.online`); every iteration is one pass over the rows in shuffled
+        (:mod:`bayesgmm.fitting.online`); every iteration is one pass over the rows in shuffled
         batches, each followed by an update.  Also what :meth:`partial_fit` does.
     batch_size : int, default 1024
         Rows per mini-batch for in-memory data; a Dask array's row chunks are its batches.
@@ -208,8 +207,8 @@ class GaussianMixture(FittedMixtureMethods):
 
         ``X`` may be a Dask array or a Dask-backed DataArray: the fit then runs
         chunk by chunk on the active Dask scheduler and never gathers the rows
-        (see :mod:`bayesgmm.distributed`; pass a
-        :class:`~bayesgmm.distributed.DaskData` to choose its settings).
+        (see :mod:`bayesgmm.data.distributed`; pass a
+        :class:`~bayesgmm.data.distributed.DaskData` to choose its settings).
         ``sample_weight`` (one non-negative number per row) scales each row's
         contribution: a weight of 2 counts the row twice, a weight of 0 drops
         it.  Nothing on the estimator changes unless the fit succeeds.
@@ -220,13 +219,7 @@ class GaussianMixture(FittedMixtureMethods):
         )
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
-            check_features(
-                data,
-                names,
-                self.n_features_in_,
-                getattr(self, "feature_names_in_", None),
-                type(self).__name__,
-            )
+            self._check_same_features(data, names)
             check_warm_start(spec, self.result_)
             previous = self.result_
         result = restarts.fit(spec, data, None, names, previous, self._progress_printer())
@@ -238,7 +231,7 @@ class GaussianMixture(FittedMixtureMethods):
         """One mini-batch EM update on the rows ``X``; returns ``self``.
 
         For data that arrive, or only fit in memory, chunk by chunk
-        (:mod:`bayesgmm.online`).  The first call starts from the current fit
+        (:mod:`bayesgmm.fitting.online`).  The first call starts from the current fit
         if there is one, else initialises on ``X`` (``init_params`` or the
         ``*_init`` arrays); the model's parameters are fixed by that call.
         Each call runs the E-step on ``X`` at the current parameters, folds
@@ -269,13 +262,7 @@ class GaussianMixture(FittedMixtureMethods):
         if progress is None:
             engine = loop.make_engine(spec, data)
             if hasattr(self, "result_"):
-                check_features(
-                    data,
-                    names,
-                    self.n_features_in_,
-                    getattr(self, "feature_names_in_", None),
-                    type(self).__name__,
-                )
+                self._check_same_features(data, names)
                 state = engine.state_from_saved(
                     self.result_.parameters, self.result_.engine_variables
                 )
@@ -289,13 +276,7 @@ class GaussianMixture(FittedMixtureMethods):
                 state = loop.initial_state(engine, data, as_generator(spec.random_state))
             progress = _OnlineProgress(engine, state)
         else:
-            check_features(
-                data,
-                names,
-                self.n_features_in_,
-                getattr(self, "feature_names_in_", None),
-                type(self).__name__,
-            )
+            self._check_same_features(data, names)
         engine = progress.engine
         seen_weight = progress.total_weight + data.total_weight
         total = seen_weight if spec.total_samples is None else spec.total_samples

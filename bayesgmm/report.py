@@ -48,7 +48,7 @@ def _label_standardised(ax, standardised: bool) -> None:
 
 def mixture_figure(models: Mapping[str, Any], X, *, standardised: bool = False):
     """One panel per model: data and ellipses (two features or more) or the density (one)."""
-    from .plotting import figures as plotting
+    from . import plotting
 
     figure, axes = new_figure(len(models))
     for ax, (label, model) in zip(axes, models.items()):
@@ -96,7 +96,7 @@ def write_report(
     -------
     list of Path : every file written, in order.
     """
-    from .plotting import figures as plotting
+    from . import plotting
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

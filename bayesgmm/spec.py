@@ -100,7 +100,7 @@ class ModelSpec:
     warm_start: bool = False
     prior: Any = None  # the engine's prior (MAPPrior, VBPrior); None: its defaults
     prune: float | None = None  # weight threshold below which components are removed (None: off)
-    # mini-batch EM (bayesgmm.online): step sizes (t + learning_offset) ** -learning_decay
+    # mini-batch EM (bayesgmm.fitting.online): step sizes (t + learning_offset) ** -learning_decay
     learning_method: str = "batch"
     batch_size: int = 1024
     learning_decay: float = 0.7

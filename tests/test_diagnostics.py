@@ -75,7 +75,7 @@ def assert_standard_normal(z, what):
 
 # ------------------------------------------------------------------ draws
 def test_wishart_sampler_matches_the_wishart_distribution():
-    from bayesgmm.diagnostics.posterior import _wishart
+    from bayesgmm.engines.draws import wishart as _wishart
 
     rng = np.random.default_rng(0)
     D, dof = 3, 3.5  # few degrees of freedom: an off-by-one in Bartlett's chi-squares shows

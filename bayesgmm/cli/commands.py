@@ -287,7 +287,7 @@ def _save(model, path: Path, overwrite: bool) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from ..datasets import load_faithful
-    from ..diagnostics.posterior import compare
+    from ..diagnostics import compare
     from ..estimator import GaussianMixture
     from ..report import components_table
 

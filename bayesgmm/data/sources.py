@@ -13,7 +13,7 @@ The loop in :mod:`bayesgmm.fitting` never touches the data itself.  It asks a
 * :meth:`~DataSource.batches` -- the data split into shuffled mini-batches,
   each a source again, for mini-batch EM.
 
-:class:`InMemoryData` serves a NumPy array; :class:`bayesgmm.distributed.DaskData`
+:class:`InMemoryData` serves a NumPy array; :class:`bayesgmm.data.distributed.DaskData`
 serves a Dask array chunk by chunk on a cluster.  Both honour sample weights:
 a row's weight multiplies everything it contributes.
 
@@ -87,7 +87,7 @@ class DataSource(ABC):
     def initial_statistics(
         self, n_components: int, method: str, diagonal: bool, rng: np.random.Generator
     ) -> SuffStats:
-        """Statistics of the first responsibilities chosen by ``method`` (see :mod:`bayesgmm.init`)."""
+        """Statistics of the first responsibilities chosen by ``method`` (see :mod:`bayesgmm.data.init`)."""
 
     @abstractmethod
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[DataSource]:

@@ -129,7 +129,7 @@ class Engine(ABC):
     # E-step's summed log-sum-exp is the log-likelihood of parameters(state).
     terms_are_point_estimate: ClassVar[bool] = True
     # True: the loop re-seeds a component that loses all its points by splitting
-    # another (bayesgmm.safeguards); False leaves it empty (e.g. VB prunes on purpose).
+    # another (bayesgmm.fitting.safeguards); False leaves it empty (e.g. VB prunes on purpose).
     reseeds_empty_components: ClassVar[bool] = True
 
     def __init__(

@@ -69,7 +69,7 @@ def run_em_loop(
     """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged).
 
     Components that lose all their points are re-seeded before the engine's
-    update (see :mod:`bayesgmm.safeguards`); ``empty_components`` records it.
+    update (see :mod:`bayesgmm.fitting.safeguards`); ``empty_components`` records it.
     """
     if engine.iteration != ITERATE_ASCENT:
         # the hook for a sampling engine (Gibbs): chains of a fixed number of sweeps, a trace

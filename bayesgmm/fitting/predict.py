@@ -30,9 +30,8 @@ class FittedMixtureMethods:
                 "appropriate arguments before using this estimator."
             )
 
-    def _validated(self, X) -> np.ndarray:
-        self._check_fitted()
-        data, names = as_feature_matrix(X)
+    def _check_same_features(self, data, names) -> None:
+        """Refuse data whose width or feature names differ from the fitted model's."""
         check_features(
             data,
             names,
@@ -40,6 +39,11 @@ class FittedMixtureMethods:
             getattr(self, "feature_names_in_", None),
             type(self).__name__,
         )
+
+    def _validated(self, X) -> np.ndarray:
+        self._check_fitted()
+        data, names = as_feature_matrix(X)
+        self._check_same_features(data, names)
         return data
 
     def _validated_dask(self, X):
@@ -47,13 +51,7 @@ class FittedMixtureMethods:
         from ..data.distributed import as_dask_matrix
 
         data, names = as_dask_matrix(X)
-        check_features(
-            data,
-            names,
-            self.n_features_in_,
-            getattr(self, "feature_names_in_", None),
-            type(self).__name__,
-        )
+        self._check_same_features(data, names)
         return data
 
     def _per_row(self, X, function, n_columns: int | None = None, dtype=np.float64):

@@ -10,7 +10,7 @@ only uses the engine protocol:
    re-estimated from the survivors' scatter);
 3. an engine for the smaller spec (``n_components=K'``) applies its own
    M-step to those statistics, and the usual loop
-   (:func:`bayesgmm.fitting.run_em_loop`) continues from there to convergence.
+   (:func:`bayesgmm.fitting.loop.run_em_loop`) continues from there to convergence.
 
 The weight compared with the threshold is the point estimate's
 (``weights_``): the maximum-likelihood or MAP weight, or for variational Bayes
@@ -22,13 +22,13 @@ Two ways to choose what to remove:
   :class:`~bayesgmm.FitResult` and the estimator): every component whose weight is below the
   threshold, repeatedly, until none is.  The heaviest component is never
   removed, so the loop ends.  ``1e-2`` is the usual threshold.
-* :func:`prune_path`: the lightest component, one at a time down to
-  ``min_components``, with BIC, AIC and ICL recorded along the way; its
-  :meth:`PrunePath.best` is the model an information criterion prefers.
+* :func:`bayesgmm.prune_path` (:mod:`bayesgmm.model_selection.pruning`): the lightest
+  component, one at a time down to ``min_components``, with BIC, AIC and ICL recorded
+  along the way; its ``best`` is the model an information criterion prefers.
   Maximum-likelihood EM seldom drives a weight to zero by itself, so this is
   how EM started with too many components finds a smaller model.
 
-Every step is recorded in the result (:class:`~bayesgmm.pruning_history.PruningHistory`):
+Every step is recorded in the result (:class:`~bayesgmm.fitting.pruning_history.PruningHistory`):
 what was removed, after which iteration, and the objective before and after.
 """
 

@@ -1,8 +1,8 @@
 """What pruning did to a fit: a small record that lives in the FitResult and its Dataset.
 
-Kept apart from :mod:`bayesgmm.pruning` (the mechanism, which builds on the
-fitting loop) so that :mod:`bayesgmm.results` can read and write the record
-without importing the loop.
+A plain record, kept apart from :mod:`bayesgmm.fitting.pruning` (the mechanism,
+which builds on the fitting loop): the mechanism writes it, and
+:mod:`bayesgmm.fitting.result` saves and reads it with the rest of a fit.
 
 In a result Dataset the record is a handful of variables whose names start
 with ``pruning_``:

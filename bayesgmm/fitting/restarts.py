@@ -36,7 +36,7 @@ def fit(
     """Fit ``spec`` to validated data; ``previous`` continues a warm start.
 
     ``X`` is a validated array (with its ``sample_weight``) or any
-    :class:`~bayesgmm.sources.DataSource`, such as a Dask array's.
+    :class:`~bayesgmm.data.sources.DataSource`, such as a Dask array's.
     """
     data = as_data_source(X, sample_weight)
     spec.check_initial_parameters(data.n_features)

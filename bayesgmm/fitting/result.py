@@ -74,7 +74,7 @@ class FitResult:
     pruning : PruningHistory or None, what pruning removed (None: nothing was pruned)
     standardization : Standardization or None, the centre and scale the features were
         standardised with before fitting (None: the data's own units); the parameters are
-        then in standardised units, see :mod:`bayesgmm.standardize`
+        then in standardised units, see :mod:`bayesgmm.data.standardize`
     """
 
     spec: ModelSpec
@@ -121,7 +121,7 @@ class FitResult:
         """Bayesian information criterion on the fitting data.
 
         ``convention="sklearn"``: ``-2 log L + p log n``, lower is better;
-        ``"mclust"``: its negative, higher is better (see :mod:`bayesgmm.criteria`).
+        ``"mclust"``: its negative, higher is better (see :mod:`bayesgmm.diagnostics.criteria`).
         """
         return criteria.bic(self.log_likelihood, self.n_parameters, self.total_weight, convention)
 

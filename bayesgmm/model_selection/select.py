@@ -5,7 +5,7 @@ of components and returns an :class:`xarray.Dataset` over those three dims;
 :func:`best_model` refits the winner of a criterion, :func:`criteria_table`
 tabulates any collection of fitted models.  Criteria are lower-is-better
 (scikit-learn's sign; mclust's BIC and ICL are their negatives, see
-:mod:`bayesgmm.criteria`).
+:mod:`bayesgmm.diagnostics.criteria`).
 
 As mclust does, a fit that fails (a covariance collapses, too few rows for
 the components, ...) is recorded as missing, with the reason, and the sweep
