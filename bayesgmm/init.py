@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .kernels.cache import announce_first_compile
 from .kernels.kmeans import candidate_potentials, labelled_moments, lloyd, min_squared_distance
 from .stats import SuffStats
 
@@ -44,6 +45,7 @@ def initial_labels_or_responsibilities(
     X: np.ndarray, n_components: int, method: str, rng: np.random.Generator
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Hard labels (N,) or soft responsibilities (N, K) for ``method``."""
+    announce_first_compile()  # the k-means kernels are often a fit's first
     N = X.shape[0]
     if method == "random":
         resp = rng.uniform(size=(N, n_components))
@@ -132,6 +134,7 @@ def statistics_from_assignment(
     scatter about it, so offset data keep their precision.  The log-likelihood
     is NaN: no Gaussian terms were involved.
     """
+    announce_first_compile()
     N = X.shape[0]
     K = n_components
     moments = _hard_moments if labels is not None else _soft_moments
