@@ -114,16 +114,20 @@ def case_separated(seeds: int) -> list[str]:
 def main(seeds: int = 3, separated_seeds: int = 20) -> str:
     from bench.run import machine
 
+    load_at_start = os.getloadavg()
+    cases = case_t1(seeds) + [""] + case_separated(separated_seeds)
+    load_at_end = os.getloadavg()
+    # machine() only after the fits: called first, it made every bayesgmm fit of T1 10-15x
+    # slower in this process (0.23 s against 3.3 s, back to back at load 4.5; cause not found)
     m = machine()
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores; numpy {m['numpy']}; numba {m['numba']} "
         f"({m['numba_threading_layer']}, {m['numba_threads']} threads); scikit-learn {m['sklearn']}; "
         f"Python {m['python']}.",
-        f"Load average at start {tuple(round(x, 2) for x in m['load_at_start'])}.",
+        f"Load average at start {tuple(round(x, 2) for x in load_at_start)}.",
         "",
     ]
-    lines += case_t1(seeds) + [""] + case_separated(separated_seeds)
-    lines += ["", f"Load average at end {tuple(round(x, 2) for x in os.getloadavg())}."]
+    lines += cases + ["", f"Load average at end {tuple(round(x, 2) for x in load_at_end)}."]
     return "\n".join(lines)
 
 
