@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from .families import CovarianceFamily
+from .kernels.cache import announce_first_compile
 from .kernels.forms import KernelForm, form_named
 
 LOG_2PI = np.log(2.0 * np.pi)
@@ -169,6 +170,7 @@ def _pass_work(n_rows: int, terms: GaussianTerms) -> int:
 
 def run_kernel(kernel, work: int, *args):
     """``kernel(*args)``, on the calling thread alone when ``work`` is below :data:`SERIAL_WORK`."""
+    announce_first_compile()
     threads = numba.get_num_threads()  # thread-local in Numba: other threads keep theirs
     # (numba.parallel_chunksize(1) would let a thread take over the blocks of one
     # the OS has descheduled, but it made Numba hold 400 MB more during a pass

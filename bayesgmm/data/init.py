@@ -4,11 +4,17 @@ Each method produces hard labels or soft responsibilities; they are folded
 into :class:`~bayesgmm.stats.SuffStats` and the engine's own M-step turns them
 into a starting state, exactly as scikit-learn initialises (``_initialize``).
 
-* ``kmeans``: Lloyd's algorithm with k-means++ seeding, as
-  :func:`scipy.cluster.vq.kmeans2` (``minit="++"``, 20 rounds) computes it, from
-  the same random numbers, in a Numba kernel that stops once no label changes
-  (:mod:`bayesgmm.kernels.kmeans`).
-* ``k-means++``: k-means++ seeds, each row assigned to its nearest seed.
+* ``kmeans``: one run of k-means as scikit-learn's ``GaussianMixture`` starts
+  (``KMeans(n_init=1)``): greedy k-means++ seeding (``2 + log K`` candidates a
+  seed, the one that lowers the potential most kept), then Lloyd's rounds until
+  no label changes or the centroids' total squared shift is at most ``1e-4``
+  times the mean feature variance, at most 300 rounds, in Numba kernels
+  (:mod:`bayesgmm.kernels.kmeans`).  Until issue 15 this was SciPy's
+  ``kmeans2`` (plain k-means++, 20 rounds), which merged well-separated
+  clusters for many seeds.  The random draws are a NumPy ``Generator``'s, so
+  the labels are not scikit-learn's for the same seed.
+* ``k-means++``: the same greedy k-means++ seeds, each row assigned to its
+  nearest seed.
 * ``random_from_data``: ``n_components`` distinct rows as seeds, each row
   assigned to its nearest seed.
 * ``random``: uniform random responsibilities, normalised per row (as scikit-learn).
@@ -25,10 +31,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..kernels.kmeans import labelled_moments, lloyd, min_squared_distance
+from ..kernels.cache import announce_first_compile
+from ..kernels.kmeans import candidate_potentials, labelled_moments, lloyd, min_squared_distance
 from ..stats import SuffStats
 
-KMEANS_ITERATIONS = 20
+# scikit-learn's KMeans defaults: max_iter=300, tol=1e-4 (relative to the mean variance)
+KMEANS_ITERATIONS = 300
+KMEANS_TOL = 1e-4
 _BLOCK_ROWS = 65536
 
 
@@ -36,44 +45,72 @@ def initial_labels_or_responsibilities(
     X: np.ndarray, n_components: int, method: str, rng: np.random.Generator
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Hard labels (N,) or soft responsibilities (N, K) for ``method``."""
+    announce_first_compile()  # the k-means kernels are often a fit's first
     N = X.shape[0]
     if method == "random":
         resp = rng.uniform(size=(N, n_components))
         return None, resp / resp.sum(axis=1, keepdims=True)
     if method == "random_from_data":
         seeds = X[rng.choice(N, size=n_components, replace=False)]
-        return nearest_centroid_labels(X, seeds.astype(np.float64), 1), None
-    rounds = 1 if method == "k-means++" else KMEANS_ITERATIONS
-    return nearest_centroid_labels(X, kmeans_plus_plus_seeds(X, n_components, rng), rounds), None
+        return nearest_centroid_labels(X, seeds.astype(np.float64), 0), None
+    seeds = kmeans_plus_plus_seeds(X, n_components, rng)
+    if method == "k-means++":
+        return nearest_centroid_labels(X, seeds, 0), None
+    return nearest_centroid_labels(X, seeds, KMEANS_ITERATIONS, kmeans_tolerance(X)), None
+
+
+def kmeans_tolerance(X: np.ndarray, tol: float = KMEANS_TOL) -> float:
+    """``tol`` times the mean of the feature variances: scikit-learn's ``_tolerance``.
+
+    Lloyd's rounds stop once the centroids' total squared shift is at most this.
+    """
+    return float(tol * np.var(X, axis=0, dtype=np.float64).mean())
 
 
 def kmeans_plus_plus_seeds(
-    X: np.ndarray, n_components: int, rng: np.random.Generator
+    X: np.ndarray, n_components: int, rng: np.random.Generator, n_local_trials: int | None = None
 ) -> np.ndarray:
-    """k-means++ seeds (K, D) as :func:`scipy.cluster.vq.kmeans2` picks them, from the same draws.
+    """Greedy k-means++ seeds (K, D) float64, as scikit-learn's ``_kmeans_plusplus`` picks them.
 
-    The first seed is a uniformly drawn row; each next one a row drawn with
-    probability proportional to its squared distance from the nearest seed so
-    far.  With fewer distinct rows than seeds the distances all become zero
-    and each remaining seed is the data's first row.
+    The first seed is a uniformly drawn row.  For each next one,
+    ``n_local_trials`` (default ``2 + int(log K)``) candidate rows are drawn
+    with probability proportional to their squared distance from the nearest
+    seed so far, and the candidate that leaves the smallest potential (the
+    sum of those distances with it added) is kept; the first such on a tie.
+    With fewer distinct rows than seeds the distances all become zero and
+    each remaining seed is the data's first row.
     """
     N, D = X.shape
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_components))
     seeds = np.empty((n_components, D))
     seeds[0] = X[rng.integers(N)]
     nearest = np.full(N, np.inf)
+    min_squared_distance(X, seeds[0], nearest)
+    potentials = np.empty(n_local_trials)
     for i in range(1, n_components):
-        min_squared_distance(X, seeds[i - 1], nearest)
-        with np.errstate(invalid="ignore", divide="ignore"):  # all distances 0: 0 / 0
-            cumulative = (nearest / nearest.sum()).cumsum()
-        # min: a cumulative sum rounded below 1 must not draw past the last row
-        seeds[i] = X[min(int(np.searchsorted(cumulative, rng.uniform())), N - 1)]
+        cumulative = np.cumsum(nearest)
+        draws = rng.uniform(size=n_local_trials) * cumulative[-1]
+        # min: a draw at the rounded total must not pass the last row
+        rows = np.minimum(np.searchsorted(cumulative, draws), N - 1)
+        candidates = X[rows].astype(np.float64)
+        candidate_potentials(X, candidates, nearest, potentials)
+        seeds[i] = candidates[int(np.argmin(potentials))]
+        min_squared_distance(X, seeds[i], nearest)
     return seeds
 
 
-def nearest_centroid_labels(X: np.ndarray, centroids: np.ndarray, rounds: int) -> np.ndarray:
-    """Labels (N,) after at most ``rounds`` of Lloyd's algorithm from ``centroids`` (not modified)."""
+def nearest_centroid_labels(
+    X: np.ndarray, centroids: np.ndarray, rounds: int, tol: float = 0.0
+) -> np.ndarray:
+    """Labels (N,) after at most ``rounds`` of Lloyd's algorithm from ``centroids`` (not modified).
+
+    The rounds stop early once no label changes or the centroids' total
+    squared shift is at most ``tol``; ``rounds=0`` labels each row with its
+    nearest centroid.
+    """
     labels = np.empty(X.shape[0], dtype=np.int64)
-    lloyd(X, centroids.copy(), labels, rounds)
+    lloyd(X, centroids.copy(), labels, rounds, tol)
     return labels
 
 
@@ -97,6 +134,7 @@ def statistics_from_assignment(
     scatter about it, so offset data keep their precision.  The log-likelihood
     is NaN: no Gaussian terms were involved.
     """
+    announce_first_compile()
     N = X.shape[0]
     K = n_components
     moments = _hard_moments if labels is not None else _soft_moments
