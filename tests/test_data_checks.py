@@ -149,3 +149,19 @@ def test_a_source_computes_its_moments_once(blobs, monkeypatch):
     first = source.moments()
     monkeypatch.setattr(bayesgmm.data.sources, "data_moments", None)  # a second pass would fail
     assert source.moments() is first
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_feature_variances_match_numpy_across_blocks(dtype, monkeypatch):
+    """The scale check's variances: NumPy's, weighted or not, in blocks, far from the origin."""
+    from bayesgmm.data import moments
+
+    monkeypatch.setattr(moments, "VARIANCE_BLOCK_ROWS", 7)  # several blocks and a ragged last one
+    rng = np.random.default_rng(3)
+    X = (rng.normal(size=(50, 3)) * [1.0, 10.0, 1e-2] + [0.0, 1e4, -5.0]).astype(dtype)
+    weights = rng.uniform(size=50)
+    exact = X.astype(np.float64)
+    np.testing.assert_allclose(moments.feature_variances(X), exact.var(axis=0), rtol=1e-12)
+    mean = np.average(exact, axis=0, weights=weights)
+    expected = np.average((exact - mean) ** 2, axis=0, weights=weights)
+    np.testing.assert_allclose(moments.feature_variances(X, weights), expected, rtol=1e-12)
