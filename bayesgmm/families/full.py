@@ -10,7 +10,7 @@ from .base import (
     _check_positive_definite,
     _covariance_from_factor,
     _upper_cholesky_from_precision,
-    _upper_cholesky_of_precision,
+    _upper_cholesky_of_precisions,
 )
 
 
@@ -45,9 +45,7 @@ class Full(CovarianceFamily):
         return covariance
 
     def precision_cholesky(self, covariance):
-        return np.stack(
-            [_upper_cholesky_of_precision(c, f"component {k}") for k, c in enumerate(covariance)]
-        )
+        return _upper_cholesky_of_precisions(covariance)
 
     def precision_cholesky_from_precisions(self, precisions):
         return np.stack([_upper_cholesky_from_precision(p) for p in precisions])
