@@ -158,7 +158,11 @@ def select_sweep(library: str, X, max_components: int = 9):
             }
         else:
             from sklearn.mixture import GaussianMixture
+            from threadpoolctl import threadpool_limits
 
+            # "sklearn-1thread": BLAS and OpenMP (its KMeans) on one thread; on the shared
+            # machine, threads spinning for a busy core made the 2-thread loop 10x slower
+            limits = threadpool_limits(1) if library == "sklearn-1thread" else None
             table = {}
             for c in types:
                 for k in range(1, max_components + 1):
@@ -167,6 +171,8 @@ def select_sweep(library: str, X, max_components: int = 9):
                     ).fit(X)
                     table[(c, k)] = model.bic(X)
             seconds = time.perf_counter() - start
+            if limits is not None:
+                limits.unregister()
     finally:
         context.__exit__(None, None, None)
     return seconds, table

@@ -8,7 +8,9 @@ onto the ``full`` family), and reports medians with the load average, plus the
 median time of one M-step and of one E-step pass (``accumulate``) at the
 fitted state.  The default fit converges in 4 iterations on these data, so a
 fit of exactly 30 iterations (``tol=0, max_iter=30``) is timed too.  Prints
-one JSON line.
+one JSON line.  The same alternation times T2's sweep (``select()``, K=1..9 x 4
+covariance types on 2000 x 6, n_init=1, tol=1e-3) before (old M-step, one
+k-means run per fit) and after (new M-step, one k-means run per K).
 """
 
 from __future__ import annotations
@@ -57,13 +59,17 @@ def _median_us(function, repeats=300) -> float:
 
 
 def main(rounds: int = 40) -> dict:
-    from bayesgmm import GaussianMixture
+    import importlib
+
+    from bayesgmm import GaussianMixture, select
     from bayesgmm.data.sources import InMemoryData
     from bayesgmm.families.full import Full
     from bayesgmm.fitting.loop import initial_state, make_engine
     from bayesgmm.spec import ModelSpec
 
+    select_module = importlib.import_module("bayesgmm.model_selection.select")
     X = mixture(2000, 6, 5)
+    X9 = mixture(2000, 6, 9)  # T2's data (bench/cases.py)
     new = {"precision_cholesky": Full.precision_cholesky, "add_to_diagonal": Full.add_to_diagonal}
     old = {
         "precision_cholesky": lambda self, c: _old_precision_cholesky(c),
@@ -73,6 +79,17 @@ def main(rounds: int = 40) -> dict:
     def use(methods):
         for name, method in methods.items():
             setattr(Full, name, method)
+        # before issue 15 a sweep's source kept no starts
+        select_module.InMemoryData = (
+            InMemoryData
+            if methods is new
+            else lambda X, w=None, reuse_starts=False: InMemoryData(X, w)
+        )
+
+    def sweep():
+        start = time.perf_counter()
+        select(X9, range(1, 10), n_init=1, tol=1e-3, random_state=0, progress=False)
+        return time.perf_counter() - start
 
     def one_fit(seed, **params):
         start = time.perf_counter()
@@ -94,6 +111,7 @@ def main(rounds: int = 40) -> dict:
 
     times = {"before": [], "after": []}
     long_times = {"before": [], "after": []}
+    sweep_times = {"before": [], "after": []}
     loads = []
     warnings.simplefilter("ignore")
     try:
@@ -101,12 +119,15 @@ def main(rounds: int = 40) -> dict:
             use(methods)
             one_fit(0)  # warm-up
             one_fit(0, tol=0, max_iter=30)
+            sweep()
         for round_ in range(rounds):
             order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
             for version in order:
                 use(old if version == "before" else new)
                 times[version].append(one_fit(round_ % 5))
                 long_times[version].append(one_fit(round_ % 5, tol=0, max_iter=30))
+                if round_ % 4 < 2:  # a sweep is 36 fits: every other pair of rounds
+                    sweep_times[version].append(sweep())
             loads.append(os.getloadavg()[0])
         use(old)
         before_parts = parts()
@@ -117,6 +138,7 @@ def main(rounds: int = 40) -> dict:
     return dict(
         fit_ms={v: 1e3 * statistics.median(t) for v, t in times.items()},
         fit_30_iterations_ms={v: 1e3 * statistics.median(t) for v, t in long_times.items()},
+        t2_sweep_ms={v: 1e3 * statistics.median(t) for v, t in sweep_times.items()},
         parts_us=dict(before=before_parts, after=after_parts),
         rounds=rounds,
         load_1min=[min(loads), max(loads)],
