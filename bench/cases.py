@@ -13,7 +13,7 @@ from bench.data import mixture, nearest_seed_responsibilities, starting_point
 @dataclass(frozen=True)
 class Case:
     name: str
-    kind: str  # "em" (per-iteration timing), "default_fit", "bic_sweep", "memory"
+    kind: str  # "em" (per-iteration timing), "default_fit", "bic_sweep", "select_sweep", "memory"
     N: int
     D: int
     K: int
@@ -125,6 +125,16 @@ CASES = {
             description="BIC sweep K=1..10 x 4 covariance types, N=1e4, D=4, whole fits",
         ),
         Case(
+            "T2",
+            "select_sweep",
+            2_000,
+            6,
+            9,
+            target=20,
+            description="BIC sweep K=1..9 x 4 covariance types, N=2e3, D=6, n_init=1, tol=1e-3: "
+            "select() vs a scikit-learn loop",
+        ),
+        Case(
             "H",
             "memory",
             10_000_000,
@@ -141,7 +151,7 @@ CASES = {
 def case_data(case: Case):
     """(X, start): the rows and the common start (``*_init`` dict, or VB responsibilities)."""
     X = mixture(case.N, case.D, case.K, seed=0, dtype=np.dtype(case.dtype))
-    if case.kind in ("default_fit", "bic_sweep"):
+    if case.kind in ("default_fit", "bic_sweep", "select_sweep"):
         return X, None
     if case.engine == "vb":
         return X, nearest_seed_responsibilities(X, case.K)

@@ -128,3 +128,51 @@ def bic_sweep(library: str, X, max_components: int = 10):
     finally:
         context.__exit__(None, None, None)
     return seconds, table
+
+
+def select_sweep(library: str, X, max_components: int = 9):
+    """Issue 15's T2: BIC of K in 1..max_components x the 4 covariance types, n_init=1,
+    tol=1e-3: bayesgmm's ``select()`` against a scikit-learn loop; (seconds, table)."""
+    types = ("full", "tied", "diag", "spherical")
+    context = _quiet()
+    try:
+        start = time.perf_counter()
+        if library == "bayesgmm":
+            from bayesgmm import select
+
+            ds = select(
+                X,
+                range(1, max_components + 1),
+                types,
+                n_init=1,
+                tol=1e-3,
+                random_state=0,
+                progress=False,
+            )
+            seconds = time.perf_counter() - start
+            bic = ds.bic.sel(engine="em")
+            table = {
+                (c, k): float(bic.sel(covariance_type=c, n_components=k))
+                for c in types
+                for k in range(1, max_components + 1)
+            }
+        else:
+            from sklearn.mixture import GaussianMixture
+            from threadpoolctl import threadpool_limits
+
+            # "sklearn-1thread": BLAS and OpenMP (its KMeans) on one thread; on the shared
+            # machine, threads spinning for a busy core made the 2-thread loop 10x slower
+            limits = threadpool_limits(1) if library == "sklearn-1thread" else None
+            table = {}
+            for c in types:
+                for k in range(1, max_components + 1):
+                    model = GaussianMixture(
+                        k, covariance_type=c, n_init=1, tol=1e-3, random_state=0
+                    ).fit(X)
+                    table[(c, k)] = model.bic(X)
+            seconds = time.perf_counter() - start
+            if limits is not None:
+                limits.unregister()
+    finally:
+        context.__exit__(None, None, None)
+    return seconds, table

@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 import numpy as np
 
 from bench.cases import CASES, case_data
-from bench.libs import bic_sweep, default_fit, fit_em, fit_vb
+from bench.libs import bic_sweep, default_fit, fit_em, fit_vb, select_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -202,6 +202,50 @@ def run_bic_sweep(case, rounds: int) -> dict:
     )
 
 
+def run_select_sweep(case, rounds: int) -> dict:
+    """T2: medians of alternating rounds, the load average beside each round.
+
+    scikit-learn runs twice a round: with its default threads (two, as every case) and
+    with BLAS and OpenMP limited to one thread (``sklearn-1thread``); the ratio is the
+    less favourable of the two for bayesgmm.
+    """
+    X, _ = case_data(case)
+    libraries = ("bayesgmm", "sklearn", "sklearn-1thread")
+    times = {lib: [] for lib in libraries}
+    loads, tables = [], {}
+    for lib in libraries:  # warm-up: Numba's cache, imports
+        select_sweep(lib, X[:200], 2)
+    for round_ in range(rounds):
+        for lib in libraries if round_ % 2 == 0 else libraries[::-1]:
+            seconds, tables[lib] = select_sweep(lib, X, case.K)
+            times[lib].append(seconds)
+        loads.append(os.getloadavg()[0])
+    median = {lib: statistics.median(times[lib]) for lib in libraries}
+    theirs = min(median["sklearn"], median["sklearn-1thread"])
+    best = {lib: min(tables[lib], key=tables[lib].get) for lib in libraries}
+    bic = {lib: tables[lib][best[lib]] for lib in libraries}
+    return dict(
+        bayesgmm_s_per_sweep=median["bayesgmm"],
+        sklearn_s_per_sweep=theirs,
+        sklearn_s_per_sweep_by_threads={"2": median["sklearn"], "1": median["sklearn-1thread"]},
+        ratio=theirs / median["bayesgmm"],
+        samples=times,
+        load_1min=loads,
+        best={lib: [*best[lib], bic[lib]] for lib in libraries},
+        agreement="best (type, K, BIC): {} {:.4f} vs {} {:.4f}; sklearn 2 threads {:.2f} s, "
+        "1 thread {:.2f} s; load {:.1f}-{:.1f}".format(
+            best["bayesgmm"],
+            bic["bayesgmm"],
+            best["sklearn"],
+            bic["sklearn"],
+            median["sklearn"],
+            median["sklearn-1thread"],
+            min(loads),
+            max(loads),
+        ),
+    )
+
+
 def run_memory_case(case, quick: bool) -> dict:
     result = {lib: memory(case.name, lib, quick) for lib in LIBRARIES}
     data_mb = result["bayesgmm"].get("data_mb", case.N * case.D * 8 / 2**20)
@@ -301,7 +345,7 @@ def markdown(results: dict) -> str:
             ours, theirs, unit = row["bayesgmm_s_per_iter"], row["sklearn_s_per_iter"], "/iter"
         elif case.kind == "default_fit":
             ours, theirs, unit = row["bayesgmm_s_per_fit"], row["sklearn_s_per_fit"], "/fit"
-        elif case.kind == "bic_sweep":
+        elif case.kind in ("bic_sweep", "select_sweep"):
             ours, theirs, unit = row["bayesgmm_s_per_sweep"], row["sklearn_s_per_sweep"], "/sweep"
         else:
             mem = row["memory"]
@@ -365,8 +409,8 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--cases",
-        default="A,B,B32,C,D,E,F,G,H,cold",
-        help="comma-separated subset of A,B,B32,C,D,E,F,G,H,cold (default: all)",
+        default="A,B,B32,C,D,E,F,G,T2,H,cold",
+        help="comma-separated subset of A,B,B32,C,D,E,F,G,T2,H,cold (default: all)",
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per timed case")
@@ -392,6 +436,8 @@ def main(argv=None) -> dict:
                 row = run_default_fit(case, 10 if args.quick else 40)
             elif case.kind == "bic_sweep":
                 row = run_bic_sweep(case, 1 if args.quick else args.rounds)
+            elif case.kind == "select_sweep":
+                row = run_select_sweep(case, 1 if args.quick else args.rounds)
             else:
                 row = run_memory_case(case, args.quick)
         except Exception as error:  # a failing case is reported, the others still run

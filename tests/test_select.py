@@ -329,3 +329,37 @@ def test_sweep_table_flattens_successful_fits(faithful_sweep):
         table.bic.sel(model="em tied K=3").item()
         == faithful_sweep.bic.sel(engine="em", covariance_type="tied", n_components=3).item()
     )
+
+
+def test_a_sweep_runs_one_kmeans_per_k_and_fits_exactly_as_alone(monkeypatch):
+    # every fit of a sweep draws from the same seed, so every covariance type and engine
+    # of one K starts from the same partition: the sweep computes it once, and each cell
+    # is still exactly the fit the estimator makes alone
+    from bayesgmm.data import sources
+
+    calls = []
+    original = sources.initial_labels_or_responsibilities
+
+    def counted(X, n_components, method, rng):
+        calls.append(n_components)
+        return original(X, n_components, method, rng)
+
+    monkeypatch.setattr(sources, "initial_labels_or_responsibilities", counted)
+    X = make_mixture(400, 3, 3, seed=3)
+    ds = select_function(
+        X, [1, 2, 3], COVARIANCE_TYPES, ("em", "map"), n_init=2, random_state=7, progress=False
+    )
+    assert sorted(calls) == [1, 1, 2, 2, 3, 3]  # n_init=2 starts per K, for 4 types x 2 engines
+    for engine in ("em", "map"):
+        for covariance_type in COVARIANCE_TYPES:
+            for k in (1, 2, 3):
+                alone = GaussianMixture(
+                    k,
+                    covariance_type=covariance_type,
+                    engine=engine,
+                    n_init=2,
+                    random_state=ds.attrs["random_state"],
+                ).fit(X)
+                cell = ds.sel(engine=engine, covariance_type=covariance_type, n_components=k)
+                assert cell.n_iter.item() == alone.n_iter_
+                assert cell.bic.item() == pytest.approx(alone.bic(X), rel=1e-12)

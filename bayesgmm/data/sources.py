@@ -101,15 +101,27 @@ class InMemoryData(DataSource):
     ----------
     X : (n_samples, n_features) C-contiguous float32 or float64 array, finite
     sample_weight : (n_samples,) float64 array of non-negative weights, or None
+    reuse_starts : bool, default False
+        Remember the hard-label starts (k-means and the other labelling
+        methods) this source has computed, keyed by the number of components,
+        the method and the random generator's state before the draw; a later
+        request with the same key gets the same statistics, and the generator
+        is moved on to the state the draw left, without running k-means again.
+        The fits are therefore exactly those without reuse.  :func:`bayesgmm.select`
+        sets it: every covariance type and engine of one K starts from the same
+        partition.  Holds O(K D^2) numbers per start.
     """
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None = None):
+    def __init__(
+        self, X: np.ndarray, sample_weight: np.ndarray | None = None, *, reuse_starts: bool = False
+    ):
         self.X = X
         self.sample_weight = sample_weight
         self.n_samples, self.n_features = X.shape
         self.total_weight = (
             float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
         )
+        self._starts: dict | None = {} if reuse_starts else None
 
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         return accumulate(self.X, terms, self.sample_weight)
@@ -128,6 +140,13 @@ class InMemoryData(DataSource):
         return feature_variances(self.X, self.sample_weight)
 
     def initial_statistics(self, n_components, method, diagonal, rng):
+        key = None
+        if self._starts is not None:
+            key = (n_components, method, _generator_key(rng))
+            if key in self._starts:
+                stats, state_after = self._starts[key]
+                rng.bit_generator.state = state_after
+                return _in_form(stats, diagonal)
         X, weights = self.X, self.sample_weight
         if weights is not None and not weights.all():
             # Rows of weight zero take no part: the start, and so the fit, is the
@@ -140,7 +159,13 @@ class InMemoryData(DataSource):
                 f"{n_components}; a mixture needs at least one weighted row per component"
             )
         labels, resp = initial_labels_or_responsibilities(X, n_components, method, rng)
-        return statistics_from_assignment(X, n_components, diagonal, labels, resp, weights)
+        if key is None or labels is None:  # soft responsibilities (N x K) are not kept
+            return statistics_from_assignment(X, n_components, diagonal, labels, resp, weights)
+        # kept in the full form: a diagonal start is its diagonal, as statistics_from_assignment
+        # computes it from hard labels
+        stats = statistics_from_assignment(X, n_components, False, labels, None, weights)
+        self._starts[key] = (stats, rng.bit_generator.state)
+        return _in_form(stats, diagonal)
 
     def batches(self, batch_size, rng):
         order = rng.permutation(self.n_samples)
@@ -150,6 +175,32 @@ class InMemoryData(DataSource):
             if weights is not None and not weights.any():
                 continue  # nothing to learn from a batch that carries no weight
             yield InMemoryData(self.X[rows], weights)
+
+
+def _generator_key(rng: np.random.Generator):
+    """A hashable copy of ``rng``'s state: equal keys draw equal numbers."""
+
+    def frozen(value):
+        if isinstance(value, dict):
+            return tuple((name, frozen(item)) for name, item in value.items())
+        if isinstance(value, np.ndarray):
+            return (value.dtype.str, value.shape, value.tobytes())
+        return value
+
+    return frozen(rng.bit_generator.state)
+
+
+def _in_form(stats: SuffStats, diagonal: bool) -> SuffStats:
+    """A copy of full-form ``stats`` (callers may re-seed it), reduced to its diagonal if asked."""
+    sxx = np.diagonal(stats.sxx, axis1=1, axis2=2) if diagonal else stats.sxx
+    return SuffStats(
+        stats.nk.copy(),
+        stats.sx.copy(),
+        np.array(sxx, order="C"),  # a copy, contiguous
+        stats.loglik,
+        stats.center.copy(),
+        stats.total_weight,
+    )
 
 
 def as_data_source(X, sample_weight: np.ndarray | None = None) -> DataSource:

@@ -13,6 +13,7 @@ only in how their ``pool`` aggregates the per-component copies.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import gammaln
 
 from ..families import CovarianceFamily
 from ..kernels.forms import KernelForm
@@ -63,3 +64,16 @@ def kernel_copies(family: CovarianceFamily, K: int, D: int) -> float:
     """
     kernel_size = K * family.kernel.entries(D)
     return kernel_size / float(np.prod(family.covariance_shape(K, D)))
+
+
+def multigammaln(a, d: int):
+    """``log Gamma_d(a)``, the multivariate log-gamma function, as :func:`scipy.special.multigammaln`.
+
+    The same sum in the same order, without SciPy's argument checks and array-API
+    dispatch, which cost more than the sum: MAP's and VB's objectives evaluate it
+    every iteration (30-40 us of a 2000 x 6, K=5 iteration).  The callers'
+    degrees of freedom satisfy ``a > (d - 1) / 2`` by the priors' validation.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    result = (d * (d - 1) * 0.25) * np.log(np.pi)
+    return result + np.sum(gammaln([a - (j - 1.0) / 2 for j in range(1, d + 1)]), axis=0)

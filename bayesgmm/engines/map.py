@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, multigammaln, xlogy
+from scipy.special import gammaln, xlogy
 
 from ..stats import LOG_2PI, GaussianTerms, SuffStats
 from .base import (
@@ -49,6 +49,7 @@ from .conjugate import (
     in_kernel_form,
     kernel_copies,
     log_det,
+    multigammaln,
     outer,
     precisions,
     quadratic,

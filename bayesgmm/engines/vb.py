@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, multigammaln
+from scipy.special import betaln, digamma, gammaln
 
 from ..stats import GaussianTerms, SuffStats
 from .base import (
@@ -52,6 +52,7 @@ from .conjugate import (
     add_to_diagonal,
     in_kernel_form,
     log_det,
+    multigammaln,
     outer,
     precisions,
     quadratic,

@@ -7,16 +7,36 @@ from scipy import linalg
 
 from ..exceptions import SingularCovarianceError
 from ..kernels.forms import KernelForm
+from ..kernels.linalg import precision_cholesky_full
+
+
+def _upper_cholesky_of_precisions(covariances: np.ndarray) -> np.ndarray:
+    """Upper-triangular ``U_k`` with ``U_k U_k^T = covariances[k]^-1`` (scikit-learn's convention).
+
+    All K factors in one kernel call (:mod:`bayesgmm.kernels.linalg`): the M-step
+    factors one per component per iteration, and a LAPACK call per component cost
+    more in Python overhead than the factorisation itself.  A covariance that is
+    not positive definite raises :class:`SingularCovarianceError` naming its
+    component.
+    """
+    factors, bad = _factor(covariances)
+    if bad >= 0:
+        raise SingularCovarianceError(f"component {bad}")
+    return factors
 
 
 def _upper_cholesky_of_precision(covariance: np.ndarray, component: str) -> np.ndarray:
-    """Upper-triangular U with U U^T = covariance^-1 (scikit-learn's convention)."""
-    # LAPACK's potrf itself: scipy.linalg.cholesky's checks around it cost more than the
-    # factorisation of a small matrix, and the M-step factors one per component per iteration
-    lower, info = linalg.lapack.dpotrf(np.asarray(covariance, dtype=np.float64), lower=1, clean=1)
-    if info != 0 or not np.all(np.isfinite(lower)):
+    """Upper-triangular U with U U^T = covariance^-1 for one (D, D) covariance, named ``component``."""
+    factors, bad = _factor(np.asarray(covariance)[None])
+    if bad >= 0:
         raise SingularCovarianceError(component)
-    return _triangular_inverse(lower, lower=True).T
+    return factors[0]
+
+
+def _factor(covariances: np.ndarray) -> tuple[np.ndarray, int]:
+    covariances = np.ascontiguousarray(covariances, dtype=np.float64)
+    factors = np.empty_like(covariances)
+    return factors, int(precision_cholesky_full(covariances, factors))
 
 
 def _triangular_inverse(matrix: np.ndarray, lower: bool) -> np.ndarray:

@@ -10,7 +10,7 @@ from .base import (
     _check_positive_definite,
     _covariance_from_factor,
     _upper_cholesky_from_precision,
-    _upper_cholesky_of_precision,
+    _upper_cholesky_of_precisions,
 )
 
 
@@ -41,13 +41,13 @@ class Full(CovarianceFamily):
 
     def add_to_diagonal(self, covariance, value):
         covariance = covariance.copy()
-        covariance[:, np.arange(covariance.shape[1]), np.arange(covariance.shape[1])] += value
+        D = covariance.shape[-1]
+        # a strided view of the diagonals: fancy indexing cost 40 us an M-step at K=5
+        covariance.reshape(covariance.shape[0], D * D)[:, :: D + 1] += value
         return covariance
 
     def precision_cholesky(self, covariance):
-        return np.stack(
-            [_upper_cholesky_of_precision(c, f"component {k}") for k, c in enumerate(covariance)]
-        )
+        return _upper_cholesky_of_precisions(covariance)
 
     def precision_cholesky_from_precisions(self, precisions):
         return np.stack([_upper_cholesky_from_precision(p) for p in precisions])

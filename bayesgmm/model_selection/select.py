@@ -176,9 +176,11 @@ def select(
         for c in families
         for k in ks
     }
-    # one source for the whole sweep: checked once, as fit checks, and its data
-    # moments (MAP's and VB's prior defaults) computed once for every fit
-    source = InMemoryData(data, weights)
+    # one source for the whole sweep: checked once, as fit checks, its data moments
+    # (MAP's and VB's prior defaults) computed once for every fit, and each K's
+    # k-means start computed once for every covariance type and engine (every fit
+    # draws from the same seed, so they start from the same partition anyway)
+    source = InMemoryData(data, weights, reuse_starts=True)
     check_data(source, next(iter(specs.values())).reg_covar)
     shape = (len(engines), len(families), len(ks))
     numbers_ = {
