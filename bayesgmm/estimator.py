@@ -81,6 +81,13 @@ class GaussianMixture(FittedMixtureMethods):
         Weight of the whole data set that :meth:`partial_fit` chunks come from (the M-step
         treats the running average as statistics of this much data); default: the weight
         seen so far.
+    accelerate : bool, default False
+        SQUAREM-accelerated EM (Varadhan & Roland 2008) with a monotone safeguard
+        (:mod:`bayesgmm.fitting.acceleration`): every extrapolation that would lower the
+        objective falls back to the plain step, so the objective still never decreases.
+        Serves EM and MAP (engines whose state is a point estimate); VB and
+        ``learning_method="online"`` run unaccelerated.  ``n_iter_`` then counts passes
+        over the data (E-steps), as it does for plain EM.  See ``docs/engines.md``.
 
     Attributes
     ----------
@@ -125,6 +132,7 @@ class GaussianMixture(FittedMixtureMethods):
         learning_decay: float = 0.7,
         learning_offset: float = 10.0,
         total_samples: float | None = None,
+        accelerate: bool = False,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -148,6 +156,7 @@ class GaussianMixture(FittedMixtureMethods):
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
         self.total_samples = total_samples
+        self.accelerate = accelerate
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -383,6 +392,7 @@ class GaussianMixture(FittedMixtureMethods):
             learning_decay=spec.learning_decay,
             learning_offset=spec.learning_offset,
             total_samples=spec.total_samples,
+            accelerate=spec.accelerate,
             prior=spec.prior,
         )
         estimator._set_result(result)
