@@ -249,9 +249,9 @@ class CovarianceFamily:
             n_diagonal = int(np.prod(batch, dtype=np.int64)) * D
             factor = np.zeros(like.shape)
             index = np.arange(D)
-            factor[..., index, index] = np.exp(vector[:n_diagonal]).reshape(batch + (D,))
+            factor[..., index, index] = np.exp(vector[:n_diagonal]).reshape((*batch, D))
             rows, cols = np.triu_indices(D, 1)
-            factor[..., rows, cols] = vector[n_diagonal:].reshape(batch + (rows.size,))
+            factor[..., rows, cols] = vector[n_diagonal:].reshape((*batch, rows.size))
         return factor
 
 

@@ -159,10 +159,10 @@ def run_squarem_loop(
         if passes >= spec.max_iter:
             return state2, trace, False
         # the extrapolated point t' and its stabilising iteration t'' = F(t')
-        vectors = [engine.to_vector(s) for s in (state, state1, state2)]
+        x0, x1, x2 = (engine.to_vector(s) for s in (state, state1, state2))
         extrapolated = None
-        if all(vector is not None for vector in vectors):
-            extrapolated = squarem_point(*vectors, step_max)  # type: ignore[arg-type]
+        if x0 is not None and x1 is not None and x2 is not None:
+            extrapolated = squarem_point(x0, x1, x2, step_max)
         if extrapolated is None:  # EM stands still (or a weight is exactly 0): go on plainly
             objective, state = objective1, state2
             continue
