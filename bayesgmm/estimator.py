@@ -88,6 +88,11 @@ class GaussianMixture(FittedMixtureMethods):
         Serves EM and MAP (engines whose state is a point estimate); VB and
         ``learning_method="online"`` run unaccelerated.  ``n_iter_`` then counts passes
         over the data (E-steps), as it does for plain EM.  See ``docs/engines.md``.
+    stopping : {"change", "aitken"}, default "change"
+        "change": stop when the per-sample objective changes by less than ``tol`` in one
+        iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
+        limiting objective is within ``tol`` of the current one (Böhning 1994), which does
+        not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
 
     Attributes
     ----------
@@ -133,6 +138,7 @@ class GaussianMixture(FittedMixtureMethods):
         learning_offset: float = 10.0,
         total_samples: float | None = None,
         accelerate: bool = False,
+        stopping: str = "change",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -157,6 +163,7 @@ class GaussianMixture(FittedMixtureMethods):
         self.learning_offset = learning_offset
         self.total_samples = total_samples
         self.accelerate = accelerate
+        self.stopping = stopping
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -393,6 +400,7 @@ class GaussianMixture(FittedMixtureMethods):
             learning_offset=spec.learning_offset,
             total_samples=spec.total_samples,
             accelerate=spec.accelerate,
+            stopping=spec.stopping,
             prior=spec.prior,
         )
         estimator._set_result(result)

@@ -21,6 +21,7 @@ from bayesgmm import GaussianMixture, ModelSpec, VBPrior, datasets
 from bayesgmm.data.sources import as_data_source
 from bayesgmm.engines import make_engine
 from bayesgmm.fitting import acceleration
+from bayesgmm.fitting.acceleration import should_stop
 
 
 def shipped(name):
@@ -198,3 +199,39 @@ def test_accelerate_is_a_parameter_and_survives_save_load(tmp_path):
         bayesgmm.load(bayesgmm.save(fit(X, 2, False, tol=1e-3), tmp_path / "plain.nc")).accelerate
         is False
     )
+
+
+# ------------------------------------------------------------ Aitken's stopping rule
+def test_aitken_rule_on_a_geometric_sequence():
+    """l_k = -1 - 0.5 * 0.9**k: Aitken's limit is exact, so it stops when 0.5 * 0.9**k < tol."""
+    chain = [-1.0 - 0.5 * 0.9**k for k in range(200)]
+    tol = 1e-6
+    stops = [k for k in range(1, 200) if should_stop(chain[: k + 1], tol, "aitken")]
+    first = stops[0]
+    assert 0.5 * 0.9**first < tol <= 0.5 * 0.9 ** (first - 1)
+    # the change rule stops ten times earlier, at 0.5 * 0.9**k * 0.1 < tol: 1e-5 from the limit
+    change = next(k for k in range(1, 200) if should_stop(chain[: k + 1], tol, "change"))
+    assert change < first and 0.5 * 0.9**change > 5 * tol
+    assert not should_stop([-3.0, -2.0], tol, "aitken")  # needs three values
+    assert not should_stop([-3.0, -2.9, -2.0], tol, "aitken")  # rate 9: not linear yet
+    assert should_stop([-3.0, -2.0, -2.0], tol, "aitken")  # standing still
+
+
+def test_aitken_does_not_stop_early_where_em_crawls():
+    """scikit-learn's #10122: at tol=1e-4 the change rule stops 5e-3 below the optimum."""
+    X = shipped("faithful")
+    optimum = per_sample_objective(fit(X, 4, False, tol=1e-10, max_iter=100_000))
+    change = fit(X, 4, False, tol=1e-4)
+    aitken = fit(X, 4, False, tol=1e-4, stopping="aitken")
+    assert optimum - per_sample_objective(change) > 1e-3
+    assert optimum - per_sample_objective(aitken) < 3e-4
+    assert aitken.converged_ and aitken.n_iter_ > change.n_iter_
+
+
+def test_stopping_is_a_parameter_and_survives_save_load(tmp_path):
+    assert GaussianMixture().get_params()["stopping"] == "change"
+    with pytest.raises(ValueError, match="stopping"):
+        ModelSpec(stopping="never")
+    gm = fit(shipped("faithful"), 2, False, tol=1e-3, stopping="aitken")
+    loaded = bayesgmm.load(bayesgmm.save(gm, tmp_path / "fit.nc"))
+    assert loaded.stopping == "aitken" and loaded.n_iter_ == gm.n_iter_

@@ -83,9 +83,10 @@ def run_em_loop(
     total_weight = data.total_weight
     if empty_components is None:
         empty_components = EmptyComponents.for_engine(engine, data.n_samples, total_weight)
-    if spec.accelerate and can_accelerate(engine, state):
+    accelerated = spec.accelerate and can_accelerate(engine, state)
+    if accelerated or spec.stopping != "change":  # SQUAREM, Aitken's rule: fitting/acceleration.py
         return run_squarem_loop(
-            engine, data, state, previous_objective, on_iteration, empty_components
+            engine, data, state, previous_objective, on_iteration, empty_components, accelerated
         )
     objective = previous_objective
     trace: list[float] = []

@@ -54,6 +54,7 @@ _OPTIONAL_SPEC_ATTRS = {
     "learning_offset": float,
     "total_samples": float,
     "accelerate": bool,
+    "stopping": str,
 }
 
 
