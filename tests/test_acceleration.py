@@ -215,6 +215,7 @@ def test_aitken_rule_on_a_geometric_sequence():
     assert not should_stop([-3.0, -2.0], tol, "aitken")  # needs three values
     assert not should_stop([-3.0, -2.9, -2.0], tol, "aitken")  # rate 9: not linear yet
     assert should_stop([-3.0, -2.0, -2.0], tol, "aitken")  # standing still
+    assert not should_stop([-3.0, -2.0, -2.0], 0.0, "aitken")  # tol=0: run to max_iter
 
 
 def test_aitken_does_not_stop_early_where_em_crawls():
@@ -235,3 +236,18 @@ def test_stopping_is_a_parameter_and_survives_save_load(tmp_path):
     gm = fit(shipped("faithful"), 2, False, tol=1e-3, stopping="aitken")
     loaded = bayesgmm.load(bayesgmm.save(gm, tmp_path / "fit.nc"))
     assert loaded.stopping == "aitken" and loaded.n_iter_ == gm.n_iter_
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("engine", ["em", "map", "vb"])
+def test_aitken_loop_iterates_as_the_plain_loop(engine, covariance_type):
+    """With tol=0 neither rule stops: the loop serving "aitken" makes plain EM's iterations."""
+    X = make_mixture(150, 2, 3, separation=2.0, seed=5)
+    fits = [
+        fit(X, 4, False, engine=engine, covariance_type=covariance_type, tol=0.0, max_iter=30,
+            stopping=stopping, reg_covar=0.0 if engine != "em" else 1e-6)
+        for stopping in ("change", "aitken")
+    ]  # fmt: skip
+    np.testing.assert_array_equal(fits[0].lower_bounds_, fits[1].lower_bounds_)
+    np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
+    assert fits[0].n_iter_ == fits[1].n_iter_ == 30

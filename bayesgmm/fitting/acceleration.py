@@ -213,8 +213,8 @@ def should_stop(chain: list[float], tol: float, stopping: str) -> bool:
     if len(chain) < 3:
         return False
     step, before = chain[-1] - chain[-2], chain[-2] - chain[-3]
-    if step == 0.0:
-        return True
+    if step == 0.0:  # standing still: the limit is here (tol=0 still runs to max_iter)
+        return tol > 0.0
     if before == 0.0:
         return False
     rate = step / before
