@@ -85,8 +85,8 @@ class GaussianMixture(FittedMixtureMethods):
         SQUAREM-accelerated EM (Varadhan & Roland 2008) with a monotone safeguard
         (:mod:`bayesgmm.fitting.acceleration`): every extrapolation that would lower the
         objective falls back to the plain step, so the objective still never decreases.
-        Serves EM and MAP (engines whose state is a point estimate); VB and
-        ``learning_method="online"`` run unaccelerated.  ``n_iter_`` then counts passes
+        Serves EM, MAP and VB (VB extrapolates its ``q(theta)``);
+        ``learning_method="online"`` runs unaccelerated.  ``n_iter_`` then counts passes
         over the data (E-steps), as it does for plain EM.  See ``docs/engines.md``.
     stopping : {"change", "aitken"}, default "change"
         "change": stop when the per-sample objective changes by less than ``tol`` in one

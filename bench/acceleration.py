@@ -8,9 +8,10 @@
   sizes unless ``--full``) from their common starting point (``bench.cases.case_data``), one
   start repeated S times.  Medians; plain and accelerated alternate which goes first.
 * **Same optimum?**: every shipped data set (Old Faithful, iris, galaxies, diabetes, thyroid)
-  x K=1..5 x the four covariance types x EM, MAP and VB (default priors) x seeds 0..S-1, both to tol=1e-8: the
-  largest difference of the final per-sample objective (log-likelihood, log posterior), and
-  how many pairs differ by more than 1e-6 and 1e-4 per sample.
+  x K=1..5 x the four covariance types x EM, MAP and VB (default priors) x seeds 0..S-1,
+  both to tol=1e-8: the largest difference of the final per-sample objective
+  (log-likelihood, log posterior, ELBO), and how many pairs differ by more than 1e-6 and
+  1e-4 per sample.
 
 Nothing here asserts a time; the ratios are measured in the same run.
 """

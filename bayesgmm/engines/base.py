@@ -245,8 +245,9 @@ class Engine(ABC):
         The default serves every engine whose E-step terms are those of its point
         estimate (``terms_are_point_estimate``): centred log-weights (softmax logits),
         the means and the family's unconstrained precision factors
-        (:meth:`CovarianceFamily.factor_to_vector`).  An engine with another state (VB)
-        returns None and runs unaccelerated, unless it overrides this and :meth:`from_vector`.
+        (:meth:`CovarianceFamily.factor_to_vector`).  For an engine with another state
+        it returns None (the engine runs unaccelerated) unless the engine overrides this
+        and :meth:`from_vector`, as VB does.
         """
         if not self.terms_are_point_estimate:
             return None

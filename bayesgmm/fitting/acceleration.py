@@ -10,12 +10,14 @@ update)::
     t' = t0 - 2 alpha r + alpha^2 v  the extrapolated point (alpha = -1 gives t2 exactly)
     t'' = F(t')                      the stabilising iteration (the third pass)
 
-**What is extrapolated.**  The point estimate, in coordinates where every real vector is a
+**What is extrapolated.**  For EM and MAP, the point estimate, in coordinates where every real vector is a
 valid mixture (:meth:`Engine.to_vector`): centred log-weights (softmax logits), the means
 and the log-Cholesky factors of the precisions (log of the diagonal, the entries above it;
 logs of the scales for diagonal families).  Extrapolating there cannot leave the simplex or
 the positive-definite cone, the extrapolated point is a mixture the E-step can evaluate, and
-its objective is the exact objective of a mixture.  We did not extrapolate the sufficient
+its objective is the exact objective of a mixture.  VB extrapolates ``q(theta)`` in the
+same spirit (:meth:`VBEngine.to_vector`); the ELBO with the optimal ``q(z)``, which the
+E-step sums, is exact for every ``q(theta)``.  We did not extrapolate the sufficient
 statistics: ours are taken about each E-step's own means (``SuffStats.center``), so two of
 them do not live in one linear space without re-centring, and an extrapolated scatter can
 leave the positive-definite cone, which the factors above never do.  The stabilising
