@@ -81,6 +81,18 @@ class GaussianMixture(FittedMixtureMethods):
         Weight of the whole data set that :meth:`partial_fit` chunks come from (the M-step
         treats the running average as statistics of this much data); default: the weight
         seen so far.
+    accelerate : bool, default False
+        SQUAREM-accelerated EM (Varadhan & Roland 2008) with a monotone safeguard
+        (:mod:`bayesgmm.fitting.acceleration`): every extrapolation that would lower the
+        objective falls back to the plain step, so the objective still never decreases.
+        Serves EM, MAP and VB (VB extrapolates its ``q(theta)``);
+        ``learning_method="online"`` runs unaccelerated.  ``n_iter_`` then counts passes
+        over the data (E-steps), as it does for plain EM.  See ``docs/engines.md``.
+    stopping : {"change", "aitken"}, default "change"
+        "change": stop when the per-sample objective changes by less than ``tol`` in one
+        iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
+        limiting objective is within ``tol`` of the current one (Böhning 1994), which does
+        not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
 
     Attributes
     ----------
@@ -125,6 +137,8 @@ class GaussianMixture(FittedMixtureMethods):
         learning_decay: float = 0.7,
         learning_offset: float = 10.0,
         total_samples: float | None = None,
+        accelerate: bool = False,
+        stopping: str = "change",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -148,6 +162,8 @@ class GaussianMixture(FittedMixtureMethods):
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
         self.total_samples = total_samples
+        self.accelerate = accelerate
+        self.stopping = stopping
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -383,6 +399,8 @@ class GaussianMixture(FittedMixtureMethods):
             learning_decay=spec.learning_decay,
             learning_offset=spec.learning_offset,
             total_samples=spec.total_samples,
+            accelerate=spec.accelerate,
+            stopping=spec.stopping,
             prior=spec.prior,
         )
         estimator._set_result(result)

@@ -20,6 +20,7 @@ from .families import FAMILIES
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 LEARNING_METHODS = ("batch", "online")
+STOPPING_RULES = ("change", "aitken")
 
 
 def _choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
@@ -106,6 +107,10 @@ class ModelSpec:
     learning_decay: float = 0.7
     learning_offset: float = 10.0
     total_samples: float | None = None  # partial_fit's data-set weight (None: the weight seen)
+    # SQUAREM-accelerated EM with a monotone safeguard (bayesgmm.fitting.acceleration)
+    accelerate: bool = False
+    # the stopping rule: "change" (scikit-learn's) or "aitken" (bayesgmm.fitting.acceleration)
+    stopping: str = "change"
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -123,6 +128,10 @@ class ModelSpec:
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
         set_("warm_start", bool(self.warm_start))
+        if not isinstance(self.accelerate, (bool, np.bool_)):
+            raise TypeError(f"accelerate must be True or False, got {self.accelerate!r}")
+        set_("accelerate", bool(self.accelerate))
+        set_("stopping", _choice("stopping", self.stopping, STOPPING_RULES))
         if self.prune is not None:
             set_("prune", prune_threshold(self.prune))
         set_("learning_method", _choice("learning_method", self.learning_method, LEARNING_METHODS))

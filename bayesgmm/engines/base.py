@@ -238,6 +238,54 @@ class Engine(ABC):
     ) -> Any:
         """Rebuild a state from a saved point estimate and :meth:`state_variables`."""
 
+    # ------------------------------------------------------------ accelerated EM
+    def to_vector(self, state: Any) -> np.ndarray | None:
+        """The state as a point of R^p that SQUAREM may extrapolate, or None (no acceleration).
+
+        The default serves every engine whose E-step terms are those of its point
+        estimate (``terms_are_point_estimate``): centred log-weights (softmax logits),
+        the means and the family's unconstrained precision factors
+        (:meth:`CovarianceFamily.factor_to_vector`).  For an engine with another state
+        it returns None (the engine runs unaccelerated) unless the engine overrides this
+        and :meth:`from_vector`, as VB does.
+        """
+        if not self.terms_are_point_estimate:
+            return None
+        point = self.parameters(state)
+        with np.errstate(divide="ignore"):
+            log_weights = np.log(point.weights)
+        logits = log_weights - log_weights.mean()
+        factors = self.family.factor_to_vector(point.precisions_cholesky)
+        return np.concatenate((logits, point.means.ravel(), factors))
+
+    def from_vector(self, vector: np.ndarray, like: Any) -> Any | None:
+        """The state at ``vector`` (see :meth:`to_vector`), or None if it is not a valid mixture.
+
+        ``like`` is a state of the same fit: it gives the shapes and whatever the
+        vector does not hold (MAP's resolved prior, through :meth:`state_variables`
+        and :meth:`state_from_saved`).
+        """
+        if not np.all(np.isfinite(vector)):
+            return None
+        template = self.parameters(like)
+        K, D = self.n_components, self.n_features
+        logits = vector[:K] - vector[:K].max()
+        weights = np.exp(logits)
+        weights /= weights.sum()
+        means = vector[K : K + K * D].reshape(K, D)
+        factor = self.family.factor_from_vector(vector[K + K * D :], template.precisions_cholesky)
+        if not (np.all(np.isfinite(factor)) and np.all(weights > 0)):
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                covariances = self.family.covariances(factor)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(covariances)):
+            return None
+        point = MixtureParameters(weights, means, covariances, factor)
+        return self.state_from_saved(point, self.state_variables(like))
+
     # ------------------------------------------------------------ posterior
     def posterior_draws(
         self, state: Any, stats: SuffStats | None, n_draws: int, rng: np.random.Generator

@@ -317,6 +317,64 @@ class VBEngine(Engine):
             prior=prior,
         )
 
+    # ------------------------------------------------------------ accelerated EM
+    def to_vector(self, state: VBState) -> np.ndarray:
+        """``q(theta)`` in unconstrained coordinates for SQUAREM (fitting/acceleration.py).
+
+        Logs of the concentrations (both Beta parameters of a process) and of ``beta_k``,
+        the means ``m_k``, ``log(nu_k - D + 1)`` (a Wishart needs ``nu > D - 1``) and the
+        log-Cholesky factors of ``nu_k W_k``.  Any real vector is a valid ``q(theta)``; the
+        ELBO with the optimal ``q(z)`` (what the E-step sums) is exact for every one, so the
+        monotone safeguard compares true objectives.
+        """
+        concentration = state.weight_concentration
+        parts = list(concentration) if state.is_process else [concentration]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.concatenate(
+                [
+                    *(np.log(np.asarray(part, dtype=np.float64)).ravel() for part in parts),
+                    np.log(state.mean_precision).ravel(),
+                    state.means.ravel(),
+                    np.log(state.degrees_of_freedom - self.n_features + 1.0).ravel(),
+                    self.family.factor_to_vector(state.precisions_cholesky),
+                ]
+            )
+
+    def from_vector(self, vector: np.ndarray, like: VBState) -> VBState | None:
+        if not np.all(np.isfinite(vector)):
+            return None
+        K, D = self.n_components, self.n_features
+        sizes = [K] * (2 if like.is_process else 1) + [K, K * D, like.degrees_of_freedom.size]
+        pieces = np.split(vector, np.cumsum(sizes))
+        with np.errstate(over="ignore"):
+            concentrations = [np.exp(piece) for piece in pieces[: len(sizes) - 3]]
+            mean_precision = np.exp(pieces[-4])
+            dof = (np.exp(pieces[-2]) + D - 1.0).reshape(like.degrees_of_freedom.shape)
+        factor = self.family.factor_from_vector(pieces[-1], like.precisions_cholesky)
+        values = [*concentrations, mean_precision, dof, factor]
+        if not all(np.all(np.isfinite(v)) and np.all(v != 0.0) for v in values[:-1]) or not (
+            np.all(np.isfinite(factor))
+        ):
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                covariances = self.family.covariances(factor)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(covariances)):
+            return None
+        return VBState(
+            weight_concentration=(
+                (concentrations[0], concentrations[1]) if like.is_process else concentrations[0]
+            ),
+            mean_precision=mean_precision,
+            means=pieces[-3].reshape(K, D),
+            degrees_of_freedom=dof,
+            covariances=covariances,
+            precisions_cholesky=factor,
+            prior=like.prior,
+        )
+
     def fitted_attributes(self, state: VBState):
         prior = state.prior
         dof = state.degrees_of_freedom

@@ -240,6 +240,40 @@ class CovarianceFamily:
                 f"{K} components and {D} features needs shape {shape}"
             )
 
+    # ------------------------------------------------------------ accelerated EM
+    def factor_to_vector(self, precision_cholesky: np.ndarray) -> np.ndarray:
+        """The precision factors as unconstrained real numbers (:mod:`bayesgmm.fitting.acceleration`).
+
+        Diagonal kernel forms store positive scales: their logarithms.  Full forms store
+        upper-triangular factors with a positive diagonal: the log of the diagonal and the
+        entries above it (the log-Cholesky parametrisation).  Every real vector maps back
+        to valid factors, so an extrapolated point is positive definite by construction.
+        A family whose factors are not of these two forms overrides both methods.
+        """
+        factor = np.asarray(precision_cholesky, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.kernel.is_diagonal:
+                return np.log(factor).ravel()
+            D = factor.shape[-1]
+            rows, cols = np.triu_indices(D, 1)
+            diagonal = np.log(np.diagonal(factor, axis1=-2, axis2=-1))
+        return np.concatenate((diagonal.ravel(), factor[..., rows, cols].ravel()))
+
+    def factor_from_vector(self, vector: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`factor_to_vector`; ``like`` gives the stored shape."""
+        with np.errstate(over="ignore"):
+            if self.kernel.is_diagonal:
+                return np.exp(vector).reshape(like.shape)
+            D = like.shape[-1]
+            batch = like.shape[:-2]
+            n_diagonal = int(np.prod(batch, dtype=np.int64)) * D
+            factor = np.zeros(like.shape)
+            index = np.arange(D)
+            factor[..., index, index] = np.exp(vector[:n_diagonal]).reshape((*batch, D))
+            rows, cols = np.triu_indices(D, 1)
+            factor[..., rows, cols] = vector[n_diagonal:].reshape((*batch, rows.size))
+        return factor
+
 
 def _covariance_from_factor(factor: np.ndarray) -> np.ndarray:
     inverse = _triangular_inverse(factor, lower=False)

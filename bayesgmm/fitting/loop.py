@@ -19,6 +19,7 @@ from ..engines import Engine, engine_class
 from ..engines import make_engine as build_engine
 from ..engines.base import ITERATE_ASCENT, mixture_terms
 from ..spec import ModelSpec
+from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
 
 
@@ -82,6 +83,11 @@ def run_em_loop(
     total_weight = data.total_weight
     if empty_components is None:
         empty_components = EmptyComponents.for_engine(engine, data.n_samples, total_weight)
+    accelerated = spec.accelerate and can_accelerate(engine, state)
+    if accelerated or spec.stopping != "change":  # SQUAREM, Aitken's rule: fitting/acceleration.py
+        return run_squarem_loop(
+            engine, data, state, previous_objective, on_iteration, empty_components, accelerated
+        )
     objective = previous_objective
     trace: list[float] = []
     converged = False

@@ -53,6 +53,8 @@ _OPTIONAL_SPEC_ATTRS = {
     "learning_decay": float,
     "learning_offset": float,
     "total_samples": float,
+    "accelerate": bool,
+    "stopping": str,
 }
 
 
@@ -253,9 +255,10 @@ class FitResult:
         data_vars.update(self.engine_variables)
         attrs = {name: getattr(self.spec, name) for name in _SPEC_ATTRS}
         attrs.update(
-            (name, getattr(self.spec, name))
+            # netCDF has no boolean attributes: a flag is stored as 0 or 1
+            (name, int(value) if isinstance(value, bool) else value)
             for name in _OPTIONAL_SPEC_ATTRS
-            if getattr(self.spec, name) is not None
+            if (value := getattr(self.spec, name)) is not None
         )
         attrs.update(
             warm_start=int(self.spec.warm_start),
