@@ -31,7 +31,9 @@ class GaussianMixture(FittedMixtureMethods):
         Each component's own full covariance; one full covariance shared by all;
         a diagonal covariance each; a single variance each.
     tol : float, default 1e-3
-        Stop when the per-sample objective improves by less than this.
+        Stop when the objective changes by less than this between iterations: the
+        per-sample objective for EM and MAP (as scikit-learn's GaussianMixture), the
+        summed ELBO for VB (as scikit-learn's BayesianGaussianMixture).
     reg_covar : float, default 1e-6
         Added to the diagonal of every covariance to keep it positive definite
         (EM), or to every component's scatter as scikit-learn's
