@@ -8,7 +8,33 @@ from typing import NamedTuple
 
 
 class ConvergenceWarning(UserWarning):
-    """The best of the ``n_init`` runs stopped at ``max_iter`` before reaching ``tol``."""
+    """The best of the ``n_init`` runs stopped at ``max_iter`` before reaching ``tol``.
+
+    When scikit-learn is loaded, the warning bayesgmm issues is also an instance of
+    ``sklearn.exceptions.ConvergenceWarning`` (see :func:`convergence_warning`), so a
+    filter or ``pytest.warns`` on either class catches it.
+    """
+
+
+def convergence_warning() -> type[ConvergenceWarning]:
+    """The category to warn with: :class:`ConvergenceWarning`, and scikit-learn's too if loaded.
+
+    bayesgmm does not import scikit-learn (it would double ``import bayesgmm``'s time).
+    A filter on ``sklearn.exceptions.ConvergenceWarning`` needs scikit-learn imported to
+    name the class, so when ``sklearn.exceptions`` is loaded the category is a subclass of
+    both classes: ``warnings.filterwarnings("ignore", category=...)`` with either one
+    catches it.
+    """
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    theirs = getattr(sklearn_exceptions, "ConvergenceWarning", None)
+    if not isinstance(theirs, type) or not issubclass(theirs, Warning):
+        return ConvergenceWarning
+    return _compatible_convergence_warning(theirs)
+
+
+@functools.cache
+def _compatible_convergence_warning(theirs: type) -> type[ConvergenceWarning]:
+    return type("ConvergenceWarning", (ConvergenceWarning, theirs), {"__module__": __name__})
 
 
 class NotFittedError(ValueError, AttributeError):

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..data.init import as_generator
 from ..data.sources import DataSource, as_data_source
-from ..exceptions import ConvergenceWarning
+from ..exceptions import convergence_warning
 from ..spec import ModelSpec
 from .loop import initial_state, make_engine, run_em_loop
 from .online import run_minibatch_loop
@@ -88,7 +88,7 @@ def fit(
             "The best of the initialisations did not converge within max_iter="
             f"{spec.max_iter} iterations (tol={spec.tol}). Increase max_iter or tol, try other "
             "init_params, or check for degenerate data.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=3,
         )
     return finish_fit(engine, data, state, trace, converged, feature_names, pruning)
