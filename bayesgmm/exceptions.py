@@ -67,7 +67,11 @@ class SingularCovarianceError(ValueError):
     def __init__(self, component: str):
         self.component = component
         super().__init__(
-            f"The covariance of {component} is singular (not positive definite): its points are "
+            # scikit-learn's wording first: code written for it matches on it
+            "Fitting the mixture model failed because some components have ill-defined "
+            "empirical covariance (for instance caused by singleton or collapsed samples). "
+            "Try to decrease the number of components, increase reg_covar, or scale the input "
+            f"data. The covariance of {component} is singular (not positive definite): its points are "
             "too few, identical, or lie in a lower-dimensional subspace (e.g. collinear or "
             "constant features). Increase reg_covar (e.g. to 1e-6 times the data's variance; it "
             "is in the data's squared units), use a MAP prior (engine='map'), or use fewer "

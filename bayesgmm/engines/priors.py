@@ -137,8 +137,15 @@ def _check_default_scale(owner: str, name: str, scale: np.ndarray, moments: Data
 
 def _check_dof(owner: str, dof: float, minimum: int, what: str) -> float:
     if dof <= minimum - 1:
+        # VBPrior is BayesianGaussianMixture's degrees_of_freedom_prior: its wording first
+        theirs = (
+            f"The parameter 'degrees_of_freedom_prior' should be greater than {minimum - 1}, "
+            f"but got {dof:.3f}. "
+            if owner == "VBPrior"
+            else ""
+        )
         raise ValueError(
-            f"{owner}.degrees_of_freedom={dof:g} must exceed {minimum - 1} for {what}; "
+            f"{theirs}{owner}.degrees_of_freedom={dof:g} must exceed {minimum - 1} for {what}; "
             f"use at least {minimum}"
         )
     return dof

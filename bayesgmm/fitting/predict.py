@@ -87,7 +87,10 @@ class FittedMixtureMethods:
             or not isinstance(n_samples, (int, np.integer))
             or n_samples < 1
         ):
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples!r} . The sampling requires at least "
+                f"one sample: n_samples must be a positive integer, got {n_samples!r}"
+            )
         rng = as_generator(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
         D = self.n_features_in_

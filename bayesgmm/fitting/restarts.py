@@ -42,6 +42,8 @@ def fit(
     spec.check_initial_parameters(data.n_features)
     if data.n_samples < spec.n_components:
         raise ValueError(
+            f"Expected n_samples >= n_components but got n_components = {spec.n_components}, "
+            f"n_samples = {data.n_samples}: "
             f"X has {data.n_samples} samples but n_components={spec.n_components}; a mixture needs "
             "at least one sample per component: use fewer components or more data"
         )
@@ -85,6 +87,9 @@ def fit(
         )
     if not converged and spec.max_iter > 0:
         warnings.warn(
+            # scikit-learn's wording first: code and tests written for it match on it
+            "Best performing initialization did not converge. Try different init parameters, "
+            "or increase max_iter, tol, or check for degenerate data. "
             "The best of the initialisations did not converge within max_iter="
             f"{spec.max_iter} iterations (tol={spec.tol}). Increase max_iter or tol, try other "
             "init_params, or check for degenerate data.",
