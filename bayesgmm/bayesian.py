@@ -89,6 +89,9 @@ random_state, warm_start, verbose, verbose_interval
         self.verbose = verbose
         self.verbose_interval = verbose_interval
 
+    # scikit-learn's BayesianGaussianMixture returns float64 parameters for float32 data
+    _keeps_input_dtype = False
+
     def _spec(self) -> ModelSpec:
         self._check_verbosity()
         prior = VBPrior(
