@@ -3,10 +3,11 @@
 Code written for :class:`sklearn.mixture.BayesianGaussianMixture` runs
 unchanged after ``from bayesgmm import BayesianGaussianMixture``: the same
 parameters, the same fitted attributes and the same update equations (checked
-against scikit-learn to 1e-8 in ``tests/test_vb.py``).  Two deliberate
-differences, shared with :class:`bayesgmm.GaussianMixture`: ``lower_bound_``
-is the exact ELBO per sample (scikit-learn reports the summed ELBO without its
-constant terms), and ``tol`` applies to that per-sample value.
+against scikit-learn to 1e-8 in ``tests/test_vb.py``) and the same stopping
+rule: ``tol`` bounds the change of the *summed* ELBO, so ``n_iter_`` and
+``converged_`` follow scikit-learn's.  One deliberate difference, shared with
+:class:`bayesgmm.GaussianMixture`: ``lower_bound_`` is the exact ELBO per
+sample (scikit-learn reports the summed ELBO without its constant terms).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ random_state, warm_start, verbose, verbose_interval
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+
+    # scikit-learn's BayesianGaussianMixture returns float64 parameters for float32 data
+    _keeps_input_dtype = False
 
     def _spec(self) -> ModelSpec:
         self._check_verbosity()

@@ -31,7 +31,9 @@ class GaussianMixture(FittedMixtureMethods):
         Each component's own full covariance; one full covariance shared by all;
         a diagonal covariance each; a single variance each.
     tol : float, default 1e-3
-        Stop when the per-sample objective improves by less than this.
+        Stop when the objective changes by less than this between iterations: the
+        per-sample objective for EM and MAP (as scikit-learn's GaussianMixture), the
+        summed ELBO for VB (as scikit-learn's BayesianGaussianMixture).
     reg_covar : float, default 1e-6
         Added to the diagonal of every covariance to keep it positive definite
         (EM), or to every component's scatter as scikit-learn's
@@ -239,7 +241,7 @@ class GaussianMixture(FittedMixtureMethods):
             check_warm_start(spec, self.result_)
             previous = self.result_
         result = restarts.fit(spec, data, None, names, previous, self._progress_printer())
-        self._set_result(result)
+        self._set_result(result, data.dtype)
         self._online = None  # a later partial_fit starts its running statistics afresh
         return self
 
@@ -313,7 +315,7 @@ class GaussianMixture(FittedMixtureMethods):
             total_weight=seen_weight,
             feature_names=names,
         )
-        self._set_result(result)
+        self._set_result(result, data.dtype if starts else None)
         self._online = _OnlineProgress(
             engine, state, running, trace, loglik, result.n_samples, seen_weight
         )
@@ -333,7 +335,17 @@ class GaussianMixture(FittedMixtureMethods):
 
         return report
 
-    def _set_result(self, result: FitResult) -> None:
+    # scikit-learn's GaussianMixture keeps float32 input's dtype in its fitted parameters and
+    # predictions; its BayesianGaussianMixture returns float64 (measured, scikit-learn 1.9)
+    _keeps_input_dtype = True
+
+    def _set_result(self, result: FitResult, input_dtype: np.dtype | None = None) -> None:
+        """Set the fitted attributes from ``result``.
+
+        ``input_dtype`` is the training data's dtype (None: keep the current fit's): the
+        fit runs in float64, and the parameters are cast to float32 for float32 data, as
+        scikit-learn's GaussianMixture returns them.
+        """
         # Build everything first, assign after: a failure leaves the old state whole.
         engine, state = restore(
             result.spec, result.n_features, result.parameters, result.engine_variables
@@ -342,12 +354,19 @@ class GaussianMixture(FittedMixtureMethods):
         engine_attributes = engine.fitted_attributes(state)
         p = result.parameters
         family = result.spec.family
+        if input_dtype is None:
+            dtype = getattr(self, "_parameter_dtype", np.dtype(np.float64))
+        elif self._keeps_input_dtype:
+            dtype = np.dtype(input_dtype)
+        else:
+            dtype = np.dtype(np.float64)
         fitted = {
-            "weights_": p.weights,
-            "means_": p.means,
-            "covariances_": p.covariances,
-            "precisions_cholesky_": p.precisions_cholesky,
-            "precisions_": family.precisions(p.precisions_cholesky),
+            "weights_": p.weights.astype(dtype, copy=False),
+            "means_": p.means.astype(dtype, copy=False),
+            "covariances_": p.covariances.astype(dtype, copy=False),
+            "precisions_cholesky_": p.precisions_cholesky.astype(dtype, copy=False),
+            "precisions_": family.precisions(p.precisions_cholesky).astype(dtype, copy=False),
+            "_parameter_dtype": dtype,
             "converged_": result.converged,
             "n_iter_": result.n_iter,
             "lower_bound_": result.lower_bound,

@@ -8,7 +8,33 @@ from typing import NamedTuple
 
 
 class ConvergenceWarning(UserWarning):
-    """The best of the ``n_init`` runs stopped at ``max_iter`` before reaching ``tol``."""
+    """The best of the ``n_init`` runs stopped at ``max_iter`` before reaching ``tol``.
+
+    When scikit-learn is loaded, the warning bayesgmm issues is also an instance of
+    ``sklearn.exceptions.ConvergenceWarning`` (see :func:`convergence_warning`), so a
+    filter or ``pytest.warns`` on either class catches it.
+    """
+
+
+def convergence_warning() -> type[ConvergenceWarning]:
+    """The category to warn with: :class:`ConvergenceWarning`, and scikit-learn's too if loaded.
+
+    bayesgmm does not import scikit-learn (it would double ``import bayesgmm``'s time).
+    A filter on ``sklearn.exceptions.ConvergenceWarning`` needs scikit-learn imported to
+    name the class, so when ``sklearn.exceptions`` is loaded the category is a subclass of
+    both classes: ``warnings.filterwarnings("ignore", category=...)`` with either one
+    catches it.
+    """
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    theirs = getattr(sklearn_exceptions, "ConvergenceWarning", None)
+    if not isinstance(theirs, type) or not issubclass(theirs, Warning):
+        return ConvergenceWarning
+    return _compatible_convergence_warning(theirs)
+
+
+@functools.cache
+def _compatible_convergence_warning(theirs: type) -> type[ConvergenceWarning]:
+    return type("ConvergenceWarning", (ConvergenceWarning, theirs), {"__module__": __name__})
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -41,7 +67,11 @@ class SingularCovarianceError(ValueError):
     def __init__(self, component: str):
         self.component = component
         super().__init__(
-            f"The covariance of {component} is singular (not positive definite): its points are "
+            # scikit-learn's wording first: code written for it matches on it
+            "Fitting the mixture model failed because some components have ill-defined "
+            "empirical covariance (for instance caused by singleton or collapsed samples). "
+            "Try to decrease the number of components, increase reg_covar, or scale the input "
+            f"data. The covariance of {component} is singular (not positive definite): its points are "
             "too few, identical, or lie in a lower-dimensional subspace (e.g. collinear or "
             "constant features). Increase reg_covar (e.g. to 1e-6 times the data's variance; it "
             "is in the data's squared units), use a MAP prior (engine='map'), or use fewer "

@@ -162,16 +162,27 @@ class ModelSpec:
             w = self.weights_init
             if w.shape != (K,):
                 raise ValueError(
+                    f"The parameter 'weights' should have the shape of ({K},), but got {w.shape}: "
                     f"weights_init has shape {w.shape}; expected ({K},), one weight per component"
                 )
             if np.any(w < 0) or np.any(w > 1):
-                raise ValueError("weights_init must lie in [0, 1]")
+                # scikit-learn's wording, verbatim (it prints the minimum as "max value" and
+                # the maximum as "min value"; code matching on it expects that), then ours
+                raise ValueError(
+                    "The parameter 'weights' should be in the range [0, 1], but got max value "
+                    f"{w.min():.5f}, min value {w.max():.5f}: weights_init must lie in [0, 1] "
+                    f"(its smallest is {w.min():.5g}, its largest {w.max():.5g})"
+                )
             if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
                 raise ValueError(
-                    f"weights_init must sum to 1, but sums to {w.sum():.8g}; divide by its sum"
+                    "The parameter 'weights' should be normalized, but got sum(weights) = "
+                    f"{w.sum():.5f}: weights_init must sum to 1, but sums to {w.sum():.8g}; "
+                    "divide by its sum"
                 )
         if self.means_init is not None and self.means_init.shape != (K, D):
             raise ValueError(
+                f"The parameter 'means' should have the shape of ({K}, {D}), but got "
+                f"{self.means_init.shape}: "
                 f"means_init has shape {self.means_init.shape}; expected ({K}, {D}) "
                 "(n_components, n_features)"
             )

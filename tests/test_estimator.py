@@ -8,11 +8,11 @@ import pytest
 import xarray as xr
 from conftest import COVARIANCE_TYPES, make_mixture
 
+import bayesgmm
 from bayesgmm import (
     ConvergenceWarning,
     GaussianMixture,
     NotFittedError,
-    SingularCovarianceError,
 )
 from bayesgmm.datasets import load_faithful
 
@@ -151,7 +151,10 @@ def test_float32_input_stays_float32_and_fits_like_float64_to_1e6(faithful):
     X32 = np.ascontiguousarray(faithful, dtype=np.float32)
     gm32 = GaussianMixture(2, random_state=0).fit(X32)
     gm64 = GaussianMixture(2, random_state=0).fit(X32.astype(np.float64))
-    assert gm32.means_.dtype == np.float64 and gm32.covariances_.dtype == np.float64
+    # the fit runs in float64 (float32 kernels where they pay); the estimator's face returns
+    # float32 parameters for float32 data, as scikit-learn's GaussianMixture
+    for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"):
+        assert getattr(gm32, name).dtype == np.float32, name
     sd = np.sqrt(np.diagonal(gm64.covariances_, axis1=1, axis2=2)).max()
     np.testing.assert_allclose(gm32.means_, gm64.means_, rtol=0, atol=1e-6 * sd)
     np.testing.assert_allclose(
@@ -162,6 +165,28 @@ def test_float32_input_stays_float32_and_fits_like_float64_to_1e6(faithful):
     assert not np.array_equal(
         gm32.covariances_, gm64.covariances_
     )  # float32 arithmetic, as documented
+
+
+@pytest.mark.parametrize("engine", ["em", "map", "vb"])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_float32_dtypes_are_scikit_learns(faithful, engine, covariance_type):
+    from sklearn import mixture
+
+    X32 = np.ascontiguousarray(faithful, dtype=np.float32)
+    settings = dict(n_components=2, covariance_type=covariance_type, random_state=0)
+    ours = GaussianMixture(engine=engine, **settings).fit(X32)
+    theirs = mixture.GaussianMixture(**settings).fit(X32)
+    for name in ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"):
+        assert getattr(ours, name).dtype == getattr(theirs, name).dtype == np.float32, name
+    for method in ("predict_proba", "score_samples"):
+        assert getattr(ours, method)(X32).dtype == getattr(theirs, method)(X32).dtype
+    assert ours.predict_proba(X32.astype(np.float64)).dtype == np.float64
+    assert ours.sample(3)[0].dtype == theirs.sample(3)[0].dtype == np.float64
+    # scikit-learn's BayesianGaussianMixture returns float64 for float32 data; so do we
+    vb = bayesgmm.BayesianGaussianMixture(**settings).fit(X32)
+    vb_theirs = mixture.BayesianGaussianMixture(**settings).fit(X32)
+    assert vb.means_.dtype == vb_theirs.means_.dtype == np.float64
+    assert vb.predict_proba(X32).dtype == vb_theirs.predict_proba(X32).dtype
 
 
 @pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs to max_iter
@@ -182,7 +207,7 @@ def test_unfitted_estimator_says_so():
         GaussianMixture(2).predict(np.zeros((3, 2)))
 
 
-def test_singular_covariance_names_the_component_and_leaves_no_state():
+def test_singular_covariance_names_the_component_and_keeps_the_start():
     X = np.vstack([np.zeros((50, 2)), np.random.default_rng(0).normal(size=(50, 2)) + 10])
     gm = GaussianMixture(
         2,
@@ -192,9 +217,12 @@ def test_singular_covariance_names_the_component_and_leaves_no_state():
         precisions_init=np.stack([np.eye(2)] * 2),
         random_state=0,
     )
-    with pytest.raises(SingularCovarianceError, match=r"component 0.*reg_covar.*engine='map'"):
+    # component 0 collapses onto the zeros in the second update (measured): the run keeps
+    # its last valid state and says which component and what to do
+    with pytest.warns(ConvergenceWarning, match=r"component 0.*reg_covar.*engine='map'"):
         gm.fit(X)
-    assert not hasattr(gm, "result_") and not hasattr(gm, "weights_")
+    assert not gm.converged_ and gm.n_iter_ == 2
+    assert np.all(np.isfinite(gm.means_)) and np.all(np.isfinite(gm.covariances_))
 
 
 def test_failed_refit_keeps_the_previous_fit(faithful):

@@ -353,14 +353,16 @@ def test_bayesian_face_reports_bad_parameters_like_scikit_learn_would(faithful):
         BayesianGaussianMixture(weight_concentration_prior_type="dp").fit(faithful)
 
 
-def test_constant_feature_makes_the_default_covariance_prior_singular():
+def test_a_constant_feature_gets_a_regularised_proper_default_covariance_prior():
+    # the data's covariance is singular; the default prior adds 1e-6 of its mean variance to
+    # the diagonal (docs/engines.md), as scikit-learn's BayesianGaussianMixture fits here
     X = np.column_stack([np.random.default_rng(0).normal(size=50), np.ones(50)])
-    with pytest.raises(
-        ValueError,
-        match=r"default VBPrior.covariance.*feature 1 is constant.*"
-        r"VBPrior\(covariance=...\)",
-    ):
-        GaussianMixture(2, engine="vb").fit(X)
+    gm = GaussianMixture(2, engine="vb", random_state=0).fit(X)
+    level = np.var(X[:, 0], ddof=1) / 2
+    np.testing.assert_allclose(np.diag(gm.prior_.covariance)[1], 1e-6 * level, rtol=1e-12)
+    assert np.all(np.isfinite(gm.score_samples(X)))
+    with pytest.raises(ValueError, match=r"every feature is constant.*VBPrior\(covariance=...\)"):
+        GaussianMixture(1, engine="vb").fit(np.ones((20, 2)))
 
 
 def state_equal_to_the_prior(engine):

@@ -56,6 +56,12 @@ class DataSource(ABC):
         """``(n_samples, n_features)``, as an array's."""
         return self.n_samples, self.n_features
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The rows' float dtype (float32 or float64): the estimator returns its parameters in it."""
+        rows = getattr(self, "X", None)
+        return np.dtype(getattr(rows, "dtype", np.float64))
+
     @abstractmethod
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         """One pass over every row: the E-step at ``terms`` folded into statistics."""

@@ -131,6 +131,11 @@ class Engine(ABC):
     # True: the loop re-seeds a component that loses all its points by splitting
     # another (bayesgmm.fitting.safeguards); False leaves it empty (e.g. VB prunes on purpose).
     reseeds_empty_components: ClassVar[bool] = True
+    # What ``tol`` bounds: the change of the objective per unit of sample weight
+    # (``TOL_PER_SAMPLE``, scikit-learn's GaussianMixture) or of the summed objective
+    # (``TOL_SUMMED``, scikit-learn's BayesianGaussianMixture, whose summed ELBO it tests).
+    # The loop reads it in one place (:func:`bayesgmm.fitting.loop.objective_converged`).
+    tol_applies_to: ClassVar[str] = "per_sample"
 
     def __init__(
         self,
@@ -315,9 +320,17 @@ class Engine(ABC):
         return None
 
 
+TOL_PER_SAMPLE = "per_sample"
+"""``Engine.tol_applies_to``: stop when the per-sample objective changes by less than ``tol``."""
+
+TOL_SUMMED = "summed"
+"""``Engine.tol_applies_to``: stop when the summed objective (per-sample objective times the
+total sample weight) changes by less than ``tol``."""
+
 ITERATE_ASCENT = "ascent"
-"""``Engine.iteration``: the loop runs E-step and update until the objective's per-sample
-change falls below ``tol`` or ``max_iter`` runs out (EM, MAP, VB)."""
+"""``Engine.iteration``: the loop runs E-step and update until the objective's change (per
+sample or summed, by ``Engine.tol_applies_to``) falls below ``tol`` or ``max_iter`` runs out
+(EM, MAP, VB)."""
 
 ITERATE_SAMPLING = "sampling"
 """``Engine.iteration`` reserved for a sampler (a Gibbs engine): ``mstep`` is then a random

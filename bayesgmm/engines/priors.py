@@ -113,7 +113,16 @@ def _scale_for_family(
     )
 
 
-def _check_default_scale(owner: str, name: str, scale: np.ndarray, moments: DataMoments) -> None:
+# A data-derived default scale that is singular (a constant feature, a feature that is an
+# exact combination of others, fewer rows than features) gets this fraction of its mean
+# variance added to its diagonal, as reg_covar regularises a covariance: the default prior
+# is then always proper.  A positive definite default is left exactly as it was.
+DEFAULT_SCALE_REGULARISATION = 1e-6
+
+
+def _proper_default_scale(owner: str, name: str, scale, moments: DataMoments) -> np.ndarray:
+    """The data-derived default ``scale``, regularised if singular so the prior is proper."""
+    scale = np.asarray(scale, dtype=np.float64)
     if moments.total_weight < 2:
         raise ValueError(
             f"the default {owner}.{name} is the data's covariance, which needs at least 2 "
@@ -122,23 +131,28 @@ def _check_default_scale(owner: str, name: str, scale: np.ndarray, moments: Data
         )
     positive = np.linalg.eigvalsh(scale).min() > 0 if scale.ndim == 2 else np.all(scale > 0)
     if positive:
-        return
-    constant = np.flatnonzero(~(np.diag(np.atleast_2d(moments.covariance)) > 0))
-    reason = (
-        f"feature {constant[0]} is constant"
-        if constant.size
-        else "the features are linearly dependent"
-    )
+        return scale
+    level = float(np.mean(np.diag(scale) if scale.ndim == 2 else scale))
+    if level > 0 and np.isfinite(level):
+        jitter = DEFAULT_SCALE_REGULARISATION * level
+        return scale + jitter * np.eye(len(scale)) if scale.ndim == 2 else scale + jitter
     raise ValueError(
-        f"the default {owner}.{name}, computed from the data's covariance, is singular: "
-        f"{reason}. Drop constant or redundant features, or pass {owner}({name}=...)"
+        f"the default {owner}.{name}, computed from the data's covariance, is zero: every "
+        f"feature is constant. Drop constant features, or pass {owner}({name}=...)"
     )
 
 
 def _check_dof(owner: str, dof: float, minimum: int, what: str) -> float:
     if dof <= minimum - 1:
+        # VBPrior is BayesianGaussianMixture's degrees_of_freedom_prior: its wording first
+        theirs = (
+            f"The parameter 'degrees_of_freedom_prior' should be greater than {minimum - 1}, "
+            f"but got {dof:.3f}. "
+            if owner == "VBPrior"
+            else ""
+        )
         raise ValueError(
-            f"{owner}.degrees_of_freedom={dof:g} must exceed {minimum - 1} for {what}; "
+            f"{theirs}{owner}.degrees_of_freedom={dof:g} must exceed {minimum - 1} for {what}; "
             f"use at least {minimum}"
         )
     return dof
@@ -277,7 +291,7 @@ class MAPPrior:
             covariance = np.atleast_2d(moments.covariance)
             factor = float(K) ** (-2.0 / D)
             scale = family.default_prior_scale(covariance, factor, D)
-            _check_default_scale("MAPPrior", "scale", np.asarray(scale), moments)
+            scale = _proper_default_scale("MAPPrior", "scale", scale, moments)
         else:
             scale = _scale_for_family("MAPPrior", "scale", self.scale, family, D)
         return MAPPrior(
@@ -425,7 +439,7 @@ class VBPrior:
             scale = {2: covariance, 1: np.diag(covariance), 0: np.diag(covariance).mean()}[
                 len(shape)
             ]
-            _check_default_scale("VBPrior", "covariance", np.asarray(scale), moments)
+            scale = _proper_default_scale("VBPrior", "covariance", scale, moments)
         else:
             scale = _scale_for_family("VBPrior", "covariance", self.covariance, family, D)
         return replace(

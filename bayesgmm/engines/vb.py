@@ -43,6 +43,7 @@ from scipy.special import betaln, digamma, gammaln
 from ..stats import GaussianTerms, SuffStats
 from .base import (
     EMPTY_COMPONENT_GUARD,
+    TOL_SUMMED,
     Engine,
     MixtureParameters,
     PosteriorDraws,
@@ -102,6 +103,8 @@ class VBEngine(Engine):
     # VB empties surplus components on purpose (that is how it chooses K); re-seeding them
     # would undo it and break the ELBO's monotone ascent
     reseeds_empty_components = False
+    # scikit-learn's BayesianGaussianMixture applies tol to its summed lower bound
+    tol_applies_to = TOL_SUMMED
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

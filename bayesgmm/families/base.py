@@ -59,13 +59,18 @@ def _upper_cholesky_from_precision(precision: np.ndarray) -> np.ndarray:
     return linalg.cholesky(flipped, lower=True)[::-1, ::-1].copy()
 
 
-def _check_positive_definite(matrices: np.ndarray, name: str) -> None:
+def _check_positive_definite(matrices: np.ndarray, name: str, family: str) -> None:
+    # scikit-learn's wording first (code matches on it), then which matrix and what to do
+    theirs = f"'{family} precision' should be symmetric, positive-definite"
     for index, matrix in enumerate(matrices):
         if not np.allclose(matrix, matrix.T, rtol=1e-10, atol=1e-12 * np.abs(matrix).max()):
-            raise ValueError(f"{name}[{index}] is not symmetric; give symmetric precision matrices")
+            raise ValueError(
+                f"{theirs}: {name}[{index}] is not symmetric; give symmetric precision matrices"
+            )
         if np.linalg.eigvalsh(matrix).min() <= 0:
             raise ValueError(
-                f"{name}[{index}] is not positive definite; every precision matrix must be"
+                f"{theirs}: {name}[{index}] is not positive definite; every precision matrix "
+                "must be"
             )
 
 
@@ -236,7 +241,9 @@ class CovarianceFamily:
         shape = self.covariance_shape(K, D)
         if precisions.shape != shape:
             raise ValueError(
-                f"precisions_init has shape {precisions.shape}; a {self.name!r} model with "
+                f"The parameter '{self.name} precision' should have the shape of {shape}, but "
+                f"got {precisions.shape}: precisions_init has shape {precisions.shape}; a "
+                f"{self.name!r} model with "
                 f"{K} components and {D} features needs shape {shape}"
             )
 

@@ -58,4 +58,7 @@ class Diag(CovarianceFamily):
     def check_precisions(self, precisions, K, D):
         super().check_precisions(precisions, K, D)
         if np.any(precisions <= 0):
-            raise ValueError("precisions_init must be positive: every precision is a 1/variance")
+            raise ValueError(
+                f"'{self.name} precision' should be positive: precisions_init must be positive, "
+                "every precision is a 1/variance"
+            )

@@ -66,4 +66,4 @@ class Full(CovarianceFamily):
 
     def check_precisions(self, precisions, K, D):
         super().check_precisions(precisions, K, D)
-        _check_positive_definite(precisions, "precisions_init")
+        _check_positive_definite(precisions, "precisions_init", self.name)

@@ -61,4 +61,4 @@ class Tied(Full):
 
     def check_precisions(self, precisions, K, D):
         CovarianceFamily.check_precisions(self, precisions, K, D)
-        _check_positive_definite(precisions[None], "precisions_init")
+        _check_positive_definite(precisions[None], "precisions_init", self.name)

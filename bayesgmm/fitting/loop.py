@@ -2,13 +2,16 @@
 
 ``objective = stats.loglik + engine.penalty(state)`` is the log-likelihood
 (EM), the log-posterior (MAP) or the ELBO (VB).  Convergence follows
-scikit-learn: the change of the *per-sample* objective between iterations
-falls below ``tol``.  :mod:`bayesgmm.fitting.restarts` runs this loop from
+scikit-learn, per engine (``Engine.tol_applies_to``, read only by
+:func:`objective_converged`): EM and MAP stop when the *per-sample* objective
+changes by less than ``tol`` (as its GaussianMixture), VB when the *summed*
+ELBO does (as its BayesianGaussianMixture).  :mod:`bayesgmm.fitting.restarts` runs this loop from
 ``n_init`` starts and keeps the best.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +20,8 @@ import numpy as np
 from ..data.sources import DataSource
 from ..engines import Engine, engine_class
 from ..engines import make_engine as build_engine
-from ..engines.base import ITERATE_ASCENT, mixture_terms
+from ..engines.base import ITERATE_ASCENT, TOL_SUMMED, mixture_terms
+from ..exceptions import SingularCovarianceError, convergence_warning
 from ..spec import ModelSpec
 from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
@@ -57,6 +61,21 @@ def initial_state(
     if all(value is None for value in user_given):
         return state
     return engine.with_initial_parameters(state, *user_given, estep=estep)
+
+
+def objective_converged(
+    engine: Engine, objective: float, previous: float, total_weight: float
+) -> bool:
+    """Whether the per-sample ``objective`` moved from ``previous`` by less than the spec's tol.
+
+    The one place the stopping rule lives: ``tol`` bounds the change of the per-sample
+    objective, or of the summed one (times ``total_weight``) when the engine says
+    ``tol_applies_to == TOL_SUMMED`` (VB, as scikit-learn's BayesianGaussianMixture).
+    """
+    change = abs(objective - previous)
+    if engine.tol_applies_to == TOL_SUMMED:
+        change *= total_weight
+    return bool(change < engine.spec.tol)
 
 
 def run_em_loop(
@@ -102,15 +121,26 @@ def run_em_loop(
                 "Standardise X, or increase reg_covar"
             )
         stats, reseeded = empty_components.reseed(stats, iteration)
-        state = engine.mstep(stats)
         trace.append(objective)
+        try:
+            state = engine.mstep(stats)
+        except SingularCovarianceError as error:
+            # a component collapsed (scikit-learn's issue #18216): this run stops at the last
+            # valid state, whose objective ends the trace; restarts keeps the best run
+            warnings.warn(
+                f"{error} This run stopped at iteration {iteration} and keeps the parameters "
+                "before the collapse.",
+                convergence_warning(),
+                stacklevel=2,
+            )
+            return state, trace, False
         if on_iteration is not None:
             on_iteration(iteration, objective)
         if reseeded:
             objective = (
                 -np.inf
             )  # a re-seeded model starts afresh: no convergence against the old one
-        elif abs(objective - previous) < spec.tol:
+        elif objective_converged(engine, objective, previous, total_weight):
             converged = True
             break
     return state, trace, converged

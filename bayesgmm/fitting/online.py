@@ -37,6 +37,7 @@ import numpy as np
 from ..data.sources import DataSource
 from ..engines import Engine
 from ..stats import SuffStats
+from .loop import objective_converged
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def run_minibatch_loop(
         trace.append(objective)
         if on_iteration is not None:
             on_iteration(iteration, objective)
-        if abs(objective - previous) < spec.tol:
+        if objective_converged(engine, objective, previous, data.total_weight):
             converged = True
             break
     return state, trace, converged

@@ -61,7 +61,11 @@ class FittedMixtureMethods:
             from ..data.distributed import map_rows
 
             return map_rows(function, self._validated_dask(X), self._terms, n_columns, dtype)
-        return function(self._validated(X), self._terms)
+        rows = self._validated(X)
+        values = function(rows, self._terms)
+        if values.dtype.kind == "f":  # float32 rows and parameters give float32, as scikit-learn
+            values = values.astype(np.result_type(rows.dtype, self.means_.dtype), copy=False)
+        return values
 
     def score_samples(self, X) -> np.ndarray:
         """Log-density of each row under the fitted mixture (lazy for Dask input)."""
@@ -87,22 +91,28 @@ class FittedMixtureMethods:
             or not isinstance(n_samples, (int, np.integer))
             or n_samples < 1
         ):
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples!r} . The sampling requires at least "
+                f"one sample: n_samples must be a positive integer, got {n_samples!r}"
+            )
         rng = as_generator(self.random_state)
-        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
+        # from the float64 parameters (the attributes may be float32): X is float64, as
+        # scikit-learn's sample returns
+        p = self.result_.parameters
+        counts = rng.multinomial(n_samples, p.weights / p.weights.sum())
         D = self.n_features_in_
-        covariances = self.covariances_
+        covariances = p.covariances
         blocks = []
         family = self.result_.spec.family
         for k, count in enumerate(counts):
             if not family.kernel.is_diagonal:
                 cov = family.dense_covariance(covariances, k, D)
                 blocks.append(
-                    rng.multivariate_normal(self.means_[k], cov, size=count, method="cholesky")
+                    rng.multivariate_normal(p.means[k], cov, size=count, method="cholesky")
                 )
             else:
                 scale = np.sqrt(covariances[k])
-                blocks.append(self.means_[k] + rng.standard_normal((count, D)) * scale)
+                blocks.append(p.means[k] + rng.standard_normal((count, D)) * scale)
         labels = np.repeat(np.arange(self.n_components_fitted), counts)
         return np.vstack(blocks), labels
 

@@ -44,7 +44,7 @@ from ..data.checks import check_data
 from ..data.sources import DataSource, InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
 from ..engines import Engine, restore
-from ..exceptions import ConvergenceWarning
+from ..exceptions import convergence_warning
 from ..spec import prune_threshold
 from ..stats import GaussianTerms
 from . import loop
@@ -159,6 +159,6 @@ def warn_if_not_converged(converged: bool, spec) -> None:
         warnings.warn(
             f"The refit after pruning did not converge within max_iter={spec.max_iter} "
             f"iterations (tol={spec.tol}). Increase max_iter or tol.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=3,
         )

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..data.init import as_generator
 from ..data.sources import DataSource, as_data_source
-from ..exceptions import ConvergenceWarning
+from ..exceptions import SingularCovarianceError, convergence_warning
 from ..spec import ModelSpec
 from .loop import initial_state, make_engine, run_em_loop
 from .online import run_minibatch_loop
@@ -42,6 +42,8 @@ def fit(
     spec.check_initial_parameters(data.n_features)
     if data.n_samples < spec.n_components:
         raise ValueError(
+            f"Expected n_samples >= n_components but got n_components = {spec.n_components}, "
+            f"n_samples = {data.n_samples}: "
             f"X has {data.n_samples} samples but n_components={spec.n_components}; a mixture needs "
             "at least one sample per component: use fewer components or more data"
         )
@@ -52,6 +54,7 @@ def fit(
     engine = make_engine(spec, data)
     rng = as_generator(spec.random_state)
     best = None
+    failed: SingularCovarianceError | None = None
     for run in range(1 if warm else spec.n_init):
         callback = None if on_iteration is None else (lambda i, o, run=run: on_iteration(run, i, o))
         empty_components = EmptyComponents.for_engine(engine, data.n_samples, data.total_weight)
@@ -59,7 +62,12 @@ def fit(
             state = engine.state_from_saved(previous.parameters, previous.engine_variables)
             start_objective = previous.lower_bound
         else:
-            state = initial_state(engine, data, rng, empty_components)
+            try:
+                state = initial_state(engine, data, rng, empty_components)
+            except SingularCovarianceError as error:
+                # this start is degenerate from the outset; the others may work
+                failed = error
+                continue
             start_objective = -np.inf
         if spec.learning_method == "online":
             state, trace, converged = run_minibatch_loop(
@@ -72,7 +80,9 @@ def fit(
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
             best = (lower_bound, state, trace, converged, empty_components)
-    assert best is not None  # n_init >= 1: the loop ran at least once
+    if best is None:  # every start failed: the error of the last one
+        assert failed is not None  # n_init >= 1: the loop ran at least once
+        raise failed
     lower_bound, state, trace, converged, empty_components = best
     empty_components.warn(stacklevel=3)
     pruning = None
@@ -85,10 +95,13 @@ def fit(
         )
     if not converged and spec.max_iter > 0:
         warnings.warn(
+            # scikit-learn's wording first: code and tests written for it match on it
+            "Best performing initialization did not converge. Try different init parameters, "
+            "or increase max_iter, tol, or check for degenerate data. "
             "The best of the initialisations did not converge within max_iter="
             f"{spec.max_iter} iterations (tol={spec.tol}). Increase max_iter or tol, try other "
             "init_params, or check for degenerate data.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=3,
         )
     return finish_fit(engine, data, state, trace, converged, feature_names, pruning)

@@ -31,7 +31,7 @@ from ..data.validation import as_feature_matrix, as_sample_weight
 from ..diagnostics import criteria
 from ..diagnostics.criteria import CRITERIA, _data_and_weights
 from ..engines import ENGINES
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, convergence_warning
 from ..families import FAMILIES
 from ..fitting import restarts
 from ..spec import ModelSpec
@@ -236,7 +236,7 @@ def select(
         warnings.warn(
             f"{not_converged} of {len(specs)} fits did not converge (see the 'converged' "
             "variable); their criteria may be off. Increase max_iter or tol.",
-            ConvergenceWarning,
+            convergence_warning(),
             stacklevel=2,
         )
     dims = ("engine", "covariance_type", "n_components")
