@@ -13,6 +13,7 @@ from bayesgmm import (
     ConvergenceWarning,
     GaussianMixture,
     NotFittedError,
+    SingularCovarianceError,
 )
 from bayesgmm.datasets import load_faithful
 
@@ -207,7 +208,7 @@ def test_unfitted_estimator_says_so():
         GaussianMixture(2).predict(np.zeros((3, 2)))
 
 
-def test_singular_covariance_names_the_component_and_keeps_the_start():
+def test_singular_covariance_names_the_component_and_leaves_no_state():
     X = np.vstack([np.zeros((50, 2)), np.random.default_rng(0).normal(size=(50, 2)) + 10])
     gm = GaussianMixture(
         2,
@@ -217,12 +218,9 @@ def test_singular_covariance_names_the_component_and_keeps_the_start():
         precisions_init=np.stack([np.eye(2)] * 2),
         random_state=0,
     )
-    # component 0 collapses onto the zeros in the second update (measured): the run keeps
-    # its last valid state and says which component and what to do
-    with pytest.warns(ConvergenceWarning, match=r"component 0.*reg_covar.*engine='map'"):
+    with pytest.raises(SingularCovarianceError, match=r"component 0.*reg_covar.*engine='map'"):
         gm.fit(X)
-    assert not gm.converged_ and gm.n_iter_ == 2
-    assert np.all(np.isfinite(gm.means_)) and np.all(np.isfinite(gm.covariances_))
+    assert not hasattr(gm, "result_") and not hasattr(gm, "weights_")
 
 
 def test_failed_refit_keeps_the_previous_fit(faithful):

@@ -6,12 +6,11 @@ Behaviours that concern every engine are parametrised over ``bayesgmm.engines.EN
 
 Deliberate differences (documented in docs/robustness.md and docs/architecture.md):
 
+* fitted parameters are float64 even for float32 data (scikit-learn keeps float32);
 * messages differ in wording where scikit-learn's are internal (e.g. "The parameter 'weights'
   should be normalized"); each case here checks that ours names the problem and the fix;
-* a run that collapses a component with reg_covar=0 stops at its last valid state and warns
-  (ConvergenceWarning naming the component) where scikit-learn carries on with a covariance of
-  ~1e-48 (its issue #18216 case); a start that is singular from the outset is skipped, and
-  SingularCovarianceError is raised only when every start is;
+* a start that collapses a component with reg_covar=0 raises SingularCovarianceError where
+  scikit-learn carries on with a covariance of ~1e-48 (its issue #18216 case);
 * the Bayesian-only behaviours (priors' defaults and validation, Dirichlet/Wishart
   normalisers, weights from concentrations) belong to the VB engine's own tests.
 """
@@ -633,12 +632,11 @@ def test_a_complete_start_skips_the_data_driven_initialisation(truth, monkeypatc
     assert len(calls) == gm.n_iter_
 
 
-def test_a_divergent_start_is_reported_and_stops_where_it_was_valid():
+def test_a_divergent_start_is_reported_not_returned():
     """test_gaussian_mixture_setting_best_params (#18216).  scikit-learn's start puts two
     spherical components of variance 1e-6 on single rows; without reg_covar their variance
-    becomes ~1e-48 after one update.  scikit-learn keeps going; bayesgmm stops at the last
-    valid state and names the component in a ConvergenceWarning (deliberate difference), and
-    with reg_covar the same start fits with every attribute set."""
+    becomes ~1e-48 after one update.  scikit-learn keeps going; bayesgmm names the component
+    (deliberate difference), and with reg_covar the same start fits with every attribute set."""
     X = np.random.default_rng(0).uniform(size=(30, 3))
     rng = np.random.default_rng(1)
     means_init = X[rng.choice(30, 6, replace=False)]
@@ -651,9 +649,8 @@ def test_a_divergent_start_is_reported_and_stops_where_it_was_valid():
         precisions_init=precisions_init,
         max_iter=1,
     )
-    with pytest.warns(ConvergenceWarning, match=r"component \d"):
-        stopped = GaussianMixture(6, reg_covar=0, **start).fit(X)
-    assert not stopped.converged_ and np.all(np.isfinite(stopped.means_))
+    with pytest.raises(SingularCovarianceError, match=r"component \d"):
+        GaussianMixture(6, reg_covar=0, **start).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gm = GaussianMixture(6, reg_covar=1e-6, **start).fit(X)

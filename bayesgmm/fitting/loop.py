@@ -11,7 +11,6 @@ ELBO does (as its BayesianGaussianMixture).  :mod:`bayesgmm.fitting.restarts` ru
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,6 @@ from ..data.sources import DataSource
 from ..engines import Engine, engine_class
 from ..engines import make_engine as build_engine
 from ..engines.base import ITERATE_ASCENT, TOL_SUMMED, mixture_terms
-from ..exceptions import SingularCovarianceError, convergence_warning
 from ..spec import ModelSpec
 from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
@@ -121,19 +119,8 @@ def run_em_loop(
                 "Standardise X, or increase reg_covar"
             )
         stats, reseeded = empty_components.reseed(stats, iteration)
+        state = engine.mstep(stats)
         trace.append(objective)
-        try:
-            state = engine.mstep(stats)
-        except SingularCovarianceError as error:
-            # a component collapsed (scikit-learn's issue #18216): this run stops at the last
-            # valid state, whose objective ends the trace; restarts keeps the best run
-            warnings.warn(
-                f"{error} This run stopped at iteration {iteration} and keeps the parameters "
-                "before the collapse.",
-                convergence_warning(),
-                stacklevel=2,
-            )
-            return state, trace, False
         if on_iteration is not None:
             on_iteration(iteration, objective)
         if reseeded:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..data.init import as_generator
 from ..data.sources import DataSource, as_data_source
-from ..exceptions import SingularCovarianceError, convergence_warning
+from ..exceptions import convergence_warning
 from ..spec import ModelSpec
 from .loop import initial_state, make_engine, run_em_loop
 from .online import run_minibatch_loop
@@ -54,7 +54,6 @@ def fit(
     engine = make_engine(spec, data)
     rng = as_generator(spec.random_state)
     best = None
-    failed: SingularCovarianceError | None = None
     for run in range(1 if warm else spec.n_init):
         callback = None if on_iteration is None else (lambda i, o, run=run: on_iteration(run, i, o))
         empty_components = EmptyComponents.for_engine(engine, data.n_samples, data.total_weight)
@@ -62,12 +61,7 @@ def fit(
             state = engine.state_from_saved(previous.parameters, previous.engine_variables)
             start_objective = previous.lower_bound
         else:
-            try:
-                state = initial_state(engine, data, rng, empty_components)
-            except SingularCovarianceError as error:
-                # this start is degenerate from the outset; the others may work
-                failed = error
-                continue
+            state = initial_state(engine, data, rng, empty_components)
             start_objective = -np.inf
         if spec.learning_method == "online":
             state, trace, converged = run_minibatch_loop(
@@ -80,9 +74,7 @@ def fit(
         lower_bound = trace[-1] if trace else -np.inf
         if best is None or lower_bound > best[0]:
             best = (lower_bound, state, trace, converged, empty_components)
-    if best is None:  # every start failed: the error of the last one
-        assert failed is not None  # n_init >= 1: the loop ran at least once
-        raise failed
+    assert best is not None  # n_init >= 1: the loop ran at least once
     lower_bound, state, trace, converged, empty_components = best
     empty_components.warn(stacklevel=3)
     pruning = None
