@@ -84,3 +84,19 @@ def test_concentration_prior_gallery_gives_scikit_learns_components(prior_type, 
     np.testing.assert_allclose(ours.weights_, theirs.weights_, atol=1e-3)
     # measured: the same iteration counts (541-979) to within one
     assert abs(ours.n_iter_ - theirs.n_iter_) <= 1
+
+
+@pytest.mark.parametrize("options", [{"accelerate": True}, {"stopping": "aitken"}])
+def test_the_accelerated_loop_applies_the_same_rule(options):
+    """SQUAREM's and Aitken's loop (fitting/acceleration.py) stops VB on the summed ELBO too:
+    with the per-sample rule it stopped the Bishop fit early, with components left over."""
+    X = load_faithful().values
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    prior = bayesgmm.VBPrior("dirichlet_distribution", weight_concentration=1e-3)
+    gm = bayesgmm.GaussianMixture(
+        6, engine="vb", prior=prior, max_iter=2000, random_state=0, **options
+    ).fit(X)
+    weights = np.sort(gm.weights_)[::-1]
+    assert gm.converged_
+    assert (weights > 1e-2).sum() == 2
+    np.testing.assert_allclose(weights[:2], [0.643, 0.357], atol=0.01)

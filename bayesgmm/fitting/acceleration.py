@@ -54,6 +54,7 @@ import numpy as np
 
 from ..data.sources import DataSource
 from ..engines import Engine
+from ..engines.base import TOL_SUMMED
 from ..exceptions import SingularCovarianceError
 from .safeguards import EmptyComponents
 
@@ -99,6 +100,9 @@ def run_squarem_loop(
     """
     spec = engine.spec
     total_weight = data.total_weight
+    # the chain holds per-sample objectives: an engine whose tol bounds the summed objective
+    # (VB, as scikit-learn's BayesianGaussianMixture) stops at tol / total_weight per sample
+    tol = spec.tol / total_weight if engine.tol_applies_to == TOL_SUMMED else spec.tol
     trace: list[float] = []
     step_max = 1.0
     passes = 0
@@ -153,7 +157,7 @@ def run_squarem_loop(
             chain, state = [], state1
             continue
         chain.append(objective0)
-        if should_stop(chain, spec.tol, spec.stopping):
+        if should_stop(chain, tol, spec.stopping):
             return state1, trace, True
         if not extrapolate or passes >= spec.max_iter:
             state = state1
@@ -165,7 +169,7 @@ def run_squarem_loop(
             chain, state = [], state2
             continue
         chain.append(objective1)
-        stop = should_stop(chain, spec.tol, spec.stopping)
+        stop = should_stop(chain, tol, spec.stopping)
         if stop or passes >= spec.max_iter:
             return state2, trace, stop
         # the extrapolated point t' and its stabilising iteration t'' = F(t')
