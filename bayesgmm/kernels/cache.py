@@ -2,7 +2,7 @@
 
 The kernels are compiled with ``cache=True``: the first process to call them
 (in a fresh clone, or after ``NUMBA_CACHE_DIR`` points somewhere new) spends
-30-60 s compiling (bench/README.md, "First compile"), and every later one
+20-60 s compiling (bench/README.md, "First compile"), and every later one
 loads them from Numba's cache at once.  Without a word, that first fit looks
 hung.  :func:`announce_first_compile` prints one line, once per process, when
 no kernel has a fresh cache index yet; callers run it before their first
@@ -19,7 +19,7 @@ import sys
 
 from numba.core.registry import CPUDispatcher
 
-NOTICE = "bayesgmm: compiling kernels once (about 30-60 s); later runs start at once"
+NOTICE = "bayesgmm: compiling kernels once (about 20-60 s); later runs start at once"
 
 _announced = False
 
