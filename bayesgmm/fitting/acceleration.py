@@ -57,6 +57,7 @@ from ..engines import Engine
 from ..engines.base import TOL_SUMMED
 from ..exceptions import SingularCovarianceError
 from .safeguards import EmptyComponents
+from .step import objective_pass
 
 # Varadhan & Roland's SQUAREM defaults: the largest step starts at 1 (plain EM) and grows
 # by this factor each time the step reaches it, shrinking by it after a fall-back
@@ -116,14 +117,7 @@ def run_squarem_loop(
 
     def evaluate(current: Any) -> tuple[float, Any, bool]:
         """One pass: (objective of ``current``, the engine's update from it, re-seeded?)."""
-        stats = data.accumulate(engine.terms(current))
-        objective = (stats.loglik + engine.penalty(current)) / total_weight
-        if not np.isfinite(objective):
-            raise FloatingPointError(
-                f"the objective became {objective} at iteration {passes + 1}: some rows are too "
-                "far from every component for float64 (their squared distances overflow). "
-                "Standardise X, or increase reg_covar"
-            )
+        stats, objective = objective_pass(engine, data, current, passes + 1)
         stats, reseeded = empty_components.reseed(stats, passes + 1)
         return objective, engine.mstep(stats), reseeded
 

@@ -23,6 +23,7 @@ from ..engines.base import ITERATE_ASCENT, TOL_SUMMED, mixture_terms
 from ..spec import ModelSpec
 from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
+from .step import objective_pass
 
 
 def moments_for(spec: ModelSpec, data: DataSource):
@@ -110,14 +111,7 @@ def run_em_loop(
     converged = False
     for iteration in range(1, spec.max_iter + 1):
         previous = objective
-        stats = data.accumulate(engine.terms(state))
-        objective = (stats.loglik + engine.penalty(state)) / total_weight
-        if not np.isfinite(objective):
-            raise FloatingPointError(
-                f"the objective became {objective} at iteration {iteration}: some rows are too "
-                "far from every component for float64 (their squared distances overflow). "
-                "Standardise X, or increase reg_covar"
-            )
+        stats, objective = objective_pass(engine, data, state, iteration)
         stats, reseeded = empty_components.reseed(stats, iteration)
         state = engine.mstep(stats)
         trace.append(objective)
