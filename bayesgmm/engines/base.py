@@ -68,6 +68,17 @@ class PosteriorDraws:
         )
 
 
+def finite_covariances(family: CovarianceFamily, factor: np.ndarray) -> np.ndarray | None:
+    """The covariances of precision factors ``factor``, or None where they are not finite
+    (an extrapolated point of the accelerated loop may be no mixture at all)."""
+    try:
+        with np.errstate(all="ignore"):
+            covariances = family.covariances(factor)
+    except np.linalg.LinAlgError:
+        return None
+    return covariances if np.all(np.isfinite(covariances)) else None
+
+
 def mixture_terms(family: CovarianceFamily, parameters: MixtureParameters) -> GaussianTerms:
     """Kernel terms of a plain Gaussian mixture (its log-likelihood, for any engine)."""
     with np.errstate(divide="ignore"):  # a zero weight (weights_init) is log weight -inf
@@ -281,12 +292,8 @@ class Engine(ABC):
         factor = self.family.factor_from_vector(vector[K + K * D :], template.precisions_cholesky)
         if not (np.all(np.isfinite(factor)) and np.all(weights > 0)):
             return None
-        try:
-            with np.errstate(all="ignore"):
-                covariances = self.family.covariances(factor)
-        except np.linalg.LinAlgError:
-            return None
-        if not np.all(np.isfinite(covariances)):
+        covariances = finite_covariances(self.family, factor)
+        if covariances is None:
             return None
         point = MixtureParameters(weights, means, covariances, factor)
         return self.state_from_saved(point, self.state_variables(like))

@@ -47,6 +47,7 @@ from .base import (
     Engine,
     MixtureParameters,
     PosteriorDraws,
+    finite_covariances,
     merge_initial_parameters,
 )
 from .conjugate import (
@@ -359,12 +360,8 @@ class VBEngine(Engine):
             np.all(np.isfinite(factor))
         ):
             return None
-        try:
-            with np.errstate(all="ignore"):
-                covariances = self.family.covariances(factor)
-        except np.linalg.LinAlgError:
-            return None
-        if not np.all(np.isfinite(covariances)):
+        covariances = finite_covariances(self.family, factor)
+        if covariances is None:
             return None
         return VBState(
             weight_concentration=(
