@@ -159,8 +159,23 @@ def _check_dof(owner: str, dof: float, minimum: int, what: str) -> float:
 
 
 # ------------------------------------------------------------------- MAP
+class _DataDependentDefaults:
+    """What MAPPrior and VBPrior share: hyperparameters left None take data-dependent defaults."""
+
+    @property
+    def is_explicit(self) -> bool:
+        """True when no hyperparameter is left to a data-dependent default."""
+        return all(getattr(self, f.name) is not None for f in fields(self))
+
+    def _require_moments(self, moments: DataMoments | None) -> None:
+        if moments is None and not self.is_explicit:
+            raise ValueError(
+                f"the data-dependent defaults of a {type(self).__name__} need the data"
+            )
+
+
 @dataclass(frozen=True, eq=False)
-class MAPPrior:
+class MAPPrior(_DataDependentDefaults):
     """Conjugate prior of ``engine="map"`` (Fraley & Raftery 2007; R's mclust).
 
     Weights ``pi ~ Dirichlet(weight_concentration)``; each component's
@@ -249,11 +264,6 @@ class MAPPrior:
         if self.scale is not None:
             set_("scale", _check_scale(owner, "scale", self.scale, "the inverse-Wishart scale"))
 
-    @property
-    def is_explicit(self) -> bool:
-        """True when no hyperparameter is left to a data-dependent default."""
-        return all(getattr(self, f.name) is not None for f in fields(self))
-
     def resolved(
         self,
         moments: DataMoments | None,
@@ -263,8 +273,7 @@ class MAPPrior:
     ) -> MAPPrior:
         """A copy with every hyperparameter explicit, checked against the model's shape."""
         K, D = n_components, n_features
-        if moments is None and not self.is_explicit:
-            raise ValueError("the data-dependent defaults of a MAPPrior need the data")
+        self._require_moments(moments)
         alpha = np.ones(K) if self.weight_concentration is None else self.weight_concentration
         if alpha.ndim == 0:
             alpha = np.full(K, float(alpha))
@@ -323,7 +332,7 @@ class MAPPrior:
 
 # -------------------------------------------------------------------- VB
 @dataclass(frozen=True, eq=False)
-class VBPrior:
+class VBPrior(_DataDependentDefaults):
     """Priors of ``engine="vb"``, as scikit-learn's ``BayesianGaussianMixture``.
 
     The parameters are scikit-learn's, named without the ``_prior`` suffix.
@@ -409,11 +418,6 @@ class VBPrior:
                 _check_scale(owner, "covariance", self.covariance, "the covariance prior"),
             )
 
-    @property
-    def is_explicit(self) -> bool:
-        """True when no hyperparameter is left to a data-dependent default."""
-        return all(getattr(self, f.name) is not None for f in fields(self))
-
     def resolved(
         self,
         moments: DataMoments | None,
@@ -423,8 +427,7 @@ class VBPrior:
     ) -> VBPrior:
         """A copy with every hyperparameter explicit, checked against the model's shape."""
         K, D = n_components, n_features
-        if moments is None and not self.is_explicit:
-            raise ValueError("the data-dependent defaults of a VBPrior need the data")
+        self._require_moments(moments)
         mean = moments.mean if self.mean is None else self.mean
         if mean.shape != (D,):
             raise ValueError(
