@@ -87,6 +87,20 @@ def test_dask_backed_dataarray_keeps_feature_names_and_chunks_columns(data):
     np.testing.assert_array_equal(labels.compute(), gm.predict(data))
 
 
+def test_float32_dask_predictions_are_float32_as_in_memory(data):
+    """float32 rows give float32 probabilities and log-densities, lazily too (scikit-learn's
+    dtypes, issue 13); labels stay integers."""
+    X = data.astype(np.float32)
+    with threaded():
+        gm = GaussianMixture(3, random_state=0).fit(X)
+        lazy = da.from_array(X, chunks=(UNEVEN, 3))
+        proba, density, labels = gm.predict_proba(lazy), gm.score_samples(lazy), gm.predict(lazy)
+        assert proba.dtype == density.dtype == np.float32  # before compute, as declared
+        np.testing.assert_array_equal(proba.compute(), gm.predict_proba(X))
+        np.testing.assert_array_equal(density.compute(), gm.score_samples(X))
+        assert labels.compute().dtype.kind == "i"
+
+
 @pytest.mark.parametrize("init", ["kmeans", "given"])
 def test_nonfinite_values_are_located_only_after_a_pass_shows_them(data, init):
     X = data.copy()

@@ -60,9 +60,11 @@ class FittedMixtureMethods:
         if is_dask_collection(X):
             from ..data.distributed import map_rows
 
-            return map_rows(function, self._validated_dask(X), self._terms, n_columns, dtype)
-        rows = self._validated(X)
-        values = function(rows, self._terms)
+            rows = self._validated_dask(X)
+            values = map_rows(function, rows, self._terms, n_columns, dtype)
+        else:
+            rows = self._validated(X)
+            values = function(rows, self._terms)
         if values.dtype.kind == "f":  # float32 rows and parameters give float32, as scikit-learn
             values = values.astype(np.result_type(rows.dtype, self.means_.dtype), copy=False)
         return values
