@@ -242,7 +242,7 @@ class GaussianMixture(FittedMixtureMethods):
             previous = self.result_
         result = restarts.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result, data.dtype)
-        self._online = None  # a later partial_fit starts its running statistics afresh
+        self._online: _OnlineProgress | None = None  # a later partial_fit starts afresh
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None) -> GaussianMixture:

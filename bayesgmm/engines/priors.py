@@ -324,7 +324,9 @@ class MAPPrior(_DataDependentDefaults):
     @classmethod
     def from_variables(cls, variables: dict) -> MAPPrior:
         """Rebuild a resolved prior from :meth:`variables` (as read from a file)."""
-        values = {f.name: saved_array(variables, "prior_" + f.name) for f in fields(cls)}
+        values: dict[str, Any] = {
+            f.name: saved_array(variables, "prior_" + f.name) for f in fields(cls)
+        }
         for name in ("shrinkage", "degrees_of_freedom"):
             values[name] = float(values[name])
         return cls(**values)
@@ -470,7 +472,7 @@ class VBPrior(_DataDependentDefaults):
     def from_variables(cls, variables: dict, weight_prior: str) -> VBPrior:
         """Rebuild a resolved prior from :meth:`variables` and the weight prior's type."""
         numeric = [f.name for f in fields(cls) if f.name != "weight_prior"]
-        values = {name: saved_array(variables, "prior_" + name) for name in numeric}
+        values: dict[str, Any] = {name: saved_array(variables, "prior_" + name) for name in numeric}
         for name in ("weight_concentration", "mean_precision", "degrees_of_freedom"):
             values[name] = float(values[name])
         return cls(weight_prior=weight_prior, **values)

@@ -36,6 +36,7 @@ of ``nu_k W_k``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
@@ -141,7 +142,7 @@ class VBEngine(Engine):
         covariances = family.divide(inverse_scale, dof)
         if prior.weight_prior == "dirichlet_process":
             remaining = np.hstack((np.cumsum(counts[::-1])[-2::-1], 0.0))
-            concentration = (1.0 + counts, prior.weight_concentration + remaining)
+            concentration: Any = (1.0 + counts, prior.weight_concentration + remaining)
         else:
             concentration = prior.weight_concentration + counts
         return VBState(
@@ -276,7 +277,7 @@ class VBEngine(Engine):
         return self.mstep(estep(point))
 
     def state_variables(self, state: VBState):
-        variables = state.prior.variables(self.family)
+        variables: dict[str, tuple[tuple[str, ...], Any]] = state.prior.variables(self.family)
         if state.is_process:
             a, b = state.weight_concentration
             variables["weight_concentration_a"] = (("component",), a)

@@ -11,7 +11,7 @@ from .base import CovarianceFamily
 
 class Diag(CovarianceFamily):
     name, kernel = "diag", DIAG
-    covariance_dims = ("component", "feature")
+    covariance_dims: tuple[str, ...] = ("component", "feature")
 
     def covariance_shape(self, K, D):
         return (K, D)

@@ -16,7 +16,7 @@ from .base import (
 
 class Full(CovarianceFamily):
     name, kernel = "full", FULL
-    covariance_dims = ("component", "feature", "feature2")
+    covariance_dims: tuple[str, ...] = ("component", "feature", "feature2")
     matrix_blocks = True
 
     def covariance_shape(self, K, D):

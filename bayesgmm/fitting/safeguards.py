@@ -80,8 +80,8 @@ class EmptyComponents:
         if not self.enabled:
             return stats, False
         changed = False
-        for k in np.flatnonzero(stats.nk < self.min_count):
-            k = int(k)
+        for component in np.flatnonzero(stats.nk < self.min_count):
+            k = int(component)
             if k in self._given_up:
                 continue
             parent = _component_to_split(stats, self.min_count) if self.budget > 0 else None
