@@ -53,6 +53,14 @@ def _array(owner: str, name: str, value: Any) -> np.ndarray:
     return array
 
 
+def _mean_vector(owner: str, value: Any) -> np.ndarray:
+    """A prior mean: finite numbers, one per feature."""
+    mean = _array(owner, "mean", value)
+    if mean.ndim != 1:
+        raise ValueError(f"{owner}.mean has shape {mean.shape}; give one number per feature")
+    return mean
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     array = np.array(array, dtype=np.float64)
     array.setflags(write=False)
@@ -232,12 +240,7 @@ class MAPPrior(_DataDependentDefaults):
                 )
             set_("weight_concentration", _frozen(alpha))
         if self.mean is not None:
-            mean = _array(owner, "mean", self.mean)
-            if mean.ndim != 1:
-                raise ValueError(
-                    f"MAPPrior.mean has shape {mean.shape}; give one number per feature"
-                )
-            set_("mean", _frozen(mean))
+            set_("mean", _frozen(_mean_vector(owner, self.mean)))
         if self.shrinkage is not None:
             set_(
                 "shrinkage",
@@ -397,12 +400,7 @@ class VBPrior(_DataDependentDefaults):
                 ),
             )
         if self.mean is not None:
-            mean = _array(owner, "mean", self.mean)
-            if mean.ndim != 1:
-                raise ValueError(
-                    f"VBPrior.mean has shape {mean.shape}; give one number per feature"
-                )
-            set_("mean", _frozen(mean))
+            set_("mean", _frozen(_mean_vector(owner, self.mean)))
         if self.degrees_of_freedom is not None:
             set_(
                 "degrees_of_freedom",
