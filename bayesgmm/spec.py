@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .engines import ENGINES
-from .families import FAMILIES
+from .families import ONE_DIMENSIONAL_MODELS, family_named, family_names
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 LEARNING_METHODS = ("batch", "online")
@@ -115,8 +115,9 @@ class ModelSpec:
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)
         set_("n_components", _integer("n_components", self.n_components, 1))
-        set_("covariance_type", _choice("covariance_type", self.covariance_type, tuple(FAMILIES)))
+        set_("covariance_type", _choice("covariance_type", self.covariance_type, family_names()))
         set_("engine", _choice("engine", self.engine, tuple(ENGINES)))
+        ENGINES[self.engine].check_family(self.family)
         ENGINES[self.engine].check_prior(self.prior)
         set_("tol", _real("tol", self.tol))
         set_("reg_covar", _real("reg_covar", self.reg_covar))
@@ -153,11 +154,18 @@ class ModelSpec:
     @property
     def family(self):
         """The covariance family object named by ``covariance_type``."""
-        return FAMILIES[self.covariance_type]
+        return family_named(self.covariance_type)
 
     def check_initial_parameters(self, n_features: int) -> None:
         """Validate user-given initial parameters against the data's width."""
         K, D = self.n_components, n_features
+        if self.covariance_type in ONE_DIMENSIONAL_MODELS and D != 1:
+            raise ValueError(
+                f"covariance_type={self.covariance_type!r} is mclust's name of a model of "
+                f"one-dimensional data, but X has {D} features; use "
+                f"{'EII' if self.covariance_type == 'E' else 'VII'} (or another of mclust's "
+                "multivariate models) for several features"
+            )
         if self.weights_init is not None:
             w = self.weights_init
             if w.shape != (K,):

@@ -156,6 +156,8 @@ def _format_ranked(frame, top: int, pruned: bool) -> str:
 
 def _fit(args: argparse.Namespace) -> int:
     from ..data.standardize import Standardization
+    from ..families import ALL_MODELS
+    from ..model_selection.mclust_summary import format_mclust_bic
     from ..model_selection.select import best, best_model, select, sweep_model
 
     out = Path(args.out) if args.out else None
@@ -181,7 +183,7 @@ def _fit(args: argparse.Namespace) -> int:
     sweep = select(
         X,
         args.components,
-        args.covariance,
+        ALL_MODELS if args.covariance == [ALL_MODELS] else args.covariance,
         args.engine,
         n_init=args.n_init,
         random_state=args.seed,
@@ -207,6 +209,9 @@ def _fit(args: argparse.Namespace) -> int:
     ]
     if args.top > 0 and len(ranked) > args.top:
         lines.append(f"... {len(ranked) - args.top} more (--top 0 shows all)")
+    if args.mclust:
+        for engine in sweep.engine.values:
+            lines += ["", f"engine {engine}:", format_mclust_bic(sweep, str(engine))]
     if failed:
         lines.append(f"{len(failed)} fit(s) failed:")
         lines.extend(f"  {e} {c} K={k}: {reason}" for e, c, k, reason in failed[:10])

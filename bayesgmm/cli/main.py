@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import __version__
 from ..engines import ENGINES
-from ..families import FAMILIES
+from ..families import ALL_MODELS, MCLUST_MODELS, SKLEARN_COVARIANCE_TYPES, family_names
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -41,7 +41,8 @@ exit codes:
 a closed output pipe (`| head`) ends a command quietly with exit code 1
 errors are one line on stderr; --debug (before the command) shows the traceback"""
 
-COVARIANCE_TYPES = tuple(FAMILIES)  # the registered families (full, tied, diag, spherical, ...)
+# every accepted covariance name: the registered families, then mclust's aliases (VVV, ...)
+COVARIANCE_TYPES = family_names()
 ENGINE_NAMES = tuple(ENGINES)  # the registered engines (em, map, vb, ...)
 
 
@@ -74,9 +75,13 @@ def _parse_components(text: str) -> list[int]:
     return sorted(values)
 
 
-def _choice_list(valid: Sequence[str]):
+def _choice_list(valid: Sequence[str], all_means: Sequence[str] | None = None):
+    """Parse a comma-separated list of ``valid`` names; ``all`` gives ``all_means`` (default ``valid``)."""
+
     def parse(text: str) -> list[str]:
-        values = list(valid) if text == "all" else [v.strip() for v in text.split(",") if v.strip()]
+        if text == "all":
+            return list(valid if all_means is None else all_means)
+        values = [v.strip() for v in text.split(",") if v.strip()]
         unknown = [v for v in values if v not in valid]
         if unknown or not values:
             raise argparse.ArgumentTypeError(
@@ -164,12 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument(
         "--covariance",
-        type=_choice_list(COVARIANCE_TYPES),
-        default=list(COVARIANCE_TYPES),
+        type=_choice_list(COVARIANCE_TYPES, [ALL_MODELS]),
+        default=list(SKLEARN_COVARIANCE_TYPES),
         metavar="TYPES",
-        help="covariance types, comma-separated, or all (default all: "
-        + ",".join(COVARIANCE_TYPES)
+        help="covariance types, comma-separated: scikit-learn's "
+        + ",".join(SKLEARN_COVARIANCE_TYPES)
+        + " or mclust's "
+        + ",".join(MCLUST_MODELS)
+        + " (E,V for one column); all sweeps mclust's 14 (default "
+        + ",".join(SKLEARN_COVARIANCE_TYPES)
         + ")",
+    )
+    fit.add_argument(
+        "--mclust",
+        action="store_true",
+        help="also print R mclust's BIC table (its sign: larger is better) and top 3 models",
     )
     fit.add_argument(
         "--engine",

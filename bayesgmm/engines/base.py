@@ -207,6 +207,11 @@ class Engine(ABC):
         """The point estimate a state stands for (for predict, BIC, saving)."""
 
     @classmethod
+    def check_family(cls, family: CovarianceFamily) -> None:
+        """Raise a clear error when this engine cannot fit ``family`` (every family by default)."""
+        return None
+
+    @classmethod
     def check_prior(cls, prior: Any) -> None:
         """Raise a clear error when ``prior`` is not something this engine can use."""
         if prior is None:

@@ -55,15 +55,8 @@ def trace_product(prior: np.ndarray, precision: np.ndarray) -> np.ndarray:
 
 
 def kernel_copies(family: CovarianceFamily, K: int, D: int) -> float:
-    """How many kernel-form entries stand for one free covariance parameter.
-
-    1 for full and diag, K for tied (its one matrix is handed to every
-    component), D for spherical (its one variance is repeated along the
-    features).  A prior on the free parameters, spread over the kernel form,
-    counts ``1 / kernel_copies`` per entry.
-    """
-    kernel_size = K * family.kernel.entries(D)
-    return kernel_size / float(np.prod(family.covariance_shape(K, D)))
+    """How many kernel-form entries stand for one free covariance parameter (the family says)."""
+    return family.prior_copies(K, D)
 
 
 def multigammaln(a, d: int):

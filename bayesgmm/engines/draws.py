@@ -51,6 +51,7 @@ def complete_draws(
     """Means ``N(mean_k, (mean_precision_k Lambda_k)^-1)`` given the drawn precisions, and the
     family's stored forms of both (``precisions`` in the family's shape, leading axis draw)."""
     S = weights.shape[0]
+    precisions = family.share_draws(precisions)  # EII, EEI: one draw of the shared variances
     noise = rng.standard_normal((S, K, D))
     scale = 1.0 / np.sqrt(mean_precision)[:, None]
     if not family.kernel.is_diagonal:

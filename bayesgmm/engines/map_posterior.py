@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..families import FAMILIES, CovarianceFamily
+from ..families import CovarianceFamily, family_named
 from ..stats import SuffStats
 from .base import EMPTY_COMPONENT_GUARD, MixtureParameters, PosteriorDraws
 from .draws import complete_draws, wishart
@@ -52,7 +52,7 @@ class ConjugatePosterior:
 
     @property
     def family(self) -> CovarianceFamily:
-        return FAMILIES[self.covariance_type]
+        return family_named(self.covariance_type)
 
     def mode(self) -> MixtureParameters:
         """The joint posterior mode: the MAP M-step for these responsibilities.

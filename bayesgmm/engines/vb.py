@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
+from ..families import CONJUGATE_FAMILY_NAMES
 from ..stats import GaussianTerms, SuffStats
 from .base import (
     EMPTY_COMPONENT_GUARD,
@@ -107,6 +108,17 @@ class VBEngine(Engine):
     reseeds_empty_components = False
     # scikit-learn's BayesianGaussianMixture applies tol to its summed lower bound
     tol_applies_to = TOL_SUMMED
+
+    @classmethod
+    def check_family(cls, family) -> None:
+        if not family.has_pooled_form:
+            raise ValueError(
+                f"engine='vb' has no closed-form variational posterior for covariance_type="
+                f"{family.name!r} (its covariances are constrained products of volume, shape and "
+                f"orientation); VB fits {', '.join(CONJUGATE_FAMILY_NAMES)} (mclust's VVV, EEE, "
+                f"VVI, VII, EII, EEI); for {family.name!r} use engine='map' (the posterior mode "
+                "under mclust's conjugate prior) or engine='em'"
+            )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

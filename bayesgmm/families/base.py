@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import linalg
 
@@ -85,6 +87,12 @@ class CovarianceFamily:
     """
 
     name: str
+    # mclust's name of the model (Celeux & Govaert 1995: volume, shape, orientation)
+    mclust_name: str
+    # whether pool() projects per-component scatter onto the family in closed form (the VB
+    # engine's update and the conjugate posterior draws need it); mclust's families with an
+    # inner solve or a shared shape override covariance_from_scatter instead
+    has_pooled_form: bool = True
     # which E-step kernel form serves this family (kernels/forms.py)
     kernel: KernelForm
     covariance_dims: tuple[str, ...]
@@ -110,6 +118,18 @@ class CovarianceFamily:
         maximum-likelihood covariance.
         """
         raise NotImplementedError
+
+    def prior_copies(self, K: int, D: int) -> float:
+        """How many kernel-form entries stand for one free covariance parameter.
+
+        1 for full and diag, K for tied (its one matrix is handed to every
+        component), D for spherical (its one variance is repeated along the
+        features).  A prior on the free parameters, spread over the kernel form,
+        counts ``1 / prior_copies`` per entry.  A family whose storage repeats a
+        shared value (EII, EEI) overrides it.
+        """
+        kernel_size = K * self.kernel.entries(D)
+        return kernel_size / float(np.prod(self.covariance_shape(K, D)))
 
     def covariance_from_scatter(
         self, scatter: np.ndarray, counts: np.ndarray, reg_covar: float = 0.0
@@ -205,7 +225,15 @@ class CovarianceFamily:
         the result is the inverse-Wishart's (matrix families) or the
         inverse-gamma's (variance families) parameters in this family's shapes.
         """
-        raise NotImplementedError
+        raise no_conjugate_posterior(self.name)
+
+    def share_draws(self, precisions: np.ndarray) -> np.ndarray:
+        """Posterior draws of the precisions ``(S, *storage)`` with shared parameters made equal.
+
+        Draws are made per stored entry; a family that stores one shared value in
+        every component's row (EII, EEI) copies the first component's draw.
+        """
+        return precisions
 
     def conjugate_mode(self, scale: np.ndarray, dof: np.ndarray, K: int, D: int) -> np.ndarray:
         """The covariances of the joint posterior mode (the MAP M-step) from :meth:`conjugate_posterior`."""
@@ -280,6 +308,57 @@ class CovarianceFamily:
             rows, cols = np.triu_indices(D, 1)
             factor[..., rows, cols] = vector[n_diagonal:].reshape((*batch, rows.size))
         return factor
+
+
+CONJUGATE_FAMILY_NAMES = ("full", "tied", "diag", "spherical", "EII", "EEI")
+"""The families whose covariances have a closed-form conjugate (and VB) posterior."""
+
+
+def no_conjugate_posterior(name: str) -> ValueError:
+    """The error of asking a constrained family for its conjugate posterior."""
+    return ValueError(
+        f"covariance_type={name!r} has no closed-form conjugate posterior (its covariances "
+        "are constrained products of volume, shape and orientation), so there are no posterior "
+        f"draws to give; they exist for {', '.join(CONJUGATE_FAMILY_NAMES)}; use one of those, "
+        "or engine='em', whose ArviZ view is the point estimate"
+    )
+
+
+class ConstrainedSolve:
+    """Mixin of a family whose M-step is a constrained solve, not a pooled division.
+
+    ``solve(scatter, counts)`` returns the covariances minimising
+    ``sum_k n_k log|Sigma_k| + tr(Sigma_k^-1 W_k)`` over the family (see
+    :mod:`bayesgmm.families.orientation`).  MAP hands it the prior-augmented
+    scatter and counts, so the same solve is the posterior mode's M-step.
+    ``reg_covar`` is added to the scatter as ``n_k reg_covar I`` before the solve,
+    so the result stays in the family (for the unconstrained families that is
+    the same as adding ``reg_covar`` to the variances).
+    """
+
+    has_pooled_form = False
+    solve: Any
+    kernel: KernelForm
+    name: str
+
+    def covariance_from_scatter(self, scatter, counts, reg_covar=0.0):
+        counts = np.asarray(counts, dtype=np.float64)
+        if reg_covar:
+            scatter = self.kernel.add_to_diagonal(scatter, counts * reg_covar)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            covariance = self.solve(np.asarray(scatter, dtype=np.float64), counts)
+        if not np.all(np.isfinite(covariance)):
+            raise SingularCovarianceError(f"the {self.name} M-step (a component without spread)")
+        return covariance
+
+    def conjugate_posterior(self, prior_dof, prior_scale, counts, spread, D):
+        raise no_conjugate_posterior(self.name)
+
+    def pool(self, scatter, counts):
+        raise ValueError(
+            f"covariance_type={self.name!r} has no pooled closed form; its M-step is "
+            "covariance_from_scatter's constrained solve"
+        )
 
 
 def _covariance_from_factor(factor: np.ndarray) -> np.ndarray:

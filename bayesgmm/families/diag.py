@@ -10,7 +10,7 @@ from .base import CovarianceFamily
 
 
 class Diag(CovarianceFamily):
-    name, kernel = "diag", DIAG
+    name, kernel, mclust_name = "diag", DIAG, "VVI"
     covariance_dims: tuple[str, ...] = ("component", "feature")
 
     def covariance_shape(self, K, D):

@@ -15,7 +15,7 @@ from .base import (
 
 
 class Full(CovarianceFamily):
-    name, kernel = "full", FULL
+    name, kernel, mclust_name = "full", FULL, "VVV"
     covariance_dims: tuple[str, ...] = ("component", "feature", "feature2")
     matrix_blocks = True
 

@@ -8,7 +8,7 @@ from .diag import Diag
 
 
 class Spherical(Diag):
-    name = "spherical"
+    name, mclust_name = "spherical", "VII"
     covariance_dims = ("component",)
 
     def covariance_shape(self, K, D):

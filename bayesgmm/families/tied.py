@@ -15,7 +15,7 @@ from .full import Full
 
 
 class Tied(Full):
-    name = "tied"
+    name, mclust_name = "tied", "EEE"
     covariance_dims = ("feature", "feature2")
 
     def covariance_shape(self, K, D):

@@ -27,7 +27,7 @@ from ..diagnostics import criteria
 from ..diagnostics.arviz import to_arviz
 from ..engines import ENGINES, Engine, MixtureParameters, restore
 from ..engines.base import mixture_terms
-from ..families import FAMILIES
+from ..families import family_names
 from ..spec import ModelSpec, prune_threshold
 from . import pruning
 from .pruning_history import PruningHistory
@@ -311,7 +311,7 @@ class FitResult:
             )
         covariance_type = _attr(attrs, "covariance_type", str)
         engine_name = _attr(attrs, "engine", str)
-        if covariance_type not in FAMILIES or engine_name not in ENGINES:
+        if covariance_type not in family_names() or engine_name not in ENGINES:
             raise ValueError(
                 f"unknown covariance_type {covariance_type!r} or engine {engine_name!r} in the file"
             )

@@ -26,10 +26,20 @@ _announced = False
 
 def kernel_dispatchers() -> list:
     """Every cached Numba function of the kernel modules."""
-    from . import blocks, estep, estep32, kmeans, linalg, logprob, vecmath, vecmath32
+    from . import blocks, estep, estep32, kmeans, linalg, logprob, orientation, vecmath, vecmath32
 
     found = []
-    for module in (estep, estep32, logprob, kmeans, linalg, blocks, vecmath, vecmath32):
+    for module in (
+        estep,
+        estep32,
+        logprob,
+        kmeans,
+        linalg,
+        orientation,
+        blocks,
+        vecmath,
+        vecmath32,
+    ):
         for value in vars(module).values():
             if (
                 isinstance(value, CPUDispatcher)

@@ -3,11 +3,13 @@
 ``bayesgmm.select`` (the function) is :func:`~bayesgmm.model_selection.select.select`;
 this package also holds :func:`best`, :func:`best_model`, :func:`sweep_table`,
 :func:`~bayesgmm.model_selection.pruning.prune_path` and
-:func:`~bayesgmm.model_selection.combine.combine_fits`.
+:func:`~bayesgmm.model_selection.combine.combine_fits`; :func:`mclust_bic`,
+:func:`top_models` and :func:`format_mclust_bic` show a sweep in R mclust's layout.
 """
 
 from ..diagnostics.criteria import criteria_table
 from .combine import combine_fits
+from .mclust_summary import format_mclust_bic, mclust_bic, top_models
 from .select import best, best_model, select, sweep_model, sweep_table
 
 __all__ = [
@@ -15,7 +17,10 @@ __all__ = [
     "best_model",
     "combine_fits",
     "criteria_table",
+    "format_mclust_bic",
+    "mclust_bic",
     "select",
     "sweep_model",
     "sweep_table",
+    "top_models",
 ]

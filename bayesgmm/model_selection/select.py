@@ -32,7 +32,7 @@ from ..diagnostics import criteria
 from ..diagnostics.criteria import CRITERIA, _data_and_weights
 from ..engines import ENGINES
 from ..exceptions import ConvergenceWarning, convergence_warning
-from ..families import FAMILIES
+from ..families import ALL_MODELS, all_models, family_named, family_names
 from ..fitting import restarts
 from ..spec import ModelSpec
 
@@ -115,7 +115,11 @@ def select(
     ----------
     X : array-like (n_samples, n_features)
     n_components : int or iterable of int, default range(1, 10)
-    covariance_type : str or iterable of str, default all four families
+    covariance_type : str or iterable of str, default scikit-learn's four families
+        Names of :data:`bayesgmm.families.FAMILIES` or their aliases (mclust's
+        names, e.g. ``"VEV"``), or ``"all"``: mclust's 14 models (``E`` and ``V``
+        for one feature).  A cell an engine cannot fit (``engine="vb"`` with a
+        constrained family) holds NaN and the reason in ``fit_error``.
     engine : str or iterable of str, default ("em",)
         Names from :data:`bayesgmm.engines.ENGINES`.
     n_init : int, default 1
@@ -156,8 +160,19 @@ def select(
     data, names = as_feature_matrix(X)
     weights = as_sample_weight(sample_weight, data.shape[0])
     ks = _component_counts(n_components)
-    families = _choices("covariance_type", covariance_type, FAMILIES)
+    if isinstance(covariance_type, str) and covariance_type == ALL_MODELS:
+        covariance_type = all_models(data.shape[1])
+    families = _choices("covariance_type", covariance_type, family_names())
     engines = _choices("engine", engine, ENGINES)
+    # an engine that cannot fit a family (VB and mclust's constrained families) leaves
+    # those cells empty with the reason, as mclust's NA, instead of stopping the sweep
+    unfittable = {}
+    for e in engines:
+        for c in families:
+            try:
+                ENGINES[e].check_family(family_named(c))
+            except ValueError as exc:
+                unfittable[e, c] = f"{type(exc).__name__}: {exc}"
     _check_estimator_params(estimator_params)
     if not (isinstance(weight_threshold, numbers.Real) and 0 <= weight_threshold < 1):
         raise ValueError(f"weight_threshold must be a number in [0, 1), got {weight_threshold!r}")
@@ -175,7 +190,12 @@ def select(
         for e in engines
         for c in families
         for k in ks
+        if (e, c) not in unfittable
     }
+    if not specs:
+        raise ValueError(
+            "no engine can fit any of the covariance types: " + "; ".join(unfittable.values())
+        )
     # one source for the whole sweep: checked once, as fit checks, its data moments
     # (MAP's and VB's prior defaults) computed once for every fit, and each K's
     # k-means start computed once for every covariance type and engine (every fit
@@ -205,6 +225,10 @@ def select(
     ) as bar:
         for index in np.ndindex(shape):
             key = (engines[index[0]], families[index[1]], ks[index[2]])
+            if key[:2] in unfittable:
+                errors[index] = unfittable[key[:2]]
+                bar.update()
+                continue
             bar.set_postfix_str(f"{key[0]} {key[1]} K={key[2]}", refresh=False)
             start = time.perf_counter()
             try:

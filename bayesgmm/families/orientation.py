@@ -1,0 +1,158 @@
+"""The inner solves of mclust's constrained families: volume, shape and orientation.
+
+Celeux & Govaert (1995) write a component covariance as ``Sigma_k = lambda_k D_k A_k D_k^T``:
+volume ``lambda_k`` (a scalar), shape ``A_k`` (diagonal, determinant 1), orientation
+``D_k`` (orthogonal).  Given the weighted scatter ``W_k`` and weight ``n_k`` of
+each component, the M-step minimises
+
+    f = sum_k n_k log|Sigma_k| + tr(Sigma_k^-1 W_k)
+
+over the family's constraint set.  Some families have a closed form; the others
+(VEI, VEE, VEV, EVE, VVE) alternate between the pieces, each step minimising
+``f`` over one piece with the others fixed, so ``f`` never increases and the
+mixture's objective never decreases.  The common orientation of EVE and VVE is
+updated by Browne & McNicholas's (2014) majorisation-minimisation step.  Like
+mclust (``emControl``'s inner ``tol``), every M-step starts its inner iteration
+afresh and runs it until ``f`` changes by less than :data:`INNER_TOL` relatively.
+
+Everything works on small (K, D, D) arrays; the data never reach this module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels.orientation import common_orientation_rounds
+
+INNER_TOL = 1e-11
+"""Relative change of ``f`` at which an inner iteration stops (mclust: sqrt(eps) = 1.5e-8)."""
+
+INNER_MAX_ITER = 2000
+"""Bound on inner iterations; the alternating steps converge linearly, usually in tens."""
+
+
+def geometric_mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``prod(values) ** (1 / n)`` along ``axis``, through logarithms (no overflow)."""
+    return np.exp(np.log(values).mean(axis=axis))
+
+
+def _converged(value: float, previous: float) -> bool:
+    return abs(previous - value) <= INNER_TOL * (1.0 + abs(value))
+
+
+def eigen_descending(scatter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (K, D), descending, and eigenvectors (K, D, D) as columns, of each ``W_k``."""
+    values, vectors = np.linalg.eigh(scatter)
+    return values[..., ::-1].copy(), vectors[..., ::-1].copy()
+
+
+def from_orientation(orientation: np.ndarray, variances: np.ndarray) -> np.ndarray:
+    """``D_k diag(variances_k) D_k^T``; ``orientation`` (D, D) shared or (K, D, D)."""
+    covariance = (orientation * variances[:, None, :]) @ np.swapaxes(orientation, -1, -2)
+    return 0.5 * (covariance + np.swapaxes(covariance, -1, -2))
+
+
+# ----------------------------------------------------------- diagonal families
+def variable_volume_equal_diagonal_shape(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """VEI: ``lambda_k B`` with one diagonal shape ``B`` (``scatter`` (K, D) diagonals)."""
+    D = scatter.shape[1]
+    volume = scatter.sum(axis=1) / (D * counts)  # the start B = I
+    previous = np.inf
+    for _ in range(INNER_MAX_ITER):
+        shape = (scatter / volume[:, None]).sum(axis=0)
+        shape /= geometric_mean(shape)
+        volume = (scatter / shape).sum(axis=1) / (D * counts)
+        value = D * float(counts @ (np.log(volume) + 1.0))
+        if _converged(value, previous):
+            break
+        previous = value
+    return volume[:, None] * shape
+
+
+def equal_volume_variable_diagonal_shape(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """EVI: ``lambda B_k`` (closed form): ``B_k`` is ``W_k``'s diagonal scaled to determinant 1."""
+    scale = geometric_mean(scatter)
+    volume = scale.sum() / counts.sum()
+    return volume * scatter / scale[:, None]
+
+
+# --------------------------------------------------------- ellipsoidal families
+def variable_volume_equal_matrix(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """VEE: ``lambda_k C`` with one matrix ``C`` of determinant 1 (mclust's ``msvee``)."""
+    D = scatter.shape[-1]
+    volume = np.trace(scatter, axis1=1, axis2=2) / (D * counts)  # the start C = I
+    previous = np.inf
+    shape = np.eye(D)
+    for _ in range(INNER_MAX_ITER):
+        shape = (scatter / volume[:, None, None]).sum(axis=0)
+        _, log_det = np.linalg.slogdet(shape)
+        shape = shape / np.exp(log_det / D)
+        inverse = np.linalg.inv(shape)
+        volume = np.einsum("kij,ji->k", scatter, inverse) / (D * counts)
+        value = D * float(counts @ (np.log(volume) + 1.0))
+        if _converged(value, previous):
+            break
+        previous = value
+    covariance = volume[:, None, None] * shape
+    return 0.5 * (covariance + np.swapaxes(covariance, -1, -2))
+
+
+def equal_volume_equal_shape_variable_orientation(
+    scatter: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """EEV (closed form): ``D_k`` are ``W_k``'s eigenvectors; one eigenvalue profile for all."""
+    values, vectors = eigen_descending(scatter)
+    # pairing the largest eigenvalues of every W_k with the largest of the common
+    # profile minimises each trace term (von Neumann), whatever the profile
+    profile = values.sum(axis=0) / counts.sum()
+    return from_orientation(vectors, np.broadcast_to(profile, values.shape))
+
+
+def variable_volume_equal_shape_variable_orientation(
+    scatter: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """VEV: ``lambda_k D_k A D_k^T``; alternates the volumes and the common shape."""
+    D = scatter.shape[-1]
+    values, vectors = eigen_descending(scatter)
+    volume = values.sum(axis=1) / (D * counts)
+    previous = np.inf
+    shape = np.ones(D)
+    for _ in range(INNER_MAX_ITER):
+        shape = (values / volume[:, None]).sum(axis=0)
+        shape /= geometric_mean(shape)
+        volume = (values / shape).sum(axis=1) / (D * counts)
+        value = D * float(counts @ (np.log(volume) + 1.0))
+        if _converged(value, previous):
+            break
+        previous = value
+    return from_orientation(vectors, volume[:, None] * shape)
+
+
+def equal_volume_variable_matrix(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """EVV (closed form, mclust's ``msevv``): ``lambda C_k`` with ``C_k = W_k / |W_k|^(1/D)``."""
+    D = scatter.shape[-1]
+    _, log_det = np.linalg.slogdet(scatter)
+    scale = np.exp(log_det / D)
+    volume = scale.sum() / counts.sum()
+    return (volume / scale)[:, None, None] * scatter
+
+
+def common_orientation(scatter: np.ndarray, counts: np.ndarray, equal_volume: bool) -> np.ndarray:
+    """EVE (``equal_volume``) or VVE: one orientation ``D``, per-component diagonal ``Omega_k``.
+
+    Given ``D``, ``Omega_k`` is the diagonal of ``D^T W_k D`` divided by ``n_k``
+    (VVE) or scaled to EVI's equal volume (EVE).  Given the ``Omega_k``, ``D``
+    takes one majorisation-minimisation step (Browne & McNicholas 2014): with
+    ``a_k`` the largest eigenvalue of ``W_k``, ``F = sum_k Omega_k^-1 D^T (a_k I - W_k)``
+    and its SVD ``F = P S R^T``, the new orientation is ``R P^T``, which never
+    increases ``f``.  The rounds run in a compiled kernel
+    (:mod:`bayesgmm.kernels.orientation`); the start is the eigenvectors of the
+    pooled scatter (EEE's orientation).
+    """
+    scatter = np.ascontiguousarray(scatter, dtype=np.float64)
+    orientation = np.ascontiguousarray(np.linalg.eigh(scatter.sum(axis=0))[1][:, ::-1])
+    variances, _ = common_orientation_rounds(
+        scatter, np.asarray(counts, dtype=np.float64), orientation, equal_volume,
+        INNER_TOL, INNER_MAX_ITER,
+    )  # fmt: skip
+    return from_orientation(orientation, variances)

@@ -1,0 +1,73 @@
+"""The inner loop of mclust's EVE and VVE M-steps: a common orientation by MM.
+
+:func:`bayesgmm.families.orientation.common_orientation` states the algorithm
+(Browne & McNicholas 2014).  Its majorisation step converges linearly, in about
+200 rounds per M-step on iris (K = 3, D = 4); written in NumPy each round cost
+about 40 us of call overhead, 8 ms an M-step.  Here the rounds run compiled, on
+one thread, on (K, D, D) arrays only (the data never reach this kernel); it is
+compiled for float64 only, when an EVE or VVE model is first fitted.
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, max_rounds):
+    """Alternate the diagonal ``Omega_k`` and one MM step of ``D`` until ``f`` settles.
+
+    ``orientation`` (D, D) is the start and is overwritten; returns the
+    per-component variances (K, D) of the final orientation and the rounds run.
+    """
+    K, D, _ = scatter.shape
+    shifted = np.empty_like(scatter)
+    for k in range(K):
+        largest = np.linalg.eigvalsh(scatter[k])[D - 1]
+        for i in range(D):
+            for j in range(D):
+                shifted[k, i, j] = -scatter[k, i, j]
+            shifted[k, i, i] += largest
+    rotated = np.empty((K, D))
+    variances = np.empty((K, D))
+    total = counts.sum()
+    previous = np.inf
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        # rotated[k, i] = d_i^T W_k d_i for the columns d_i of the orientation
+        for k in range(K):
+            product = scatter[k] @ orientation
+            for i in range(D):
+                value = 0.0
+                for j in range(D):
+                    value += orientation[j, i] * product[j, i]
+                rotated[k, i] = value
+        if equal_volume:
+            scale = np.empty(K)
+            for k in range(K):
+                scale[k] = np.exp(np.log(rotated[k]).mean())
+            volume = scale.sum() / total
+            for k in range(K):
+                for i in range(D):
+                    variances[k, i] = volume * rotated[k, i] / scale[k]
+        else:
+            for k in range(K):
+                for i in range(D):
+                    variances[k, i] = rotated[k, i] / counts[k]
+        value = 0.0
+        for k in range(K):
+            for i in range(D):
+                value += counts[k] * np.log(variances[k, i]) + rotated[k, i] / variances[k, i]
+        if abs(previous - value) <= tol * (1.0 + abs(value)):
+            break
+        previous = value
+        # F = sum_k Omega_k^-1 D^T (a_k I - W_k); D <- R P^T for F = P S R^T
+        step = np.zeros((D, D))
+        for k in range(K):
+            rotated_shift = orientation.T @ shifted[k]
+            for i in range(D):
+                for j in range(D):
+                    step[i, j] += rotated_shift[i, j] / variances[k, i]
+        left, _, right_t = np.linalg.svd(step)
+        orientation[:, :] = right_t.T @ left.T
+    return variances, rounds
