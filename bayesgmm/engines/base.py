@@ -10,6 +10,7 @@ KL divergence of q from the prior for VB).
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,20 @@ class Engine(ABC):
     """
 
     name: ClassVar[str]
+    # whether ``mstep`` takes the ``previous`` state (set from its signature): an engine
+    # written with ``mstep(self, stats)`` keeps working, it just gets no previous state
+    mstep_takes_previous: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.mstep_takes_previous = "previous" in inspect.signature(cls.mstep).parameters
+
+    def update(self, stats: SuffStats, previous: Any) -> Any:
+        """:meth:`mstep` from ``stats``, handed ``previous`` when the engine's mstep takes it."""
+        if self.mstep_takes_previous:
+            return self.mstep(stats, previous=previous)
+        return self.mstep(stats)
+
     # what ``objective = loglik + penalty`` is, in words (trace plots, tables)
     objective_name: ClassVar[str] = "objective"
     # how the loop iterates (``ITERATE_ASCENT`` or ``ITERATE_SAMPLING``), and whether the
@@ -191,8 +206,13 @@ class Engine(ABC):
         return type(self).from_spec(spec, self.n_features, self.moments)
 
     @abstractmethod
-    def mstep(self, stats: SuffStats) -> Any:
-        """The engine's update: new state from the statistics of one E-step."""
+    def mstep(self, stats: SuffStats, previous: Any = None) -> Any:
+        """The engine's update: new state from the statistics of one E-step.
+
+        ``previous`` is the state the E-step was taken at, when there is one: a
+        family whose M-step is an inner iteration (mclust's EVE, VVE) continues from
+        its parameters, as mclust does, so the M-step never moves downhill.
+        """
 
     @abstractmethod
     def terms(self, state: Any) -> GaussianTerms:

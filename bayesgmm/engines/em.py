@@ -24,10 +24,15 @@ class EMEngine(Engine):
     )
     supports_loo = False
 
-    def mstep(self, stats: SuffStats) -> MixtureParameters:
+    def mstep(self, stats: SuffStats, previous: MixtureParameters | None = None):
         counts = stats.nk + EMPTY_COMPONENT_GUARD
         means, scatter = stats.weighted_means(counts)
-        covariances = self.family.covariance_from_scatter(scatter, counts, self.reg_covar)
+        covariances = self.family.covariance_from_scatter(
+            scatter,
+            counts,
+            self.reg_covar,
+            start=None if previous is None else previous.covariances,
+        )
         return MixtureParameters(
             weights=counts / counts.sum(),
             means=means,

@@ -105,7 +105,7 @@ class MAPEngine(Engine):
     def _inverse_wishart_dimension(self) -> int:
         return self.family.inverse_wishart_dimension(self.n_features)
 
-    def mstep(self, stats: SuffStats) -> MAPState:
+    def mstep(self, stats: SuffStats, previous: MAPState | None = None) -> MAPState:
         prior = self._resolved_prior()
         family, kernel = self.family, self.family.kernel
         K, D = self.n_components, self.n_features
@@ -120,6 +120,7 @@ class MAPEngine(Engine):
         covariances = family.covariance_from_scatter(
             spread + in_kernel_form(family, prior.scale, D) / copies,
             nk + 1.0 + (prior.degrees_of_freedom + p + 1.0) / copies,
+            start=None if previous is None else previous.parameters.covariances,
         )
         counts = nk + EMPTY_COMPONENT_GUARD
         alpha = prior.weight_concentration

@@ -136,7 +136,7 @@ class VBEngine(Engine):
         return self.prior
 
     # ------------------------------------------------------------ M-step
-    def mstep(self, stats: SuffStats) -> VBState:
+    def mstep(self, stats: SuffStats, previous: VBState | None = None) -> VBState:
         prior = self._resolved_prior()
         family, kernel = self.family, self.family.kernel
         K = self.n_components

@@ -132,7 +132,11 @@ class CovarianceFamily:
         return kernel_size / float(np.prod(self.covariance_shape(K, D)))
 
     def covariance_from_scatter(
-        self, scatter: np.ndarray, counts: np.ndarray, reg_covar: float = 0.0
+        self,
+        scatter: np.ndarray,
+        counts: np.ndarray,
+        reg_covar: float = 0.0,
+        start: np.ndarray | None = None,
     ) -> np.ndarray:
         """The M-step's covariance: the maximiser given per-component kernel-form scatter.
 
@@ -143,7 +147,8 @@ class CovarianceFamily:
         families pool and divide; a family without a closed form (mclust's VEV
         or EVE, whose shapes and orientations are estimated jointly) overrides
         this with its inner iterative solve, and every engine that calls it
-        gains the family.
+        gains the family.  ``start`` (the previous covariances, family storage)
+        is where such an inner solve continues from; closed forms ignore it.
         """
         pooled, pooled_counts = self.pool(scatter, counts)
         covariance = self.divide(pooled, pooled_counts)
@@ -341,12 +346,12 @@ class ConstrainedSolve:
     kernel: KernelForm
     name: str
 
-    def covariance_from_scatter(self, scatter, counts, reg_covar=0.0):
+    def covariance_from_scatter(self, scatter, counts, reg_covar=0.0, start=None):
         counts = np.asarray(counts, dtype=np.float64)
         if reg_covar:
             scatter = self.kernel.add_to_diagonal(scatter, counts * reg_covar)
         with np.errstate(divide="ignore", invalid="ignore"):
-            covariance = self.solve(np.asarray(scatter, dtype=np.float64), counts)
+            covariance = self.solve(np.asarray(scatter, dtype=np.float64), counts, start)
         if not np.all(np.isfinite(covariance)):
             raise SingularCovarianceError(f"the {self.name} M-step (a component without spread)")
         return covariance

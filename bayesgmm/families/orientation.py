@@ -15,6 +15,12 @@ updated by Browne & McNicholas's (2014) majorisation-minimisation step.  Like
 mclust (``emControl``'s inner ``tol``), every M-step starts its inner iteration
 afresh and runs it until ``f`` changes by less than :data:`INNER_TOL` relatively.
 
+Every solve takes ``start``, the previous M-step's covariances: the closed forms
+and the alternations whose subproblem is convex in the logarithms of volumes and
+shapes (VEI, VEE, VEV) have one minimiser and ignore it; the common orientation
+of EVE and VVE is not convex, and continues from the previous orientation (as
+mclust's ``meeve``/``mevve`` do), which keeps the EM objective from decreasing.
+
 Everything works on small (K, D, D) arrays; the data never reach this module.
 """
 
@@ -53,7 +59,9 @@ def from_orientation(orientation: np.ndarray, variances: np.ndarray) -> np.ndarr
 
 
 # ----------------------------------------------------------- diagonal families
-def variable_volume_equal_diagonal_shape(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def variable_volume_equal_diagonal_shape(
+    scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
     """VEI: ``lambda_k B`` with one diagonal shape ``B`` (``scatter`` (K, D) diagonals)."""
     D = scatter.shape[1]
     volume = scatter.sum(axis=1) / (D * counts)  # the start B = I
@@ -69,7 +77,9 @@ def variable_volume_equal_diagonal_shape(scatter: np.ndarray, counts: np.ndarray
     return volume[:, None] * shape
 
 
-def equal_volume_variable_diagonal_shape(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def equal_volume_variable_diagonal_shape(
+    scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
     """EVI: ``lambda B_k`` (closed form): ``B_k`` is ``W_k``'s diagonal scaled to determinant 1."""
     scale = geometric_mean(scatter)
     volume = scale.sum() / counts.sum()
@@ -77,7 +87,9 @@ def equal_volume_variable_diagonal_shape(scatter: np.ndarray, counts: np.ndarray
 
 
 # --------------------------------------------------------- ellipsoidal families
-def variable_volume_equal_matrix(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def variable_volume_equal_matrix(
+    scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
     """VEE: ``lambda_k C`` with one matrix ``C`` of determinant 1 (mclust's ``msvee``)."""
     D = scatter.shape[-1]
     volume = np.trace(scatter, axis1=1, axis2=2) / (D * counts)  # the start C = I
@@ -98,7 +110,7 @@ def variable_volume_equal_matrix(scatter: np.ndarray, counts: np.ndarray) -> np.
 
 
 def equal_volume_equal_shape_variable_orientation(
-    scatter: np.ndarray, counts: np.ndarray
+    scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
 ) -> np.ndarray:
     """EEV (closed form): ``D_k`` are ``W_k``'s eigenvectors; one eigenvalue profile for all."""
     values, vectors = eigen_descending(scatter)
@@ -109,7 +121,7 @@ def equal_volume_equal_shape_variable_orientation(
 
 
 def variable_volume_equal_shape_variable_orientation(
-    scatter: np.ndarray, counts: np.ndarray
+    scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
 ) -> np.ndarray:
     """VEV: ``lambda_k D_k A D_k^T``; alternates the volumes and the common shape."""
     D = scatter.shape[-1]
@@ -128,7 +140,9 @@ def variable_volume_equal_shape_variable_orientation(
     return from_orientation(vectors, volume[:, None] * shape)
 
 
-def equal_volume_variable_matrix(scatter: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def equal_volume_variable_matrix(
+    scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
     """EVV (closed form, mclust's ``msevv``): ``lambda C_k`` with ``C_k = W_k / |W_k|^(1/D)``."""
     D = scatter.shape[-1]
     _, log_det = np.linalg.slogdet(scatter)
@@ -137,7 +151,13 @@ def equal_volume_variable_matrix(scatter: np.ndarray, counts: np.ndarray) -> np.
     return (volume / scale)[:, None, None] * scatter
 
 
-def common_orientation(scatter: np.ndarray, counts: np.ndarray, equal_volume: bool) -> np.ndarray:
+def common_orientation(
+    scatter: np.ndarray,
+    counts: np.ndarray,
+    start: np.ndarray | None = None,
+    *,
+    equal_volume: bool,
+) -> np.ndarray:
     """EVE (``equal_volume``) or VVE: one orientation ``D``, per-component diagonal ``Omega_k``.
 
     Given ``D``, ``Omega_k`` is the diagonal of ``D^T W_k D`` divided by ``n_k``
@@ -146,13 +166,29 @@ def common_orientation(scatter: np.ndarray, counts: np.ndarray, equal_volume: bo
     ``a_k`` the largest eigenvalue of ``W_k``, ``F = sum_k Omega_k^-1 D^T (a_k I - W_k)``
     and its SVD ``F = P S R^T``, the new orientation is ``R P^T``, which never
     increases ``f``.  The rounds run in a compiled kernel
-    (:mod:`bayesgmm.kernels.orientation`); the start is the eigenvectors of the
-    pooled scatter (EEE's orientation).
+    (:mod:`bayesgmm.kernels.orientation`).
+
+    With ``start`` (the previous covariances, which share one orientation) the
+    rounds continue from its orientation; without, from the better (lower ``f``)
+    of mclust's start, the identity, and the eigenvectors of the pooled scatter.
     """
     scatter = np.ascontiguousarray(scatter, dtype=np.float64)
-    orientation = np.ascontiguousarray(np.linalg.eigh(scatter.sum(axis=0))[1][:, ::-1])
-    variances, _ = common_orientation_rounds(
-        scatter, np.asarray(counts, dtype=np.float64), orientation, equal_volume,
-        INNER_TOL, INNER_MAX_ITER,
-    )  # fmt: skip
-    return from_orientation(orientation, variances)
+    counts = np.asarray(counts, dtype=np.float64)
+    if start is not None:
+        # the common eigenvectors of the previous covariances, from a weighted sum with
+        # irrational weights, so that no two of its eigenvalues coincide by accident
+        weights = 1.0 + 0.6180339887498949 * np.arange(start.shape[0])
+        starts = [np.linalg.eigh(np.tensordot(weights, start, axes=1))[1]]
+    else:
+        D = scatter.shape[-1]
+        starts = [np.eye(D), np.linalg.eigh(scatter.sum(axis=0))[1]]
+    best = None
+    for orientation in starts:
+        orientation = np.ascontiguousarray(orientation)
+        variances, value, _ = common_orientation_rounds(
+            scatter, counts, orientation, equal_volume, INNER_TOL, INNER_MAX_ITER
+        )
+        if best is None or value < best[0]:
+            best = (value, orientation, variances)
+    assert best is not None
+    return from_orientation(best[1], best[2])

@@ -119,7 +119,7 @@ def run_squarem_loop(
         """One pass: (objective of ``current``, the engine's update from it, re-seeded?)."""
         stats, objective = objective_pass(engine, data, current, passes + 1)
         stats, reseeded = empty_components.reseed(stats, passes + 1)
-        return objective, engine.mstep(stats), reseeded
+        return objective, engine.update(stats, previous=current), reseeded
 
     def evaluate_extrapolated(candidate: Any) -> tuple[float, Any]:
         """One pass at an extrapolated point: (objective, update), or (-inf, None) if unusable.
@@ -135,7 +135,7 @@ def run_squarem_loop(
                     empty_components.enabled and np.any(stats.nk < empty_components.min_count)
                 ):
                     return -np.inf, None
-                return objective, engine.mstep(stats)
+                return objective, engine.update(stats, previous=candidate)
         except (ArithmeticError, np.linalg.LinAlgError, SingularCovarianceError):
             return -np.inf, None
 

@@ -113,7 +113,7 @@ def run_em_loop(
         previous = objective
         stats, objective = objective_pass(engine, data, state, iteration)
         stats, reseeded = empty_components.reseed(stats, iteration)
-        state = engine.mstep(stats)
+        state = engine.update(stats, previous=state)
         trace.append(objective)
         if on_iteration is not None:
             on_iteration(iteration, objective)

@@ -89,7 +89,7 @@ def online_step(
     spec = engine.spec
     batch_stats = batch.accumulate(engine.terms(state))
     running = running.updated(batch_stats, spec.learning_decay, spec.learning_offset)
-    state = engine.mstep(running.average.scaled(total_weight))
+    state = engine.update(running.average.scaled(total_weight), previous=state)
     return state, running, batch_stats
 
 

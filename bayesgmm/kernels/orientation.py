@@ -12,12 +12,13 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")  # x / 0 gives inf, as NumPy
 def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, max_rounds):
     """Alternate the diagonal ``Omega_k`` and one MM step of ``D`` until ``f`` settles.
 
     ``orientation`` (D, D) is the start and is overwritten; returns the
-    per-component variances (K, D) of the final orientation and the rounds run.
+    per-component variances (K, D) of the final orientation, the final
+    ``f = sum_k n_k log|Sigma_k| + tr(Sigma_k^-1 W_k)`` and the rounds run.
     """
     K, D, _ = scatter.shape
     shifted = np.empty_like(scatter)
@@ -31,6 +32,7 @@ def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, m
     variances = np.empty((K, D))
     total = counts.sum()
     previous = np.inf
+    value = np.inf
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
@@ -70,4 +72,4 @@ def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, m
                     step[i, j] += rotated_shift[i, j] / variances[k, i]
         left, _, right_t = np.linalg.svd(step)
         orientation[:, :] = right_t.T @ left.T
-    return variances, rounds
+    return variances, value, rounds

@@ -1,0 +1,175 @@
+"""bayesgmm against R's mclust 6.0.0 on mclust's own data sets (values stored in tests/data/mclust).
+
+The reference values were computed once with R (tests/data/mclust/reference.R; README.md there
+says how); the suite never calls R.  Two questions:
+
+* Do our fits climb as high as mclust's?  Every one of the 14 models at G = 1..5 on Old
+  Faithful, iris, diabetes and thyroid must reach mclust's log-likelihood within 1e-3 or a
+  better one.  Each is started from *mclust's own* starting partition (hc_init.csv, its
+  hierarchical clustering) and iterated to a tighter tolerance than mclust's (relative 1e-5),
+  so ours is usually a little higher.  EVE's and VVE's common orientation is not a convex
+  problem: from the same start our M-step (which picks the better of two inner starts) and
+  mclust's (which starts from the identity) can walk into different optima, ours higher in
+  some cells and lower in others (iris VVE: G=4 -197.61 vs mclust's -217.14; G=5 -208.07 vs
+  -190.84).  A cell that falls short from mclust's start gets our own search as well, ten
+  k-means starts (``n_init=10``), and the better fit counts; at most :data:`FALLBACKS`
+  cells need it.
+* Does BIC choose mclust's model with our own k-means starts?  ``select(X, range(1, 10),
+  "all", n_init=10)``.  Ten starts, because three are not enough on diabetes: the best of
+  three VVV,3 fits reaches -2314.66 where mclust's hierarchical start gives -2303.50 (ten
+  reach -2303.49), and BIC then prefers VVE,4.
+"""
+
+import csv
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bayesgmm import GaussianMixture, select
+from bayesgmm.datasets import load_diabetes, load_faithful, load_iris, load_thyroid
+from bayesgmm.families import MCLUST_MODELS, family_named
+
+REFERENCE = Path(__file__).parent / "data" / "mclust"
+DATASETS = {
+    "faithful": load_faithful,
+    "iris": load_iris,
+    "diabetes": load_diabetes,
+    "thyroid": load_thyroid,
+}
+
+
+def _rows(name):
+    with open(REFERENCE / name, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+FITS = {(r["dataset"], r["model"], int(r["G"])): r for r in _rows("fits.csv")}
+STARTS: dict[str, dict[int, np.ndarray]] = {}
+for _row in _rows("hc_init.csv"):
+    for _G in range(2, 10):
+        STARTS.setdefault(_row["dataset"], {}).setdefault(_G, []).append(int(_row[f"G{_G}"]) - 1)
+
+
+def _data(dataset):
+    return np.asarray(DATASETS[dataset](), dtype=np.float64)
+
+
+def _start_from_partition(X, labels, model, G):
+    """The maximum-likelihood parameters of a hard partition (mclust's M-step on ``unmap``)."""
+    family = family_named(model)
+    N, D = X.shape
+    counts = np.bincount(labels, minlength=G).astype(float)
+    means = np.stack([X[labels == k].mean(axis=0) for k in range(G)])
+    scatter = np.stack(
+        [(X[labels == k] - means[k]).T @ (X[labels == k] - means[k]) for k in range(G)]
+    )
+    if family.kernel.is_diagonal:
+        scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+    covariances = family.covariance_from_scatter(scatter, counts)
+    precisions = family.precisions(family.precision_cholesky(covariances))
+    return counts / N, means, precisions
+
+
+CELLS = [
+    (dataset, model, G)
+    for dataset in DATASETS
+    for model in MCLUST_MODELS
+    for G in range(1, 6)
+    if FITS[dataset, model, G]["ok"] == "TRUE"
+]
+
+
+FALLBACKS = 2
+
+
+def _fit(X, G, model, **params):
+    gm = GaussianMixture(
+        G, covariance_type=model, reg_covar=0.0, tol=1e-10, max_iter=5000, **params
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X)
+    return gm
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_every_model_reaches_mclusts_log_likelihood(dataset):
+    X = _data(dataset)
+    short, fallbacks = [], []
+    for model in MCLUST_MODELS:
+        for G in range(1, 6):
+            reference = FITS[dataset, model, G]
+            if reference["ok"] != "TRUE":
+                continue
+            params = {}
+            if G > 1:
+                labels = np.asarray(STARTS[dataset][G])
+                weights, means, precisions = _start_from_partition(X, labels, model, G)
+                params = dict(weights_init=weights, means_init=means, precisions_init=precisions)
+            gm = _fit(X, G, model, **params)
+            ours = gm.score(X) * len(X)
+            theirs = float(reference["loglik"])
+            if ours < theirs - 1e-3:
+                fallbacks.append((model, G, ours, theirs))
+                gm = _fit(X, G, model, n_init=10, random_state=0)
+                ours = max(ours, gm.score(X) * len(X))
+            if ours < theirs - 1e-3:
+                short.append((model, G, ours, theirs))
+            # the same parameter count, so the same BIC given the same log-likelihood
+            assert gm.result_.n_parameters == int(reference["npar"])
+            assert math.isclose(-gm.bic(X), 2 * ours - int(reference["npar"]) * math.log(len(X)))
+    assert not short, short
+    assert len(fallbacks) <= FALLBACKS, fallbacks
+
+
+@pytest.mark.parametrize(
+    ("dataset", "expected"),
+    [
+        ("iris", ("VEV", 2)),
+        ("faithful", ("EEE", 3)),
+        ("diabetes", ("VVV", 3)),
+        ("thyroid", ("VVI", 3)),
+    ],
+)
+def test_bic_chooses_mclusts_model(dataset, expected):
+    best = {r["dataset"]: r for r in _rows("best.csv") if r["rank"] == "1"}[dataset]
+    assert (
+        best["model"],
+        int(best["G"]),
+    ) == expected  # the issue's statement, as mclust 6 gives it
+    X = _data(dataset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sweep = select(
+            X,
+            range(1, 10),
+            "all",
+            n_init=10,
+            tol=1e-6,
+            max_iter=1000,
+            reg_covar=0.0,
+            progress=False,
+            random_state=0,
+        )
+    winner = sweep.bic.sel(engine="em").where(np.isfinite(sweep.bic.sel(engine="em")))
+    index = np.unravel_index(int(winner.argmin(skipna=True)), winner.shape)
+    chosen = (
+        str(winner.covariance_type.values[index[0]]),
+        int(winner.n_components.values[index[1]]),
+    )
+    assert chosen == expected
+    ours = -float(winner.min(skipna=True))
+    assert ours >= float(best["bic"]) - 1e-3
+
+
+@pytest.mark.parametrize("model", ["EVE", "VVE"])
+def test_common_orientation_never_moves_downhill_on_iris(model):
+    """The inner MM continues from the previous orientation, so EM keeps climbing (G = 5)."""
+    X = _data("iris")
+    weights, means, precisions = _start_from_partition(X, np.asarray(STARTS["iris"][5]), model, 5)
+    gm = _fit(X, 5, model, weights_init=weights, means_init=means, precisions_init=precisions)
+    trace = np.asarray(gm.lower_bounds_)
+    assert np.all(np.diff(trace) >= -1e-10 * np.abs(trace[1:]))
