@@ -354,7 +354,7 @@ for (r in seq_len(runs)) {
   times[r] <- system.time(sweep_fit <- Mclust(sweep_x, G = 1:9, verbose = FALSE))[["elapsed"]]
 }
 cat("Mclust(sweep_1000x6, G = 1:9) elapsed seconds:", times, "\n")
-write_out(data.frame(what = "Mclust(sweep_1000x6, G = 1:9): 14 models x 9 G, default hc start",
+write_out(data.frame(what = "Mclust(sweep_1000x6; G = 1:9): 14 models x 9 G; default hc start",
                      median_seconds = median(times), runs = runs,
                      mclust_version = MCLUST_VERSION), "timing.csv")
 bic_tables[["sweep_1000x6"]] <- sweep_fit$BIC
