@@ -270,3 +270,26 @@ def test_select_all_sweeps_the_fourteen_models():
             )
     one_d = select(X[:, :1], range(1, 3), "all", progress=False, random_state=0)
     assert list(one_d.covariance_type.values) == ["E", "V"]
+
+
+@pytest.mark.parametrize("model", MULTIVARIATE)
+def test_weights_dask_and_pruning_serve_every_family(model):
+    """The statistics stay additive: only the M-step differs between families."""
+    import dask
+    import dask.array as da
+    from test_sample_weight import assert_same_fit, start
+
+    X = make_mixture(240, 3, 3, seed=4) + 50.0
+    settings = dict(covariance_type=model, tol=0, max_iter=15, **start(X, model))
+    counts = np.random.default_rng(1).integers(1, 4, size=len(X))
+    weighted = GaussianMixture(3, **settings).fit(X, sample_weight=counts.astype(float))
+    duplicated = GaussianMixture(3, **settings).fit(np.repeat(X, counts, axis=0))
+    assert_same_fit(weighted, duplicated, rtol=1e-8)
+    with dask.config.set(scheduler="threads"):
+        on_dask = GaussianMixture(3, **settings).fit(da.from_array(X, chunks=(70, 3)))
+    assert_same_fit(on_dask, GaussianMixture(3, **settings).fit(X), rtol=1e-8)
+    pruned = GaussianMixture(
+        5, covariance_type=model, prune=0.05, reg_covar=1e-6, random_state=0
+    ).fit(make_mixture(300, 2, 2, separation=8.0, seed=3))
+    assert pruned.n_components <= 5
+    assert pruned.weights_.min() >= 0.05
