@@ -6,6 +6,7 @@ imports); the many error and format cases call `main()` in-process.
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from scipy import stats
 import bayesgmm
 from bayesgmm import cli
 from bayesgmm.datasets import load_faithful
+from bayesgmm.families import MCLUST_MODELS
 
 
 def run(*args, cwd=None):
@@ -380,3 +382,25 @@ def test_an_unwritable_report_is_exit_code_1(tmp_path, capsys):
     blocker.write_text("")
     code, _, err = call(capsys, "demo", "--n-init", "1", "--out-dir", blocker / "report")
     assert code == 1 and "cannot write the report" in err
+
+
+def test_fit_sweeps_mclusts_fourteen_models_and_prints_mclusts_table(tmp_path, capsys):
+    data = Path(bayesgmm.__file__).parent / "datasets" / "iris.csv"
+    code, out, err = call(
+        capsys, "fit", data, "--components", "1-3", "--covariance", "all", "--mclust",
+        "--n-init", "1", "--no-progress",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "covariance all" in out and "42 models fitted" in out
+    assert "Bayesian Information Criterion (BIC), mclust's sign (larger is better):" in out
+    header = next(line for line in out.splitlines() if line.strip().startswith("EII"))
+    assert header.split() == list(MCLUST_MODELS)
+    # mclust 6.0.0 on iris: VEV,2 -561.7285 first, VVV,2 -574.0178 third
+    top = out.split("Top 3 models based on the BIC criterion:\n", 1)[1].splitlines()
+    assert top[0].split() == ["VEV,2", "VEV,3", "VVV,2"]
+    assert top[1].split()[0] == "-561.7285" and top[1].split()[2] == "-574.0178"
+    assert "best by BIC: em VEV K=2" in out
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["fit", str(data), "--covariance", "VEV,XYZ"])
+    assert exit_.value.code == 2
+    assert "'VEV,XYZ': choose from" in capsys.readouterr().err
