@@ -269,3 +269,14 @@ def test_one_dimensional_models_reach_mclusts_log_likelihood(dataset):
             assert gm.result_.n_parameters == int(reference["npar"])
     assert not short, short
     assert degenerate == DEGENERATE_1D[dataset]
+
+
+def test_parameter_counts_equal_nmclustparams():
+    """Every model, d in {1, 2, 3, 4, 6, 10}, G in {1, 2, 3, 5, 9}: mclust's nVarParams / nMclustParams."""
+    rows = _rows("nparams.csv")
+    assert len(rows) > 300
+    for row in rows:
+        family = family_named(row["model"])
+        d, G = int(row["d"]), int(row["G"])
+        assert family.n_covariance_parameters(G, d) == int(row["nVarParams"]), row
+        assert family.n_parameters(G, d) == int(row["nMclustParams"]), row
