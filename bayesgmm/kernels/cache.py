@@ -26,10 +26,11 @@ _announced = False
 
 def kernel_dispatchers() -> list:
     """Every cached Numba function of the kernel modules."""
-    from . import blocks, estep, estep32, kmeans, linalg, logprob, vecmath, vecmath32
+    from . import blocks, estep, estep32, hierarchical, kmeans, linalg, logprob, vecmath, vecmath32
 
     found = []
-    for module in (estep, estep32, logprob, kmeans, linalg, blocks, vecmath, vecmath32):
+    modules = (estep, estep32, logprob, kmeans, hierarchical, linalg, blocks, vecmath, vecmath32)
+    for module in modules:
         for value in vars(module).values():
             if (
                 isinstance(value, CPUDispatcher)
