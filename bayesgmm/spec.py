@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from .data.responsibilities import check_responsibilities, check_responsibilities_rows
 from .engines import ENGINES
 from .families import FAMILIES
 
-INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hc")
 LEARNING_METHODS = ("batch", "online")
 STOPPING_RULES = ("change", "aitken")
 
@@ -97,6 +98,8 @@ class ModelSpec:
     weights_init: np.ndarray | None = None
     means_init: np.ndarray | None = None
     precisions_init: np.ndarray | None = None
+    # a start given as labels (N,) or responsibilities (N, K): data/responsibilities.py
+    responsibilities_init: np.ndarray | None = None
     random_state: Any = None
     warm_start: bool = False
     prior: Any = None  # the engine's prior (MAPPrior, VBPrior); None: its defaults
@@ -125,6 +128,10 @@ class ModelSpec:
         set_("init_params", _choice("init_params", self.init_params, INIT_METHODS))
         for name in ("weights_init", "means_init", "precisions_init"):
             set_(name, _optional_array(name, getattr(self, name)))
+        set_(
+            "responsibilities_init",
+            check_responsibilities(self.responsibilities_init, self.n_components, self._given()),
+        )
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
         set_("warm_start", bool(self.warm_start))
@@ -150,14 +157,22 @@ class ModelSpec:
                 raise ValueError(f"total_samples must be positive, got {total}")
             set_("total_samples", total)
 
+    def _given(self) -> bool:
+        """Whether weights_init, means_init and precisions_init are all given."""
+        return all(
+            getattr(self, name) is not None
+            for name in ("weights_init", "means_init", "precisions_init")
+        )
+
     @property
     def family(self):
         """The covariance family object named by ``covariance_type``."""
         return FAMILIES[self.covariance_type]
 
-    def check_initial_parameters(self, n_features: int) -> None:
-        """Validate user-given initial parameters against the data's width."""
+    def check_initial_parameters(self, n_features: int, n_samples: int | None = None) -> None:
+        """Validate user-given initial parameters against the data's width (and length)."""
         K, D = self.n_components, n_features
+        check_responsibilities_rows(self.responsibilities_init, n_samples)
         if self.weights_init is not None:
             w = self.weights_init
             if w.shape != (K,):

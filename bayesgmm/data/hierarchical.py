@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..kernels.cache import announce_first_compile
-from ..kernels.hierarchical import EII, V, VVV, agglomerate
+from ..kernels.hierarchical import EII, VVV, V, agglomerate
 
 HC_SUBSET = 2000
 """mclust's ``mclust.options("subset")``: the most rows the tree is built on."""
@@ -151,11 +151,12 @@ def hierarchical_tree(
     rows = None if rng is None else subset_rows(X.shape[0], rng)
     Z = transform(X if rows is None else X[rows], use)
     n, p = Z.shape
+    eps = float(np.finfo(np.float64).eps)
     if p == 1:
-        model, alpha = V, np.finfo(np.float64).eps
+        model, alpha = V, eps
     elif n > p:
         centred = (Z - Z.mean(axis=0)) / np.sqrt(n * p)
-        model, alpha = VVV, max(float((centred**2).sum()), np.finfo(np.float64).eps)
+        model, alpha = VVV, max(float((centred**2).sum()), eps)
     else:
         model, alpha = EII, 0.0
     merges = np.zeros((max(n - 1, 0), 2), dtype=np.int64)
