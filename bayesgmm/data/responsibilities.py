@@ -118,7 +118,7 @@ def _probabilities(array: np.ndarray, K: int) -> np.ndarray:
     if off.any():
         first = np.flatnonzero(off)[0]
         raise ValueError(
-            f"rows of responsibilities_init must sum to 1, but {_rows(off)} do not (row "
+            f"rows of responsibilities_init must sum to 1, but {off.sum()} do not (first: row "
             f"{first} sums to {sums[first]:.8g}); divide each row by its sum"
         )
     return array
