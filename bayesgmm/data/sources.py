@@ -118,6 +118,11 @@ class DataSource(ABC):
 class InMemoryData(DataSource):
     """Rows held in memory as one validated array.
 
+    The hierarchical tree of ``init_params="hc"`` is always remembered: one
+    tree serves every number of components (a tree on a random subset, for
+    more than 2000 weighted rows, is keyed by the generator's state, as the
+    starts are).  Holds O(n) numbers per tree.
+
     Parameters
     ----------
     X : (n_samples, n_features) C-contiguous float32 or float64 array, finite
@@ -131,11 +136,6 @@ class InMemoryData(DataSource):
         The fits are therefore exactly those without reuse.  :func:`bayesgmm.select`
         sets it: every covariance type and engine of one K starts from the same
         partition.  Holds O(K D^2) numbers per start.
-
-    The hierarchical tree of ``init_params="hc"`` is always remembered: one
-    tree serves every number of components (a tree on a random subset, for
-    more than 2000 weighted rows, is keyed by the generator's state, as the
-    starts are).  Holds O(n) numbers per tree.
     """
 
     def __init__(
