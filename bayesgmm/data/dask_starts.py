@@ -54,27 +54,32 @@ def hierarchical_statistics(source, K: int, diagonal: bool, rng: np.random.Gener
     """``init_params="hc"``: mclust's tree on a sample of at most 2000 rows.
 
     The sample is drawn in proportion to the weights (as every Dask start's),
-    so its partition's statistics are unweighted; they are scaled to the
-    data's total weight, and the loop's first E-step then reads every row
-    (mclust's M-step on its subset, E-step on all data).  The sample and its
-    tree are remembered on the source per generator state, as
-    :class:`~bayesgmm.data.sources.InMemoryData` remembers its trees.
+    so its partition's statistics are unweighted, unless it holds every row of
+    positive weight: then they are weighted, and the start is the in-memory
+    one.  They are scaled to the data's total weight, and the loop's first
+    E-step then reads every row (mclust's M-step on its subset, E-step on all
+    data).  The sample and its tree are remembered on the source per
+    generator state, as :class:`~bayesgmm.data.sources.InMemoryData`
+    remembers its trees.
     """
     key = _generator_key(rng)
     trees = source.__dict__.setdefault("_trees", {})
     if key in trees:
-        sample, tree, state_after = trees[key]
+        sample, weights, tree, state_after = trees[key]
         rng.bit_generator.state = state_after
     else:
-        _, sample = source.sample_rows(min(source.init_sample_size, HC_SUBSET), rng)
+        rows, sample = source.sample_rows(min(source.init_sample_size, HC_SUBSET), rng)
         if not np.isfinite(sample).all():
             source._raise_if_nonfinite()
+        weights = None
+        if source.weights is not None and sample.shape[0] == source.weighted_rows():
+            weights = np.asarray(source.weights[rows].compute(), dtype=np.float64)
         tree = hierarchical_tree(sample) if sample.shape[0] >= K else None
-        trees[key] = (sample, tree, rng.bit_generator.state)
+        trees[key] = (sample, weights, tree, rng.bit_generator.state)
     if tree is None:
         raise ValueError(
             f"only {sample.shape[0]} rows have a positive sample_weight but "
             f"n_components={K}; a mixture needs at least one weighted row per component"
         )
-    stats = statistics_from_assignment(sample, K, diagonal, tree.labels(K))
+    stats = statistics_from_assignment(sample, K, diagonal, tree.labels(K), None, weights)
     return stats.scaled(source.total_weight / stats.total_weight)

@@ -37,7 +37,8 @@ mclust's criterion has no weights, so the tree is built on the rows as they
 are and the weights enter the statistics of each partition; a subset is drawn
 uniformly among the rows of positive weight (a Dask array's sample is drawn
 in proportion to the weights instead, and its partition's statistics are
-unweighted: both estimate the weighted statistics of the data).
+unweighted unless it holds every weighted row: both estimate the weighted
+statistics of the data).
 
 For data without a subset the tree is deterministic: every restart
 (``n_init``) starts from the same partition.
