@@ -166,6 +166,15 @@ def test_labels_cut_the_tree_as_hclass():
         tree.labels(41)
 
 
+def test_the_model_is_chosen_as_mclustbic_chooses_it():
+    rng = np.random.default_rng(13)
+    assert hierarchical_tree(rng.normal(size=(30, 1))).model == "V"
+    assert hierarchical_tree(rng.normal(size=(30, 4))).model == "VVV"
+    assert hierarchical_tree(rng.normal(size=(8, 8))).model == "EII"  # no more rows than columns
+    fit = GaussianMixture(2, covariance_type="spherical", init_params="hc")
+    assert np.isfinite(fit.fit(rng.normal(size=(8, 8))).lower_bound_)
+
+
 def test_svd_transform_is_mclusts():
     # scale, then X V D^(-1/2) = U D^(1/2); a constant column is dropped
     X = make_mixture(50, 3, 2, seed=5)

@@ -21,7 +21,7 @@ module does what mclust 6 does, with our own code (the merges are computed by
   scatter ``W`` about its mean, at least machine epsilon) and ``beta = 1``;
   ``V`` for one column, with ``alpha`` = machine epsilon (mclust's ``hcV``
   takes ``min(alpha, eps)``); ``EII`` (Ward) when there are no more rows than
-  columns, as ``mclustBIC`` does.
+  columns, as ``mclustBIC`` does (it also starts such data from ``hc``).
 * **Subset**: with more than ``mclust.options("subset")`` = 2000 rows,
   ``mclustBIC`` draws 2000 rows uniformly without replacement and builds the
   tree on them alone; each K's start is then the M-step on the subset's
@@ -153,9 +153,11 @@ def hierarchical_tree(
     Z = transform(X if rows is None else X[rows], use)
     n, p = Z.shape
     eps = float(np.finfo(np.float64).eps)
-    if p == 1:
+    # the model follows the data's own width, as mclustBIC chooses it (Z may have fewer
+    # columns: constant ones and null singular directions are dropped)
+    if X.shape[1] == 1:
         model, alpha = V, eps
-    elif n > p:
+    elif n > X.shape[1]:
         centred = (Z - Z.mean(axis=0)) / np.sqrt(n * p)
         model, alpha = VVV, max(float((centred**2).sum()), eps)
     else:
