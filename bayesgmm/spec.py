@@ -128,10 +128,11 @@ class ModelSpec:
         set_("init_params", _choice("init_params", self.init_params, INIT_METHODS))
         for name in ("weights_init", "means_init", "precisions_init"):
             set_(name, _optional_array(name, getattr(self, name)))
-        set_(
-            "responsibilities_init",
-            check_responsibilities(self.responsibilities_init, self.n_components, self._given()),
+        given = all(
+            getattr(self, n) is not None for n in ("weights_init", "means_init", "precisions_init")
         )
+        resp = check_responsibilities(self.responsibilities_init, self.n_components, given)
+        set_("responsibilities_init", resp)
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
         set_("warm_start", bool(self.warm_start))
@@ -156,13 +157,6 @@ class ModelSpec:
             if total <= 0:
                 raise ValueError(f"total_samples must be positive, got {total}")
             set_("total_samples", total)
-
-    def _given(self) -> bool:
-        """Whether weights_init, means_init and precisions_init are all given."""
-        return all(
-            getattr(self, name) is not None
-            for name in ("weights_init", "means_init", "precisions_init")
-        )
 
     @property
     def family(self):
