@@ -36,6 +36,9 @@ random_state, warm_start, verbose, verbose_interval
     degrees_of_freedom_prior : float, default n_features
     covariance_prior : float or array, default from the data
         See :class:`bayesgmm.VBPrior` for their meaning and shapes.
+    responsibilities_init : array-like, optional
+        A start as labels (n_samples,) or responsibilities (n_samples, n_components),
+        as :class:`bayesgmm.GaussianMixture`'s (not a scikit-learn parameter).
 
     Attributes
     ----------
@@ -70,6 +73,7 @@ random_state, warm_start, verbose, verbose_interval
         warm_start: bool = False,
         verbose: int = 0,
         verbose_interval: int = 10,
+        responsibilities_init=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -88,6 +92,7 @@ random_state, warm_start, verbose, verbose_interval
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.responsibilities_init = responsibilities_init
 
     # scikit-learn's BayesianGaussianMixture returns float64 parameters for float32 data
     _keeps_input_dtype = False
@@ -111,6 +116,7 @@ random_state, warm_start, verbose, verbose_interval
             max_iter=self.max_iter,
             n_init=self.n_init,
             init_params=self.init_params,
+            responsibilities_init=self.responsibilities_init,
             random_state=self.random_state,
             warm_start=self.warm_start,
             prior=prior,

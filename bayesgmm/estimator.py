@@ -43,10 +43,13 @@ class GaussianMixture(FittedMixtureMethods):
         Iterations per initialisation.
     n_init : int, default 1
         Initialisations; the best final objective is kept.
-    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default "kmeans"
-        How the first responsibilities are chosen (see :mod:`bayesgmm.data.init`).
+    init_params : {"kmeans", "k-means++", "random", "random_from_data", "hc"}, default "kmeans"
+        How the first responsibilities are chosen (:mod:`bayesgmm.data.init`; "hc": mclust's).
     weights_init, means_init, precisions_init : array-like, optional
         User-given starting parameters, in scikit-learn's shapes.
+    responsibilities_init : array-like, optional
+        A start as labels (n_samples,) or responsibilities (n_samples, n_components), mclust's
+        ``z``: replaces ``init_params`` (:mod:`bayesgmm.data.responsibilities`).
     random_state : None, int, numpy Generator or RandomState
         Seed; a seeded fit is reproducible bit for bit.
     warm_start : bool, default False
@@ -127,6 +130,7 @@ class GaussianMixture(FittedMixtureMethods):
         weights_init=None,
         means_init=None,
         precisions_init=None,
+        responsibilities_init=None,
         random_state=None,
         warm_start: bool = False,
         verbose: int = 0,
@@ -152,6 +156,7 @@ class GaussianMixture(FittedMixtureMethods):
         self.weights_init = weights_init
         self.means_init = means_init
         self.precisions_init = precisions_init
+        self.responsibilities_init = responsibilities_init
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
@@ -285,7 +290,7 @@ class GaussianMixture(FittedMixtureMethods):
                     self.result_.parameters, self.result_.engine_variables
                 )
             else:
-                spec.check_initial_parameters(data.n_features)
+                spec.check_initial_parameters(data.n_features, data.n_samples)
                 if data.n_samples < spec.n_components:
                     raise ValueError(
                         f"the first partial_fit chunk has {data.n_samples} rows but n_components="

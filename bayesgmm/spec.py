@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from .data.responsibilities import check_responsibilities, check_responsibilities_rows
 from .engines import ENGINES
 from .families import ONE_DIMENSIONAL_MODELS, family_named, family_names
 
-INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hc")
 LEARNING_METHODS = ("batch", "online")
 STOPPING_RULES = ("change", "aitken")
 
@@ -97,6 +98,8 @@ class ModelSpec:
     weights_init: np.ndarray | None = None
     means_init: np.ndarray | None = None
     precisions_init: np.ndarray | None = None
+    # a start given as labels (N,) or responsibilities (N, K): data/responsibilities.py
+    responsibilities_init: np.ndarray | None = None
     random_state: Any = None
     warm_start: bool = False
     prior: Any = None  # the engine's prior (MAPPrior, VBPrior); None: its defaults
@@ -126,6 +129,11 @@ class ModelSpec:
         set_("init_params", _choice("init_params", self.init_params, INIT_METHODS))
         for name in ("weights_init", "means_init", "precisions_init"):
             set_(name, _optional_array(name, getattr(self, name)))
+        given = all(
+            getattr(self, n) is not None for n in ("weights_init", "means_init", "precisions_init")
+        )
+        resp = check_responsibilities(self.responsibilities_init, self.n_components, given)
+        set_("responsibilities_init", resp)
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
         set_("warm_start", bool(self.warm_start))
@@ -156,8 +164,8 @@ class ModelSpec:
         """The covariance family object named by ``covariance_type``."""
         return family_named(self.covariance_type)
 
-    def check_initial_parameters(self, n_features: int) -> None:
-        """Validate user-given initial parameters against the data's width."""
+    def check_initial_parameters(self, n_features: int, n_samples: int | None = None) -> None:
+        """Validate user-given initial parameters against the data's width (and length)."""
         K, D = self.n_components, n_features
         if self.covariance_type in ONE_DIMENSIONAL_MODELS and D != 1:
             raise ValueError(
@@ -166,6 +174,7 @@ class ModelSpec:
                 f"{'EII' if self.covariance_type == 'E' else 'VII'} (or another of mclust's "
                 "multivariate models) for several features"
             )
+        check_responsibilities_rows(self.responsibilities_init, n_samples)
         if self.weights_init is not None:
             w = self.weights_init
             if w.shape != (K,):

@@ -329,7 +329,7 @@ def test_predictions_on_the_cluster_are_lazy_dask_arrays(client, data):
     assert gm.bic(X) == pytest.approx(gm.bic(data), rel=1e-13)
 
 
-@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data", "hc"])
 def test_initialisation_on_a_sample_finds_the_in_memory_optimum(client, init_params):
     X = make_mixture(4000, 2, 3, separation=12.0, seed=2) - 5e3
     best = GaussianMixture(3, n_init=3, random_state=1, tol=1e-8).fit(X)
@@ -337,3 +337,17 @@ def test_initialisation_on_a_sample_finds_the_in_memory_optimum(client, init_par
     source = DaskData(da.from_array(X, chunks=1000), init_sample_size=300)
     result = fitting.fit(spec, source)
     assert result.lower_bound == pytest.approx(best.lower_bound_, rel=1e-6)
+
+
+def test_hc_on_dask_data_below_the_subset_size_is_the_in_memory_start(client):
+    # every row is in the sample, so the tree, the start and the fit are the in-memory ones
+    X = make_mixture(600, 3, 3, seed=4)
+    weights = np.random.default_rng(2).uniform(0.5, 2.0, 600)
+    weights[::9] = 0.0
+    for max_iter in (0, 100):  # the start, and the fit
+        memory = GaussianMixture(3, init_params="hc", max_iter=max_iter)
+        chunked = GaussianMixture(3, init_params="hc", max_iter=max_iter)
+        memory.fit(X, sample_weight=weights)
+        chunked.fit(da.from_array(X, chunks=150), sample_weight=weights)
+        np.testing.assert_allclose(chunked.means_, memory.means_, rtol=1e-10)
+        np.testing.assert_allclose(chunked.weights_, memory.weights_, rtol=1e-10)

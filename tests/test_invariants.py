@@ -25,7 +25,7 @@ from bayesgmm.engines import ENGINES
 from bayesgmm.exceptions import EmptyComponentWarning
 
 ENGINE_NAMES = list(ENGINES)
-INIT_METHODS = ["kmeans", "k-means++", "random", "random_from_data"]
+INIT_METHODS = ["kmeans", "k-means++", "random", "random_from_data", "hc"]
 FIT_SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

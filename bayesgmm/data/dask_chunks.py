@@ -15,6 +15,9 @@ from scipy.cluster import vq
 from ..stats import GaussianTerms, SuffStats, accumulate
 from .dask_workers import _single_numba_thread
 
+SPLIT_EVERY = 8
+"""Fan-in of the tree reductions of the statistics vectors."""
+
 
 def _pack(stats: SuffStats) -> np.ndarray:
     return np.concatenate(
@@ -84,10 +87,35 @@ def _chunk_random_statistics(
     rng = np.random.default_rng([seed, int(rows[0])])
     resp = rng.uniform(size=(block.shape[0], n_components))
     resp /= resp.sum(axis=1, keepdims=True)
-    if weights is not None:
-        resp *= weights[:, None]
-    diff = block - center
+    return _pack(_soft_statistics(block, resp, weights, center, diagonal))
+
+
+def _chunk_given_statistics(
+    block: np.ndarray,
+    given: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    center: np.ndarray,
+    n_components: int,
+    diagonal: bool,
+):
+    """Statistics of user-given labels (a 1-D block) or responsibilities, about ``center``."""
+    block = np.asarray(block, dtype=np.float64)
     K = n_components
+    if given.ndim == 1:
+        resp = np.zeros((block.shape[0], K))
+        resp[np.arange(block.shape[0]), given] = 1.0
+    else:
+        resp = np.array(given, dtype=np.float64)
+    return _pack(_soft_statistics(block, resp, weights, center, diagonal))
+
+
+def _soft_statistics(block, resp, weights, center, diagonal) -> SuffStats:
+    """Statistics of responsibilities ``resp`` (N, K) of ``block``'s rows, about ``center``."""
+    K = resp.shape[1]
+    if weights is not None:
+        resp = resp * weights[:, None]
+    diff = block - center
     sxx = np.stack(
         [
             (resp[:, k, None] * diff * diff).sum(axis=0)
@@ -97,10 +125,9 @@ def _chunk_random_statistics(
         ]
     )
     total = float(block.shape[0]) if weights is None else float(weights.sum())
-    stats = SuffStats(
+    return SuffStats(
         resp.sum(axis=0), resp.T @ diff, sxx, 0.0, np.repeat(center[None], K, 0), total
     )
-    return _pack(stats)
 
 
 def _chunk_nonfinite_rows(block: np.ndarray, rows: np.ndarray):

@@ -36,6 +36,9 @@ Decisions
   never) and merged by a tree of small tasks.  One pass then assigns every row
   to its nearest centre and gathers the statistics of that assignment.
   ``random`` draws the responsibilities inside each task from a per-chunk seed.
+  ``hc`` (mclust's hierarchical start) builds its tree on a sample of at most
+  2000 rows drawn the same way, and starts from the statistics of the
+  sample's partition (:mod:`bayesgmm.data.dask_starts`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ import numpy as np
 from ..kernels.forms import DIAG
 from ..stats import GaussianTerms, SuffStats
 from .dask_chunks import (
+    SPLIT_EVERY,
     _chunk_assignment_statistics,
     _chunk_nonfinite_rows,
     _chunk_random_statistics,
@@ -57,6 +61,7 @@ from .dask_chunks import (
     _sample_candidates,
     _unpack,
 )
+from .dask_starts import given_statistics, hierarchical_statistics
 from .dask_workers import (  # noqa: F401 (PERSIST_MEMORY_FRACTION: importable from here, as before)
     PERSIST_MEMORY_FRACTION,
     _fits_in_worker_memory,
@@ -71,7 +76,7 @@ from .validation import complex_data_error
 DEFAULT_INIT_SAMPLE_SIZE = 20_000
 """Rows drawn for the k-means initialisation of a Dask fit."""
 
-_SPLIT_EVERY = 8  # fan-in of the tree reductions
+_SPLIT_EVERY = SPLIT_EVERY
 
 
 # ------------------------------------------------------------------ validation
@@ -365,6 +370,8 @@ class DaskData(DataSource):
                 diagonal=diagonal,
             )
             stats = self._statistics(vector, np.repeat(center[None], K, 0), diagonal)
+        elif method == "hc":
+            stats = hierarchical_statistics(self, K, diagonal, rng)
         else:
             _, sample = self.sample_rows(self.init_sample_size, rng)
             if sample.shape[0] < K:
@@ -383,6 +390,10 @@ class DaskData(DataSource):
         return SuffStats(
             stats.nk, stats.sx, stats.sxx, float("nan"), stats.center, stats.total_weight
         )
+
+    def given_statistics(self, responsibilities, n_components, diagonal):
+        """Statistics of user-given labels or responsibilities, in one pass over the chunks."""
+        return given_statistics(self, responsibilities, n_components, diagonal)
 
     # --------------------------------------------------------- mini-batches
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[DataSource]:

@@ -18,6 +18,12 @@ into a starting state, exactly as scikit-learn initialises (``_initialize``).
 * ``random_from_data``: ``n_components`` distinct rows as seeds, each row
   assigned to its nearest seed.
 * ``random``: uniform random responsibilities, normalised per row (as scikit-learn).
+* ``hc``: R mclust's start, model-based agglomerative hierarchical clustering
+  cut into ``n_components`` clusters (:mod:`bayesgmm.data.hierarchical`): one
+  merge tree per data set serves every K.  Deterministic; with more than 2000
+  rows the tree is built on a random subset of 2000 rows, as mclust does, and
+  the start is the statistics of that subset's partition
+  (:func:`hierarchical_statistics`).
 
 scikit-learn's ``k-means++`` and ``random_from_data`` give each component only
 its seed row (a covariance of ``reg_covar`` alone); assigning every row to its
@@ -34,6 +40,7 @@ import numpy as np
 from ..kernels.cache import announce_first_compile
 from ..kernels.kmeans import candidate_potentials, labelled_moments, lloyd, min_squared_distance
 from ..stats import SuffStats
+from .hierarchical import HierarchicalTree, hierarchical_tree
 
 # scikit-learn's KMeans defaults: max_iter=300, tol=1e-4 (relative to the mean variance)
 KMEANS_ITERATIONS = 300
@@ -44,9 +51,15 @@ _BLOCK_ROWS = 65536
 def initial_labels_or_responsibilities(
     X: np.ndarray, n_components: int, method: str, rng: np.random.Generator
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Hard labels (N,) or soft responsibilities (N, K) for ``method``."""
+    """Hard labels (N,) or soft responsibilities (N, K) for ``method``.
+
+    ``"hc"`` clusters all rows of ``X`` (memory O(N^2): callers pass at most
+    :data:`~bayesgmm.data.hierarchical.HC_SUBSET` rows, as the data sources do).
+    """
     announce_first_compile()  # the k-means kernels are often a fit's first
     N = X.shape[0]
+    if method == "hc":
+        return hierarchical_tree(X).labels(n_components), None
     if method == "random":
         resp = rng.uniform(size=(N, n_components))
         return None, resp / resp.sum(axis=1, keepdims=True)
@@ -141,6 +154,28 @@ def statistics_from_assignment(
     nk, center, sx, sxx = moments(X, K, diagonal, resp if labels is None else labels, sample_weight)
     total = float(N) if sample_weight is None else float(sample_weight.sum())
     return SuffStats(nk, sx, sxx, float("nan"), center, total)
+
+
+def hierarchical_statistics(
+    tree: HierarchicalTree,
+    X: np.ndarray,
+    n_components: int,
+    sample_weight: np.ndarray | None,
+    total_weight: float,
+) -> SuffStats:
+    """Full-form statistics of ``tree``'s partition into ``n_components`` clusters.
+
+    ``X`` and ``sample_weight`` are the rows the tree was drawn from.  A tree
+    built on a subset (``tree.rows``) gives the subset's statistics scaled to
+    ``total_weight``: the engine's M-step on them and the loop's first E-step
+    on every row are mclust's M-step on the subset and E-step on all data.
+    """
+    labels = tree.labels(n_components)
+    if tree.rows is None:
+        return statistics_from_assignment(X, n_components, False, labels, None, sample_weight)
+    weights = None if sample_weight is None else sample_weight[tree.rows]
+    stats = statistics_from_assignment(X[tree.rows], n_components, False, labels, None, weights)
+    return stats.scaled(total_weight / stats.total_weight)
 
 
 def _hard_moments(X, K, diagonal, labels, sample_weight):

@@ -9,7 +9,7 @@ The loop in :mod:`bayesgmm.fitting` never touches the data itself.  It asks a
   whose prior defaults depend on the data), computed at most once per source
   (a sweep of many fits on one source pays one pass);
 * :meth:`~DataSource.initial_statistics` -- the statistics of a first guess of
-  the responsibilities;
+  the responsibilities (:meth:`~DataSource.given_statistics`: of the user's);
 * :meth:`~DataSource.batches` -- the data split into shuffled mini-batches,
   each a source again, for mini-batch EM.
 
@@ -30,7 +30,12 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..stats import GaussianTerms, SuffStats, accumulate
-from .init import initial_labels_or_responsibilities, statistics_from_assignment
+from .hierarchical import HC_SUBSET, HierarchicalTree, hierarchical_tree
+from .init import (
+    hierarchical_statistics,
+    initial_labels_or_responsibilities,
+    statistics_from_assignment,
+)
 from .moments import DataMoments, data_moments, feature_variances
 
 
@@ -95,6 +100,16 @@ class DataSource(ABC):
     ) -> SuffStats:
         """Statistics of the first responsibilities chosen by ``method`` (see :mod:`bayesgmm.data.init`)."""
 
+    def given_statistics(
+        self, responsibilities: np.ndarray, n_components: int, diagonal: bool
+    ) -> SuffStats:
+        """Statistics of a user-given start: labels (N,) or responsibilities (N, K), validated
+        by :func:`bayesgmm.data.responsibilities.check_responsibilities`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot start from responsibilities_init; fit in-memory or "
+            "Dask data, or use init_params"
+        )
+
     @abstractmethod
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[DataSource]:
         """One pass over the rows in mini-batches, in an order drawn from ``rng``."""
@@ -102,6 +117,11 @@ class DataSource(ABC):
 
 class InMemoryData(DataSource):
     """Rows held in memory as one validated array.
+
+    The hierarchical tree of ``init_params="hc"`` is always remembered: one
+    tree serves every number of components (a tree on a random subset, for
+    more than 2000 weighted rows, is keyed by the generator's state, as the
+    starts are).  Holds O(n) numbers per tree.
 
     Parameters
     ----------
@@ -128,6 +148,7 @@ class InMemoryData(DataSource):
             float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
         )
         self._starts: dict | None = {} if reuse_starts else None
+        self._trees: dict = {}
 
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         return accumulate(self.X, terms, self.sample_weight)
@@ -164,14 +185,42 @@ class InMemoryData(DataSource):
                 f"only {X.shape[0]} rows have a positive sample_weight but n_components="
                 f"{n_components}; a mixture needs at least one weighted row per component"
             )
-        labels, resp = initial_labels_or_responsibilities(X, n_components, method, rng)
-        if key is None or labels is None:  # soft responsibilities (N x K) are not kept
-            return statistics_from_assignment(X, n_components, diagonal, labels, resp, weights)
-        # kept in the full form: a diagonal start is its diagonal, as statistics_from_assignment
-        # computes it from hard labels
-        stats = statistics_from_assignment(X, n_components, False, labels, None, weights)
-        self._starts[key] = (stats, rng.bit_generator.state)
+        if method == "hc":
+            tree = self._tree(X, rng)
+            stats = hierarchical_statistics(tree, X, n_components, weights, self.total_weight)
+        else:
+            labels, resp = initial_labels_or_responsibilities(X, n_components, method, rng)
+            if key is None or labels is None:  # soft responsibilities (N x K) are not kept
+                return statistics_from_assignment(X, n_components, diagonal, labels, resp, weights)
+            # kept in the full form: a diagonal start is its diagonal, as
+            # statistics_from_assignment computes it from hard labels
+            stats = statistics_from_assignment(X, n_components, False, labels, None, weights)
+        if key is not None:
+            self._starts[key] = (stats, rng.bit_generator.state)
         return _in_form(stats, diagonal)
+
+    def given_statistics(self, responsibilities, n_components, diagonal):
+        labels, resp = (
+            (responsibilities, None) if responsibilities.ndim == 1 else (None, responsibilities)
+        )
+        return statistics_from_assignment(
+            self.X, n_components, diagonal, labels, resp, self.sample_weight
+        )
+
+    def _tree(self, X: np.ndarray, rng: np.random.Generator) -> HierarchicalTree:
+        """The hierarchical tree of the weighted rows ``X``, built once per subset draw."""
+        if X.shape[0] <= HC_SUBSET:  # all rows: no draw, one tree
+            if None not in self._trees:
+                self._trees[None] = hierarchical_tree(X)
+            return self._trees[None]
+        key = _generator_key(rng)
+        if key in self._trees:
+            tree, state_after = self._trees[key]
+            rng.bit_generator.state = state_after
+            return tree
+        tree = hierarchical_tree(X, rng)
+        self._trees[key] = (tree, rng.bit_generator.state)
+        return tree
 
     def batches(self, batch_size, rng):
         order = rng.permutation(self.n_samples)

@@ -51,9 +51,11 @@ def initial_state(
     if all(value is not None for value in user_given):
         # the user fixed the whole starting point: no data-driven guess is needed
         return engine.with_initial_parameters(None, *user_given, estep=estep)
-    stats = data.initial_statistics(
-        spec.n_components, spec.init_params, engine.family.kernel.is_diagonal, rng
-    )
+    diagonal = engine.family.kernel.is_diagonal
+    if spec.responsibilities_init is not None:  # the user's start replaces init_params' guess
+        stats = data.given_statistics(spec.responsibilities_init, spec.n_components, diagonal)
+    else:
+        stats = data.initial_statistics(spec.n_components, spec.init_params, diagonal, rng)
     if empty_components is not None:  # e.g. a k-means cluster that ended empty
         stats, _ = empty_components.reseed(stats, iteration=0)
     state = engine.mstep(stats)

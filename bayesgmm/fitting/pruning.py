@@ -77,6 +77,7 @@ def refit_survivors(
         weights_init=None,
         means_init=None,
         precisions_init=None,
+        responsibilities_init=None,
     )
     smaller = engine.smaller(spec)
     return smaller, smaller.mstep(stats)

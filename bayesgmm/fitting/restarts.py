@@ -39,7 +39,7 @@ def fit(
     :class:`~bayesgmm.data.sources.DataSource`, such as a Dask array's.
     """
     data = as_data_source(X, sample_weight)
-    spec.check_initial_parameters(data.n_features)
+    spec.check_initial_parameters(data.n_features, data.n_samples)
     if data.n_samples < spec.n_components:
         raise ValueError(
             f"Expected n_samples >= n_components but got n_components = {spec.n_components}, "
@@ -53,8 +53,18 @@ def fit(
         spec = dataclasses.replace(spec, n_components=previous.n_components)
     engine = make_engine(spec, data)
     rng = as_generator(spec.random_state)
+    runs = 1 if warm else spec.n_init
+    if not warm and runs > 1 and spec.responsibilities_init is not None:
+        # scikit-learn's KMeans does the same for explicit initial centres
+        warnings.warn(
+            "responsibilities_init fixes the start: performing only one initialisation "
+            f"instead of n_init={runs}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        runs = 1
     best = None
-    for run in range(1 if warm else spec.n_init):
+    for run in range(runs):
         callback = None if on_iteration is None else (lambda i, o, run=run: on_iteration(run, i, o))
         empty_components = EmptyComponents.for_engine(engine, data.n_samples, data.total_weight)
         if warm:

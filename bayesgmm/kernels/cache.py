@@ -26,20 +26,33 @@ _announced = False
 
 def kernel_dispatchers() -> list:
     """Every cached Numba function of the kernel modules."""
-    from . import blocks, estep, estep32, kmeans, linalg, logprob, orientation, vecmath, vecmath32
+    from . import (
+        blocks,
+        estep,
+        estep32,
+        hierarchical,
+        kmeans,
+        linalg,
+        logprob,
+        orientation,
+        vecmath,
+        vecmath32,
+    )
 
     found = []
-    for module in (
+    modules = (
         estep,
         estep32,
         logprob,
         kmeans,
+        hierarchical,
         linalg,
         orientation,
         blocks,
         vecmath,
         vecmath32,
-    ):
+    )
+    for module in modules:
         for value in vars(module).values():
             if (
                 isinstance(value, CPUDispatcher)

@@ -40,7 +40,13 @@ from ..spec import ModelSpec
 # over the grid, are set by select itself, or only make sense for one K
 SWEEP_PARAMETERS = ("tol", "reg_covar", "max_iter", "init_params", "prior", "prune")
 _STORED_PARAMETERS = ("tol", "reg_covar", "max_iter", "init_params")
-_PER_K_PARAMETERS = ("weights_init", "means_init", "precisions_init", "warm_start")
+_PER_K_PARAMETERS = (
+    "weights_init",
+    "means_init",
+    "precisions_init",
+    "responsibilities_init",
+    "warm_start",
+)
 
 _DOCS = {
     "bic": "Bayesian information criterion -2 log L + p log n (lower is better)",
