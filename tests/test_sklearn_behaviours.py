@@ -626,7 +626,9 @@ def test_a_complete_start_skips_the_data_driven_initialisation(truth, monkeypatc
     calls = []
     original = ENGINES["em"].mstep
     monkeypatch.setattr(
-        ENGINES["em"], "mstep", lambda self, stats: calls.append(1) or original(self, stats)
+        ENGINES["em"],
+        "mstep",
+        lambda self, stats, previous=None: calls.append(1) or original(self, stats, previous),
     )
     gm = GaussianMixture(2, random_state=0, **truth.start("full")).fit(truth.X["full"])
     assert len(calls) == gm.n_iter_
