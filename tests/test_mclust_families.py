@@ -34,6 +34,25 @@ def _random_statistics(rng, K, D):
     return scatter, counts
 
 
+def _kernel_form(family, scatter):
+    """(K, D, D) scatter as the family's kernel hands it over: the diagonals for a diag kernel."""
+    if family.kernel.is_diagonal:
+        return np.diagonal(scatter, axis1=1, axis2=2).copy()
+    return scatter
+
+
+def _m_step(model, rng, K, D):
+    """A family, random statistics and the family's M-step of them (stored form)."""
+    family = family_named(model)
+    scatter, counts = _random_statistics(rng, K, D)
+    return (
+        family,
+        scatter,
+        counts,
+        family.covariance_from_scatter(_kernel_form(family, scatter), counts),
+    )
+
+
 def _objective(covariances, scatter, counts):
     """f = sum_k n_k log|Sigma_k| + tr(Sigma_k^-1 W_k), which every M-step minimises."""
     value = 0.0
@@ -65,15 +84,9 @@ def _same_orientation(vectors):
 @pytest.mark.parametrize("model", MULTIVARIATE)
 def test_structure_of_the_m_step(model):
     """The M-step's covariances have the family's volume / shape / orientation constraints."""
-    rng = np.random.default_rng(3)
     K, D = 3, 4
-    family = family_named(model)
-    scatter, counts = _random_statistics(rng, K, D)
-    if family.kernel.is_diagonal:
-        kernel_scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
-    else:
-        kernel_scatter = scatter
-    S = _dense(family, family.covariance_from_scatter(kernel_scatter, counts), K, D)
+    family, _, _, stored = _m_step(model, np.random.default_rng(3), K, D)
+    S = _dense(family, stored, K, D)
     volume, shape, vectors = _decompose(S)
     letters = model
     diagonal = letters[2] == "I"
@@ -96,23 +109,16 @@ def test_m_step_is_the_constrained_minimiser(model):
     """No member of the family nearby has a smaller f than the M-step's solution."""
     rng = np.random.default_rng(11)
     K, D = 3, 3
-    family = family_named(model)
-    scatter, counts = _random_statistics(rng, K, D)
-    kernel_scatter = (
-        np.diagonal(scatter, axis1=1, axis2=2).copy() if family.kernel.is_diagonal else scatter
-    )
+    family, scatter, counts, stored = _m_step(model, rng, K, D)
     if family.kernel.is_diagonal:
         scatter = np.stack([np.diag(np.diag(w)) for w in scatter])  # f sees the diagonal only
-    stored = family.covariance_from_scatter(kernel_scatter, counts)
     best = _objective(_dense(family, stored, K, D), scatter, counts)
     # family members: the M-step of perturbed statistics lies in the family
     for _ in range(20):
         noise = np.exp(0.05 * rng.standard_normal(K))
         other_scatter, _ = _random_statistics(rng, K, D)
         mixed = scatter + 0.05 * other_scatter * noise[:, None, None]
-        if family.kernel.is_diagonal:
-            mixed = np.diagonal(mixed, axis1=1, axis2=2).copy()
-        other = family.covariance_from_scatter(mixed, counts * noise)
+        other = family.covariance_from_scatter(_kernel_form(family, mixed), counts * noise)
         assert _objective(_dense(family, other, K, D), scatter, counts) >= best - 1e-8 * abs(best)
 
 

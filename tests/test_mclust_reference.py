@@ -75,13 +75,12 @@ def _start_from_partition(X, labels, model, G):
     return counts / N, means, precisions
 
 
-CELLS = [
-    (dataset, model, G)
-    for dataset in DATASETS
-    for model in MCLUST_MODELS
-    for G in range(1, 6)
-    if FITS[dataset, model, G]["ok"] == "TRUE"
-]
+def _mclust_start(X, dataset, model, G):
+    """Initial parameters from mclust's starting partition (none needed for one component)."""
+    if G == 1:
+        return {}
+    weights, means, precisions = _start_from_partition(X, np.asarray(STARTS[dataset][G]), model, G)
+    return dict(weights_init=weights, means_init=means, precisions_init=precisions)
 
 
 FALLBACKS = 2
@@ -106,11 +105,7 @@ def test_every_model_reaches_mclusts_log_likelihood(dataset):
             reference = FITS[dataset, model, G]
             if reference["ok"] != "TRUE":
                 continue
-            params = {}
-            if G > 1:
-                labels = np.asarray(STARTS[dataset][G])
-                weights, means, precisions = _start_from_partition(X, labels, model, G)
-                params = dict(weights_init=weights, means_init=means, precisions_init=precisions)
+            params = _mclust_start(X, dataset, model, G)
             gm = _fit(X, G, model, **params)
             ours = gm.score(X) * len(X)
             theirs = float(reference["loglik"])
@@ -165,8 +160,7 @@ def test_bic_chooses_mclusts_model(dataset, expected):
 def test_common_orientation_never_moves_downhill_on_iris(model):
     """The inner MM continues from the previous orientation, so EM keeps climbing (G = 5)."""
     X = _data("iris")
-    weights, means, precisions = _start_from_partition(X, np.asarray(STARTS["iris"][5]), model, 5)
-    gm = _fit(X, 5, model, weights_init=weights, means_init=means, precisions_init=precisions)
+    gm = _fit(X, 5, model, **_mclust_start(X, "iris", model, 5))
     trace = np.asarray(gm.lower_bounds_)
     assert np.all(np.diff(trace) >= -1e-10 * np.abs(trace[1:]))
 
@@ -249,11 +243,7 @@ def test_one_dimensional_models_reach_mclusts_log_likelihood(dataset):
             reference = FITS[dataset, model, G]
             if reference["ok"] != "TRUE":
                 continue
-            params = {}
-            if G > 1:
-                labels = np.asarray(STARTS[dataset][G])
-                weights, means, precisions = _start_from_partition(X, labels, model, G)
-                params = dict(weights_init=weights, means_init=means, precisions_init=precisions)
+            params = _mclust_start(X, dataset, model, G)
             try:
                 gm = _fit(X, G, model, **params)
             except SingularCovarianceError:

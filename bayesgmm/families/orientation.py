@@ -123,21 +123,14 @@ def equal_volume_equal_shape_variable_orientation(
 def variable_volume_equal_shape_variable_orientation(
     scatter: np.ndarray, counts: np.ndarray, start: np.ndarray | None = None
 ) -> np.ndarray:
-    """VEV: ``lambda_k D_k A D_k^T``; alternates the volumes and the common shape."""
-    D = scatter.shape[-1]
+    """VEV: ``lambda_k D_k A D_k^T``: VEI's alternation on the eigenvalues of each ``W_k``.
+
+    The orientations are the eigenvectors of the ``W_k`` (eigenvalues in decreasing
+    order, paired with the common shape's, as EEV); given them, ``f`` depends on the
+    eigenvalues exactly as VEI's does on the diagonals.
+    """
     values, vectors = eigen_descending(scatter)
-    volume = values.sum(axis=1) / (D * counts)
-    previous = np.inf
-    shape = np.ones(D)
-    for _ in range(INNER_MAX_ITER):
-        shape = (values / volume[:, None]).sum(axis=0)
-        shape /= geometric_mean(shape)
-        volume = (values / shape).sum(axis=1) / (D * counts)
-        value = D * float(counts @ (np.log(volume) + 1.0))
-        if _converged(value, previous):
-            break
-        previous = value
-    return from_orientation(vectors, volume[:, None] * shape)
+    return from_orientation(vectors, variable_volume_equal_diagonal_shape(values, counts))
 
 
 def equal_volume_variable_matrix(
