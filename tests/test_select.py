@@ -363,3 +363,23 @@ def test_a_sweep_runs_one_kmeans_per_k_and_fits_exactly_as_alone(monkeypatch):
                 cell = ds.sel(engine=engine, covariance_type=covariance_type, n_components=k)
                 assert cell.n_iter.item() == alone.n_iter_
                 assert cell.bic.item() == pytest.approx(alone.bic(X), rel=1e-12)
+
+
+def test_accelerate_and_stopping_reach_every_fit_and_the_refit(tmp_path):
+    X = make_mixture(300, 2, 3, separation=5.0, seed=1)
+    sweep = bayesgmm.select(
+        X, range(1, 4), ["full", "VEV"], accelerate=True, stopping="aitken", progress=False,
+        random_state=0, tol=1e-6,
+    )  # fmt: skip
+    assert sweep.attrs["accelerate"] == 1 and sweep.attrs["stopping"] == "aitken"
+    model = bayesgmm.best_model(sweep, X)
+    assert model.accelerate is True and model.stopping == "aitken"
+    path = tmp_path / "sweep.nc"
+    bayesgmm.save(sweep, path)
+    with xr.open_dataset(path, engine="h5netcdf") as saved:
+        again = bayesgmm.model_selection.sweep_model(saved.load(), "em", "VEV", 2)
+    assert again.accelerate is True and again.stopping == "aitken"
+    # the cell is the fit it stands for
+    fitted = again.fit(X)
+    cell = sweep.sel(engine="em", covariance_type="VEV", n_components=2)
+    assert fitted.bic(X) == pytest.approx(float(cell.bic), rel=1e-12)

@@ -168,7 +168,12 @@ def _fit(args: argparse.Namespace) -> int:
     frame = read_table(args.data, args.columns, dropna=args.dropna)
     scaling = Standardization.of(frame) if args.standardize else None
     X = frame if scaling is None else scaling.transform(frame)
-    estimator_params = {"tol": args.tol, "max_iter": args.max_iter}
+    estimator_params = {
+        "tol": args.tol,
+        "max_iter": args.max_iter,
+        "accelerate": args.accelerate,
+        "stopping": args.stopping,
+    }
     if args.prune is not None:
         estimator_params["prune"] = args.prune
     print(

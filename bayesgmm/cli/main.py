@@ -225,6 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="convergence tolerance per sample (default 1e-5: criteria need tight fits)",
     )
     fit.add_argument("--max-iter", type=int, default=500, help="iterations per fit (default 500)")
+    fit.add_argument(
+        "--accelerate",
+        action="store_true",
+        help="SQUAREM-accelerated EM with a monotone safeguard (fewer passes over the data)",
+    )
+    fit.add_argument(
+        "--stopping",
+        choices=("change", "aitken"),
+        default="change",
+        help="stopping rule: change of the objective per sample (scikit-learn's, default) or "
+        "Aitken's extrapolated limit",
+    )
     fit.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     fit.add_argument("--out", metavar="RESULT.nc", help="save the best fit here (netCDF)")
     fit.add_argument("--overwrite", action="store_true", help="replace an existing --out file")

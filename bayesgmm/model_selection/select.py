@@ -38,7 +38,19 @@ from ..spec import ModelSpec
 
 # estimator parameters a sweep passes on to every fit; the others either vary
 # over the grid, are set by select itself, or only make sense for one K
-SWEEP_PARAMETERS = ("tol", "reg_covar", "max_iter", "init_params", "prior", "prune")
+SWEEP_PARAMETERS = (
+    "tol",
+    "reg_covar",
+    "max_iter",
+    "init_params",
+    "prior",
+    "prune",
+    "accelerate",
+    "stopping",
+)
+# settings every sweep stores; sweeps saved before "accelerate"/"stopping" existed lack them and
+# get the estimator's defaults back (accelerate is stored as 0/1: netCDF has no booleans)
+_LATER_PARAMETERS = {"accelerate": bool, "stopping": str}
 _STORED_PARAMETERS = ("tol", "reg_covar", "max_iter", "init_params")
 _PER_K_PARAMETERS = (
     "weights_init",
@@ -140,7 +152,8 @@ def select(
         Show a tqdm progress bar (it appears only if the sweep takes more than a second).
     **estimator_params
         ``tol``, ``reg_covar``, ``max_iter``, ``init_params``, ``prior``,
-        ``prune``: as :class:`~bayesgmm.GaussianMixture`'s, for every fit.
+        ``prune``, ``accelerate``, ``stopping``: as
+        :class:`~bayesgmm.GaussianMixture`'s, for every fit.
         Information criteria compare models reliably only when the fits have
         converged tightly: consider ``tol=1e-6`` (the default ``1e-3`` per
         sample can stop EM several BIC units short on raw-scale data).
@@ -322,6 +335,7 @@ def _winners(ds: xr.Dataset) -> xr.Dataset:
 
 def _settings(spec, data, weights, names, seed, weight_threshold, estimator_params) -> dict:
     attrs = {name: getattr(spec, name) for name in _STORED_PARAMETERS}
+    attrs.update(accelerate=int(spec.accelerate), stopping=spec.stopping)
     attrs.update(
         n_init=spec.n_init,
         random_state=seed,
@@ -426,6 +440,9 @@ def sweep_model(
             f"e.g. best_model(sweep, X, {missing[0]}=...)"
         )
     params = {name: attrs[name] for name in _STORED_PARAMETERS}
+    params.update(
+        (name, kind(attrs[name])) for name, kind in _LATER_PARAMETERS.items() if name in attrs
+    )
     if "prune" in attrs:
         params["prune"] = attrs["prune"]
     params.update(estimator_params)
