@@ -123,6 +123,15 @@ def plot_criteria(sweep: xr.Dataset, criteria: Sequence[str] = ("bic", "aic"), *
         for name in criteria
     ]
     last = axes[-1]
+    figure = last.figure
+    if len(families) > 6 and type(figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine":
+        # mclust's 14 models: the legends beside the panels (the layout makes room), not over
+        # the lines
+        figure.legend(
+            handles=family_handles, title="covariance", fontsize="small", loc="outside right upper"
+        )
+        figure.legend(handles=criterion_handles, fontsize="small", loc="outside right lower")
+        return axes
     last.add_artist(
         last.legend(handles=family_handles, title="covariance", fontsize="small", loc="upper right")
     )
