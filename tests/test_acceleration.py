@@ -268,3 +268,20 @@ def test_aitken_loop_iterates_as_the_plain_loop(engine, covariance_type):
     np.testing.assert_array_equal(fits[0].lower_bounds_, fits[1].lower_bounds_)
     np.testing.assert_array_equal(fits[0].means_, fits[1].means_)
     assert fits[0].n_iter_ == fits[1].n_iter_ == 30
+
+
+@pytest.mark.parametrize("model", ["EEV", "VEV", "EVE"])
+def test_constrained_ellipsoidal_families_run_plain_em_when_accelerated(model):
+    """An extrapolated point would leave the family: accelerate=True is plain EM for them."""
+    from bayesgmm.datasets import load_iris
+
+    X = np.asarray(load_iris())
+    settings = dict(covariance_type=model, tol=1e-8, max_iter=2000, random_state=0)
+    fast = GaussianMixture(3, accelerate=True, **settings).fit(X)
+    plain = GaussianMixture(3, **settings).fit(X)
+    assert fast.n_iter_ == plain.n_iter_
+    np.testing.assert_array_equal(fast.lower_bounds_, plain.lower_bounds_)
+    # the diagonal constrained families stay in their family and are accelerated
+    diagonal = GaussianMixture(3, covariance_type="VEI", accelerate=True, tol=1e-8, random_state=0)
+    trace = np.asarray(diagonal.fit(X).lower_bounds_)
+    assert np.all(np.diff(trace) >= -1e-10 * np.abs(trace[1:]))

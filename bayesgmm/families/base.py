@@ -93,6 +93,12 @@ class CovarianceFamily:
     # engine's update and the conjugate posterior draws need it); mclust's families with an
     # inner solve or a shared shape override covariance_from_scatter instead
     has_pooled_form: bool = True
+    # whether a linear combination of factor_to_vector() vectors (SQUAREM's extrapolation) is
+    # again a member of the family: true where the constraints are linear in the log-variances
+    # (EII ... VVI, and the unconstrained full and tied), false for mclust's ellipsoidal
+    # constrained families, whose extrapolated point would leave the family (and could score
+    # above every member of it); accelerated EM then runs plain EM
+    extrapolates_within_family: bool = True
     # which E-step kernel form serves this family (kernels/forms.py)
     kernel: KernelForm
     covariance_dims: tuple[str, ...]

@@ -32,7 +32,8 @@ from .orientation import (
 
 
 class _Ellipsoidal(ConstrainedSolve, Full):
-    pass
+    # a shared volume, shape or orientation is not linear in the log-Cholesky factors
+    extrapolates_within_family = False
 
 
 class VariableVolumeEqualMatrix(_Ellipsoidal):

@@ -65,8 +65,10 @@ STEP_GROWTH = 4.0
 
 
 def can_accelerate(engine: Engine, state: Any) -> bool:
-    """True when the engine exposes its state as a vector (:meth:`Engine.to_vector`)."""
-    return engine.to_vector(state) is not None
+    """True when the engine exposes its state as a vector (:meth:`Engine.to_vector`) whose
+    extrapolations stay in the covariance family (not mclust's VEE, EVE, VVE, EEV, VEV, EVV:
+    ``CovarianceFamily.extrapolates_within_family``)."""
+    return engine.family.extrapolates_within_family and engine.to_vector(state) is not None
 
 
 def squarem_point(
