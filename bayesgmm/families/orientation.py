@@ -15,11 +15,11 @@ updated by Browne & McNicholas's (2014) majorisation-minimisation step.  Like
 mclust (``emControl``'s inner ``tol``), every M-step starts its inner iteration
 afresh and runs it until ``f`` changes by less than :data:`INNER_TOL` relatively.
 
-Every solve takes ``start``, the previous M-step's covariances: the closed forms
-and the alternations whose subproblem is convex in the logarithms of volumes and
-shapes (VEI, VEE, VEV) have one minimiser and ignore it; the common orientation
-of EVE and VVE is not convex, and continues from the previous orientation (as
-mclust's ``meeve``/``mevve`` do), which keeps the EM objective from decreasing.
+Every solve takes ``start``, the previous M-step's covariances.  The closed forms
+ignore it.  The alternations of VEI, VEE and VEV continue from its volumes and the
+common orientation of EVE and VVE from its orientation (as mclust's
+``meeve``/``mevve`` do): each round then lowers ``f`` below its value at the previous
+parameters, so the EM objective never decreases however early the rounds stop.
 
 Everything works on small (K, D, D) arrays; the data never reach this module.
 """
@@ -30,11 +30,24 @@ import numpy as np
 
 from ..kernels.orientation import common_orientation_rounds
 
-INNER_TOL = 1e-11
-"""Relative change of ``f`` at which an inner iteration stops (mclust: sqrt(eps) = 1.5e-8)."""
+INNER_TOL = float(np.sqrt(np.finfo(np.float64).eps))
+"""Relative change of ``f`` at which an inner iteration stops: mclust's (sqrt(eps), 1.5e-8).
+
+Every inner iteration continues from the previous M-step's parameters, so each of its
+rounds already lowers ``f`` below their value: the EM objective never decreases however
+early the rounds stop, and EM's own iterations carry the precision further."""
 
 INNER_MAX_ITER = 2000
 """Bound on inner iterations; the alternating steps converge linearly, usually in tens."""
+
+
+def _start_volumes(start: np.ndarray | None) -> np.ndarray | None:
+    """The volumes ``|Sigma_k|^(1/D)`` of the previous covariances (variances or matrices)."""
+    if start is None:
+        return None
+    if start.ndim == 2:
+        return geometric_mean(start)
+    return np.exp(np.linalg.slogdet(start)[1] / start.shape[-1])
 
 
 def geometric_mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -64,7 +77,9 @@ def variable_volume_equal_diagonal_shape(
 ) -> np.ndarray:
     """VEI: ``lambda_k B`` with one diagonal shape ``B`` (``scatter`` (K, D) diagonals)."""
     D = scatter.shape[1]
-    volume = scatter.sum(axis=1) / (D * counts)  # the start B = I
+    volume = _start_volumes(start)
+    if volume is None:
+        volume = scatter.sum(axis=1) / (D * counts)  # the volumes of B = I
     previous = np.inf
     for _ in range(INNER_MAX_ITER):
         shape = (scatter / volume[:, None]).sum(axis=0)
@@ -92,7 +107,9 @@ def variable_volume_equal_matrix(
 ) -> np.ndarray:
     """VEE: ``lambda_k C`` with one matrix ``C`` of determinant 1 (mclust's ``msvee``)."""
     D = scatter.shape[-1]
-    volume = np.trace(scatter, axis1=1, axis2=2) / (D * counts)  # the start C = I
+    volume = _start_volumes(start)
+    if volume is None:
+        volume = np.trace(scatter, axis1=1, axis2=2) / (D * counts)  # the volumes of C = I
     previous = np.inf
     shape = np.eye(D)
     for _ in range(INNER_MAX_ITER):
@@ -130,7 +147,7 @@ def variable_volume_equal_shape_variable_orientation(
     eigenvalues exactly as VEI's does on the diagonals.
     """
     values, vectors = eigen_descending(scatter)
-    return from_orientation(vectors, variable_volume_equal_diagonal_shape(values, counts))
+    return from_orientation(vectors, variable_volume_equal_diagonal_shape(values, counts, start))
 
 
 def equal_volume_variable_matrix(
@@ -155,9 +172,11 @@ def common_orientation(
 
     Given ``D``, ``Omega_k`` is the diagonal of ``D^T W_k D`` divided by ``n_k``
     (VVE) or scaled to EVI's equal volume (EVE).  Given the ``Omega_k``, ``D``
-    takes one majorisation-minimisation step (Browne & McNicholas 2014): with
-    ``a_k`` the largest eigenvalue of ``W_k``, ``F = sum_k Omega_k^-1 D^T (a_k I - W_k)``
-    and its SVD ``F = P S R^T``, the new orientation is ``R P^T``, which never
+    takes two majorisation-minimisation steps (Browne & McNicholas 2014; mclust takes
+    both each round): with ``a_k`` the largest eigenvalue of ``W_k``,
+    ``F = sum_k Omega_k^-1 D^T (a_k I - W_k)`` and its SVD ``F = P S R^T``, the new
+    orientation is ``R P^T``; then with ``b_k`` the largest of ``1 / Omega_k``,
+    ``G = sum_k W_k D (b_k I - Omega_k^-1) = P S R^T`` gives ``P R^T``.  Neither step
     increases ``f``.  The rounds run in a compiled kernel
     (:mod:`bayesgmm.kernels.orientation`).
 

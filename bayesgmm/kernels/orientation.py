@@ -14,7 +14,7 @@ from numba import njit
 
 @njit(cache=True, nogil=True, error_model="numpy")  # x / 0 gives inf, as NumPy
 def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, max_rounds):
-    """Alternate the diagonal ``Omega_k`` and one MM step of ``D`` until ``f`` settles.
+    """Alternate the diagonal ``Omega_k`` and two MM steps of ``D`` until ``f`` settles.
 
     ``orientation`` (D, D) is the start and is overwritten; returns the
     per-component variances (K, D) of the final orientation, the final
@@ -72,4 +72,17 @@ def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, m
                     step[i, j] += rotated_shift[i, j] / variances[k, i]
         left, _, right_t = np.linalg.svd(step)
         orientation[:, :] = right_t.T @ left.T
+        # the second majorisation (mclust does both each round): with b_k the largest of
+        # 1 / Omega_k, G = sum_k W_k D (b_k I - Omega_k^-1); D <- P R^T for G = P S R^T
+        step = np.zeros((D, D))
+        for k in range(K):
+            largest_inverse = 0.0
+            for i in range(D):
+                largest_inverse = max(largest_inverse, 1.0 / variances[k, i])
+            product = scatter[k] @ orientation
+            for i in range(D):
+                for j in range(D):
+                    step[i, j] += product[i, j] * (largest_inverse - 1.0 / variances[k, j])
+        left, _, right_t = np.linalg.svd(step)
+        orientation[:, :] = left @ right_t
     return variances, value, rounds
