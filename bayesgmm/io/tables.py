@@ -236,7 +236,7 @@ def read_rows(
                 "impute them"
             )
         notes.append(
-            f"left out {int(incomplete.sum())} row(s) with missing values "
+            f"left out {int(incomplete.sum())} row{'' if incomplete.sum() == 1 else 's'} with missing values "
             f"({_rows_list(numbers[incomplete])})"
         )
     keep = ~incomplete
