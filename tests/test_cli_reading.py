@@ -114,6 +114,16 @@ def test_a_line_with_more_fields_than_the_header_is_an_error(tmp_path, capsys):
     code, _, err = call(capsys, "fit", path, *FAST)
     assert code == 2
     assert "some lines have more fields than the first line" in err and "--sep" in err
+    path.write_text("1,2\n3,4,5\n6,7\n")  # no header: pandas' own error, on one line
+    code, _, err = call(capsys, "fit", path, *FAST)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "cannot read it as comma-separated text (C error: Expected 2 fields in line 2" in err
+
+
+def test_a_header_without_rows_is_no_rows(tmp_path):
+    (tmp_path / "empty.csv").write_text("a,b\n")
+    with pytest.raises(DataFileError, match="empty.csv: no rows to use"):
+        read_rows(tmp_path / "empty.csv")
 
 
 def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_note(tmp_path):
@@ -392,3 +402,15 @@ def test_reading_options_are_on_every_command_that_reads_data():
             "--dropna",
         ):
             assert option in text, (name, option)
+
+
+def test_the_row_key_is_an_id_column_with_distinct_values_else_the_row_number(tmp_path):
+    frame = pd.DataFrame({"a": [1.5, 2.5, 3.5, 0.5], "b": [1.0, 0.5, 2.5, 4.0]})
+    frame.to_csv(tmp_path / "indexed.csv")  # 'Unnamed: 0': pandas' index, not a key
+    assert read_rows(tmp_path / "indexed.csv").key_column().name == "row"
+    frame.assign(batch_id=[1, 1, 2, 2]).to_csv(tmp_path / "batches.csv", index=False)
+    rows = read_rows(tmp_path / "batches.csv")  # repeated values do not single out a row
+    assert rows.key is None and rows.key_column().tolist() == [1, 2, 3, 4]
+    rows = read_rows(tmp_path / "batches.csv", id_column="batch_id")  # said: used, with a note
+    assert rows.key_column().name == "batch_id"
+    assert "the id column 'batch_id' repeats values (4 rows, e.g. '1')" in rows.notes[0]

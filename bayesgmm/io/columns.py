@@ -27,8 +27,9 @@ to read them as missing (``--na-values``).
 
 With a list of columns, exactly those are the features, whatever their names
 (a column of text or with tokens is an error).  The row key is the id column
-if one is named, else the first column named like an id (``id``, ``*_id``, ...)
-whose values are all different and present, else none (the row numbers).
+if one is named, else the first column named ``id``, ``*_id`` (``*.id``, ``*-id``,
+``* id``, ``patientId``) whose values are all different and present, else none
+(the row numbers).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ import numpy as np
 
 from .errors import DataFileError
 
-ID_NAME = re.compile(r"(?i:id|index|unnamed: \d+)|.*[_.\- ](?i:id)|.*[a-z]Id")
+KEY_NAME = re.compile(r"(?i:id)|.*[_.\- ](?i:id)|.*[a-z]Id")  # id, sample_id, patientId, ...
+ID_NAME = re.compile(rf"{KEY_NAME.pattern}|(?i:index|unnamed: \d+)")
 LABEL_NAMES = frozenset({"target", "class", "label", "labels"})
 # a few rows of a small integer feature can be consecutive by chance (2, 3, 1)
 MIN_ROWS_ROW_NUMBER = 10
@@ -176,7 +178,7 @@ def _key(frame, id_column: str | None, features: Sequence[str]) -> str | None:
         column = frame[name]
         if (
             name not in features
-            and ID_NAME.fullmatch(name)
+            and KEY_NAME.fullmatch(name)
             and column.notna().all()
             and column.nunique() == len(column)
         ):

@@ -114,11 +114,16 @@ def _read(path: Path, encoding: str, **options):
         except UnicodeDecodeError:
             continue  # a byte beyond the sample that the encoding does not know
         except pd.errors.ParserWarning:
-            sep = options["sep"]
             raise DataFileError(
                 f"{path}: some lines have more fields than the first line, read as "
-                f"{separator_name(sep)}-separated; give the separator (--sep) and decimal mark "
-                "(--decimal) if these are not right"
+                f"{separator_name(options['sep'])}-separated; give the separator (--sep) and "
+                "decimal mark (--decimal) if these are not right"
+            ) from None
+        except pd.errors.ParserError as exc:
+            reason = str(exc).strip().splitlines()[0].removeprefix("Error tokenizing data. ")
+            raise DataFileError(
+                f"{path}: cannot read it as {separator_name(options['sep'])}-separated text "
+                f"({reason}); give the separator (--sep) if that is not it"
             ) from None
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
@@ -173,5 +178,7 @@ def read_delimited(
         notes.insert(0, "read with decimal commas (--decimal . says otherwise)")
     if used != "utf-8-sig":
         notes.insert(0, f"not UTF-8 text; read as {used}")
-    frame.columns = [str(c).strip() for c in frame.columns]
+    stripped = [str(c).strip() for c in frame.columns]  # "a, b" names its column "b"
+    if len(set(stripped)) == len(stripped):
+        frame.columns = stripped
     return frame, "," if found_commas else decimal or ".", notes

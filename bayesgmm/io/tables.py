@@ -91,8 +91,8 @@ class Rows:
         The feature columns, numeric, indexed ``0 .. n-1``.
     row_numbers : numpy.ndarray
         Each row's number in the file: 1 is the first row of data (a header
-        line is not counted), the same for every format; rows left out by
-        ``dropna`` keep the numbers of the rows after them from shifting.
+        line is not counted), the same for every format. Rows left out by
+        ``dropna`` leave gaps: every row keeps its number.
     key : pandas.Series or None
         The id column's value of each row, named after the column, or None
         when the file has no id column.
@@ -216,6 +216,8 @@ def read_rows(
     if na_values and suffix not in TEXT_SUFFIXES:
         text = frame.select_dtypes(exclude=["number", "bool"]).columns
         frame[text] = frame[text].mask(frame[text].isin(list(na_values)))
+    if len(frame) == 0:
+        raise DataFileError(f"{path}: no rows to use")
     numbers = np.arange(1, len(frame) + 1)
     chosen = choose_columns(
         frame, path, numbers, columns=columns, id_column=id_column, decimal=decimal
