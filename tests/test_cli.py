@@ -244,7 +244,10 @@ def test_score_flags_the_lowest_percentile_as_anomalies(saved, capsys):
         (["fit", "faithful.csv", "--out", "fit.csv"], "give a name ending in .nc"),
         (["fit", "faithful.txt"], "unknown file type '.txt'"),
         (["fit", "constant.csv", "--standardize"], "c is constant"),
-        (["fit", "gaps.csv"], "1 row(s) have missing values (first: row 1); pass --dropna"),
+        (
+            ["fit", "gaps.csv"],
+            "1 row(s) have missing values (first: row 2, column 'a'); pass --dropna",
+        ),
         (["fit", "fake.parquet"], "fake.parquet: cannot read it as parquet"),
         (["fit", "cube.nc"], "cannot tell the rows and columns apart"),
     ],

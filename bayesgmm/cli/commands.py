@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.tables import read_table
+from .reading import read_data
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -43,17 +43,33 @@ def _load_model(path: str):
     return GaussianMixture.from_result(load_result(path))
 
 
-def _model_rows(model, data_path: str, dropna: bool):
-    """The data's rows in the model's units (standardised if the fit was) and the frame read."""
-    frame = read_table(data_path, _model_columns(model), dropna=dropna)
+def _model_rows(model, args: argparse.Namespace):
+    """The rows read, the model's features in its units (standardised if the fit was), scaling."""
+    names = _model_columns(model)
+    if args.columns and len(args.columns) != model.n_features_in_:
+        raise UsageError(
+            f"--columns names {len(args.columns)} column(s), but the model has "
+            f"{model.n_features_in_} features" + (f" ({', '.join(names)})" if names else "")
+        )
+    rows = read_data(args, args.columns or names)
+    frame = rows.features
     if frame.shape[1] != model.n_features_in_:
         raise UsageError(
-            f"{data_path}: {frame.shape[1]} numeric column(s) {list(frame.columns)}, but the model "
+            f"{args.data}: {frame.shape[1]} numeric column(s) {list(frame.columns)}, but the model "
             f"has {model.n_features_in_} features; the model's file keeps no column names, so "
-            "give a file with exactly its columns"
+            "name its columns with --columns"
         )
+    if args.columns and names is not None:
+        frame = frame.set_axis(names, axis=1)  # the file's columns under the model's names
     scaling = model.result_.standardization
-    return (frame if scaling is None else scaling.transform(frame)), scaling
+    return rows, (frame if scaling is None else scaling.transform(frame)), scaling
+
+
+def _keyed(table, rows):
+    """The results with each row's key first: its id, or its number in the file."""
+    key = rows.key_column()
+    table.insert(0, str(key.name), key.to_numpy())
+    return table
 
 
 def _write_csv(frame, out: str | None) -> None:
@@ -78,13 +94,13 @@ def _predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     model = _load_model(args.result)
-    X, _ = _model_rows(model, args.data, args.dropna)
+    rows, X, _ = _model_rows(model, args)
     table = pd.DataFrame({"component": model.predict(X)})
     if args.proba:
         proba = model.predict_proba(X)
         for k in range(proba.shape[1]):
             table[f"p{k}"] = proba[:, k]
-    _write_csv(table, args.out)
+    _write_csv(_keyed(table, rows), args.out)
     return EXIT_OK
 
 
@@ -94,7 +110,7 @@ def _score(args: argparse.Namespace) -> int:
     if args.anomaly_percentile is not None and not 0 < args.anomaly_percentile < 100:
         raise UsageError("--anomaly-percentile must lie strictly between 0 and 100")
     model = _load_model(args.result)
-    X, scaling = _model_rows(model, args.data, args.dropna)
+    rows, X, scaling = _model_rows(model, args)
     # the density of the rows in their own units: the standardisation's Jacobian is a constant
     log_density = model.score_samples(X) + (0.0 if scaling is None else scaling.log_jacobian)
     table = pd.DataFrame({"log_density": log_density})
@@ -106,7 +122,7 @@ def _score(args: argparse.Namespace) -> int:
             f"{args.anomaly_percentile:g}th percentile of log-density ({threshold:.4f})",
             file=sys.stderr,
         )
-    _write_csv(table, args.out)
+    _write_csv(_keyed(table, rows), args.out)
     return EXIT_OK
 
 
@@ -165,7 +181,7 @@ def _fit(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} exists; pass --overwrite to replace it")
     if out is not None and out.suffix != ".nc":
         raise UsageError(f"--out {out}: a fit is saved as netCDF; give a name ending in .nc")
-    frame = read_table(args.data, args.columns, dropna=args.dropna)
+    frame = read_data(args, args.columns).features
     scaling = Standardization.of(frame) if args.standardize else None
     X = frame if scaling is None else scaling.transform(frame)
     estimator_params = {

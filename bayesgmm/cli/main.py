@@ -31,6 +31,7 @@ from .commands import (
     _score,
     _show,
 )
+from .reading import add_reading_options
 
 EXIT_CODES = """\
 exit codes:
@@ -41,6 +42,10 @@ exit codes:
 a closed output pipe (`| head`) ends a command quietly with exit code 1
 errors are one line on stderr; --debug (before the command) shows the traceback"""
 
+MODEL_COLUMNS_HELP = (
+    "the file's columns that hold the model's features, in the model's order "
+    "(default: the columns named as the model's features)"
+)
 # every accepted covariance name: the registered families, then mclust's aliases (VVV, ...)
 COVARIANCE_TYPES = family_names()
 ENGINE_NAMES = tuple(ENGINES)  # the registered engines (em, map, vb, ...)
@@ -158,7 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
         "figures (--report).",
     )
     fit.add_argument(
-        "data", help="rows to fit: .csv, .parquet, .nc or .zarr (numeric columns are used)"
+        "data", help="rows to fit: .csv, .tsv, .parquet, .nc or .zarr (numeric columns are used)"
+    )
+    add_reading_options(
+        fit, "the columns to fit (default: every numeric column but ids and labels)"
     )
     fit.add_argument(
         "--components",
@@ -191,12 +199,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=["em"],
         metavar="ENGINES",
         help="engines, comma-separated: em, map, vb, or all (default em)",
-    )
-    fit.add_argument(
-        "--columns",
-        type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
-        metavar="A,B",
-        help="columns to use (default: every numeric column)",
     )
     fit.add_argument(
         "--standardize",
@@ -237,7 +239,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="stopping rule: change of the objective per sample (scikit-learn's, default) or "
         "Aitken's extrapolated limit",
     )
-    fit.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     fit.add_argument("--out", metavar="RESULT.nc", help="save the best fit here (netCDF)")
     fit.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     fit.add_argument(
@@ -264,13 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         "most probable component of each row",
         "Label each row with its most probable component (and, with --proba, every "
-        "component's probability), in the order of the rows.",
+        "component's probability), in the order of the rows, each beside its key: the id "
+        "column, or the row's number in the file (1 = the first row of data).",
     )
     predict.add_argument("result", help="a fit saved by bayesgmm (.nc)")
-    predict.add_argument("data", help="rows to label (.csv, .parquet, .nc, .zarr)")
+    predict.add_argument("data", help="rows to label (.csv, .tsv, .parquet, .nc, .zarr)")
+    add_reading_options(predict, MODEL_COLUMNS_HELP)
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
     predict.add_argument("--proba", action="store_true", help="add each component's probability")
-    predict.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     predict.set_defaults(run=_predict)
 
     score = command(
@@ -278,10 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
         "per-row log-density, optionally flagging anomalies",
         "Write each row's log-density under the fit, in the data's own units (also "
         "for a standardised fit). --anomaly-percentile P flags the rows at or below "
-        "the P-th percentile of the log-density.",
+        "the P-th percentile of the log-density. Each row is written beside its key: the id "
+        "column, or the row's number in the file (1 = the first row of data).",
     )
     score.add_argument("result", help="a fit saved by bayesgmm (.nc)")
-    score.add_argument("data", help="rows to score (.csv, .parquet, .nc, .zarr)")
+    score.add_argument("data", help="rows to score (.csv, .tsv, .parquet, .nc, .zarr)")
+    add_reading_options(score, MODEL_COLUMNS_HELP)
     score.add_argument("--out", help="CSV file to write (default: standard output)")
     score.add_argument(
         "--anomaly-percentile",
@@ -289,7 +293,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help="flag rows whose log-density is at or below the P-th percentile (e.g. 5)",
     )
-    score.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     score.set_defaults(run=_score)
     return parser
 
