@@ -39,12 +39,13 @@ def permute_components(model: Any, order: Any) -> Any:
 
     Returns
     -------
-    The same kind of object as ``model``.  An estimator is built as
-    :meth:`GaussianMixture.from_result` builds one (the fit's settings, its
-    fitted prior, no ``*_init`` arrays, which describe the starting labels),
-    with the model's parameter dtype; a FitResult keeps the settings but no
-    ``*_init`` arrays, and its ``spec.prior`` is None (the fitted prior is in
-    its reordered variables, as in a loaded file).
+    GaussianMixture or FitResult
+        The same kind of object as ``model``.  An estimator is built as
+        :meth:`GaussianMixture.from_result` builds one (the fit's settings,
+        its fitted prior, no ``*_init`` arrays, which describe the starting
+        labels), with the model's parameter dtype; a FitResult keeps the
+        settings but no ``*_init`` arrays, and its ``spec.prior`` is None (the
+        fitted prior is in its reordered variables, as in a loaded file).
 
     Raises
     ------
