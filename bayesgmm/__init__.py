@@ -10,13 +10,19 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._version import __version__
 from .bayesian import BayesianGaussianMixture
-from .diagnostics import compare
+from .diagnostics import align_components, compare
 from .engines.priors import MAPPrior, VBPrior
 from .estimator import GaussianMixture
 from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
 from .fitting.result import FitResult
 from .io import load, load_result, save
-from .model_selection import best_model, combine_fits, criteria_table, select
+from .model_selection import (
+    best_model,
+    combine_fits,
+    criteria_table,
+    permute_components,
+    select,
+)
 from .model_selection.pruning import PrunePath, prune_path
 from .spec import ModelSpec
 
@@ -32,12 +38,14 @@ __all__ = [
     "SingularCovarianceError",
     "VBPrior",
     "__version__",
+    "align_components",
     "best_model",
     "combine_fits",
     "compare",
     "criteria_table",
     "load",
     "load_result",
+    "permute_components",
     "prune_path",
     "save",
     "select",

@@ -12,9 +12,33 @@ from typing import Any
 
 import numpy as np
 
+from .diagnostics.alignment import match_components
 from .io import save
 
 DPI = 110
+
+
+def component_orders(models: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Each model's components in the order of the first model's clusters.
+
+    :func:`bayesgmm.align_components` with the first model as the reference;
+    the tables and figures of the report list and colour the components in
+    these orders, so that the same cluster has the same row and colour for
+    every model.  The models themselves keep their own labels.
+    """
+    return {label: slots for label, (slots, _) in _matches(models).items()}
+
+
+def _matches(models: Mapping[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per model: its components in the first model's order, and their distances (match_components)."""
+    labels = list(models)
+    if not labels:
+        return {}
+    reference = models[labels[0]]
+    K = reference.result_.n_components
+    matches = {labels[0]: (np.arange(K), np.zeros(K))}
+    matches.update((label, match_components(reference, models[label])) for label in labels[1:])
+    return matches
 
 
 def new_figure(ncols: int = 1, *, width: float = 6.4, height: float = 4.8):
@@ -47,15 +71,19 @@ def _label_standardised(ax, standardised: bool) -> None:
 
 
 def mixture_figure(models: Mapping[str, Any], X, *, standardised: bool = False):
-    """One panel per model: data and ellipses (two features or more) or the density (one)."""
+    """One panel per model: data and ellipses (two features or more) or the density (one).
+
+    The same cluster has the same colour in every panel (:func:`component_orders`).
+    """
     from . import plotting
 
+    orders = component_orders(models)
     figure, axes = new_figure(len(models))
     for ax, (label, model) in zip(axes, models.items()):
         if model.n_features_in_ >= 2:
-            plotting.plot_mixture(model, X, ax=ax)
+            plotting.plot_mixture(model, X, ax=ax, order=orders[label])
         else:
-            plotting.plot_density(model, X, ax=ax)
+            plotting.plot_density(model, X, ax=ax, order=orders[label])
         _label_standardised(ax, standardised)
         _prefix_title(ax, label)
     return figure
@@ -80,7 +108,9 @@ def write_report(
     folder : path
         Created if missing; files the report writes are replaced.
     models : mapping of label -> fitted GaussianMixture
-        Each is saved as ``{file_stem}-{label}.nc`` and drawn in every figure.
+        Each is saved as ``{file_stem}-{label}.nc`` and drawn in every figure,
+        its components coloured as the first model's clusters they match
+        (:func:`component_orders`); the files keep each model's own labels.
     X : the data the models were fitted to (in the models' units)
     table : criteria_table Dataset, optional
         Drawn ranked by ``criterion`` (``criteria.png``).
@@ -123,9 +153,10 @@ def write_report(
         _prefix_title(ax, label)
     written.append(save_figure(figure, folder, "trace.png"))
 
+    orders = component_orders(models)
     figure, axes = new_figure(len(models), height=4.0)
     for ax, (label, model) in zip(axes, models.items()):
-        plotting.plot_weights(model, ax=ax)
+        plotting.plot_weights(model, ax=ax, order=orders[label])
         _prefix_title(ax, label)
     written.append(save_figure(figure, folder, "weights.png"))
 
@@ -149,9 +180,18 @@ def describe_files(folder: Path, written: list[Path]) -> str:
 
 
 def components_table(models: Mapping[str, Any]):
-    """Weights and means of every component of every model, as a pandas DataFrame."""
+    """Weights and means of every component of every model, as a pandas DataFrame.
+
+    Indexed by model and ``cluster``: the first model's component ``i`` is
+    cluster ``i``, and every other model's component matched to it
+    (:func:`component_orders`) is listed as cluster ``i`` too; components that
+    match none follow.  The column ``component`` is each model's own label (what
+    its ``predict`` returns), ``distance`` the Bhattacharyya distance to the
+    first model's component of that cluster (0: the same Gaussian).
+    """
     import pandas as pd
 
+    matches = _matches(models)
     rows = []
     for label, model in models.items():
         result = model.result_
@@ -164,8 +204,17 @@ def components_table(models: Mapping[str, Any]):
         means = result.parameters.means
         if scaling is not None:
             means = scaling.inverse_transform(means)
-        for k in range(result.n_components):
-            row = {"model": label, "component": k, "weight": result.parameters.weights[k]}
+        slots, distances = matches[label]
+        for cluster, (k, distance) in enumerate(zip(slots, distances)):
+            if k < 0:  # the model has no component for this cluster
+                continue
+            row = {
+                "model": label,
+                "cluster": cluster,
+                "component": int(k),
+                "weight": result.parameters.weights[k],
+            }
             row.update({f"mean {n}": v for n, v in zip(names, np.asarray(means[k]))})
+            row["distance"] = distance
             rows.append(row)
-    return pd.DataFrame(rows).set_index(["model", "component"])
+    return pd.DataFrame(rows).set_index(["model", "cluster"])

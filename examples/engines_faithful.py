@@ -5,7 +5,10 @@ towards the data's moments, and VB with a sparse Dirichlet prior (weight
 concentration 1e-3) switches the superfluous ones off.
 
 Figures: the three fits side by side on the data (points coloured by their
-responsibilities, 1-2-3 sigma ellipses), and their weights.
+responsibilities, 1-2-3 sigma ellipses), and their weights.  combine_fits
+lists every fit's components in the order of EM's clusters they match
+(bayesgmm.align_components), and the figures colour them that way: the same
+colour is the same cluster in every panel.
 
 Run: python examples/engines_faithful.py
 Figures go to $BAYESGMM_EXAMPLES_OUT/engines_faithful (default ./bayesgmm-examples).
@@ -39,11 +42,15 @@ def main() -> None:
     }
     for model in fits.values():
         model.fit(Z)
-    combined = bayesgmm.combine_fits(fits)
+    combined = bayesgmm.combine_fits(fits)  # aligned: column i is EM's component i's cluster
+    orders = dict(zip(fits, combined.source_component.values))
 
     with np.printoptions(precision=4, suppress=True):
-        print("weights (engine x component):")
+        print("weights (engine x component, in the order of EM's components they match):")
         print(combined.weights.to_pandas().round(4).to_string())
+        print()
+        print("each fit's own component in each column (what its predict returns):")
+        print(combined.source_component.to_pandas().to_string())
         print()
         print("effective components (weight > 1%):")
         print((combined.weights > 0.01).sum("component").to_pandas().to_string())
@@ -64,15 +71,15 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), layout="constrained", sharey=True)
-    for ax, model in zip(axes, fits.values()):
-        plotting.plot_mixture(model, Z, ax=ax)
+    for ax, (label, model) in zip(axes, fits.items()):
+        plotting.plot_mixture(model, Z, ax=ax, order=orders[label])
         ax.set_xlabel("eruptions (standardised)")
     axes[0].set_ylabel("waiting (standardised)")
     fig.savefig(OUT / "side_by_side.png", dpi=100)
     plt.close(fig)
     fig, axes = plt.subplots(1, 3, figsize=(16, 3.6), layout="constrained", sharey=True)
-    for ax, model in zip(axes, fits.values()):
-        plotting.plot_weights(model, ax=ax)
+    for ax, (label, model) in zip(axes, fits.items()):
+        plotting.plot_weights(model, ax=ax, order=orders[label])
     fig.savefig(OUT / "weights.png", dpi=100)
     plt.close(fig)
     print(f"\nfigures in {OUT}")

@@ -5,7 +5,8 @@ groups ``posterior`` (draws of the weights, means and covariances),
 ``log_likelihood`` (``log p(x_n | theta_s)`` per observation and draw) and
 ``observed_data`` (the data).  :func:`loo` runs ArviZ's PSIS-LOO on it and
 :func:`compare` tabulates BIC, AIC and ICL of several fits next to their
-PSIS-LOO estimates, ranked.
+PSIS-LOO estimates, ranked.  :func:`align_components` matches the components
+of several fits (:mod:`.alignment`).
 
 The modules: :mod:`.criteria` (BIC, AIC, ICL, ``criteria_table``), :mod:`.draws`
 (posterior draws through the engine protocol), :mod:`.arviz` (the DataTree and
@@ -40,6 +41,7 @@ runs, so ``import bayesgmm`` stays fast.
 
 from ..engines.base import PosteriorDraws
 from ..engines.map_posterior import ConjugatePosterior
+from .alignment import align_components, component_distances
 from .arviz import loo, to_arviz
 from .checks import DEFAULT_DRAWS, MIN_LOO_DRAWS
 from .compare import COMPARE_CRITERIA, compare, compare_frame
@@ -51,8 +53,10 @@ __all__ = [
     "MIN_LOO_DRAWS",
     "ConjugatePosterior",
     "PosteriorDraws",
+    "align_components",
     "compare",
     "compare_frame",
+    "component_distances",
     "loo",
     "map_posterior",
     "pointwise_log_likelihood",

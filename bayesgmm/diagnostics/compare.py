@@ -12,6 +12,7 @@ from .._lazy import xr
 from ..data.init import recordable_seed
 from ..data.validation import as_feature_matrix, as_sample_weight
 from ..engines import engine_class
+from .alignment import alignment_variables
 from .arviz import loo
 from .checks import (
     DEFAULT_DRAWS,
@@ -56,7 +57,8 @@ def compare(
     Parameters
     ----------
     models : mapping of label -> fitted GaussianMixture or FitResult
-        All fitted to ``X`` (the same rows and features).
+        All fitted to ``X`` (the same rows and features).  The first is the
+        reference whose components the others' are aligned to.
     X : array-like
     draws : int, default :data:`DEFAULT_DRAWS` (1000)
         Posterior draws per VB or MAP fit (at least :data:`MIN_LOO_DRAWS`).
@@ -86,7 +88,14 @@ def compare(
         ``good_k``: that model's elpd_loo is unreliable), ``n_high_pareto_k``
         and ``good_k``; ``posterior_kind``, ``draws``, ``random_state``,
         ``loo_note`` (why a model has no LOO) and ``rank`` (0 is the best by
-        ``criterion``, recorded in the ``ranked_by`` attribute).
+        ``criterion``, recorded in the ``ranked_by`` attribute).  Along
+        ``model`` and ``component``, which clusters the models share
+        (:func:`bayesgmm.align_components`, the first model the reference,
+        named in the ``aligned_to`` attribute): ``source_component``, each
+        model's component matched to the reference's component ``i`` (beyond
+        the reference's K: its unmatched ones, heaviest first; -1: none), and
+        ``alignment_distance``, the Bhattacharyya distance of that match (0:
+        the same Gaussian, NaN: unmatched).
 
     Warns
     -----
@@ -131,6 +140,7 @@ def compare(
         if len(elpd_data) >= 2:
             frame = az.compare(elpd_data, round_to="none")
     table = table.merge(_loo_columns(labels, results, elpd_data, frame, notes, seeds, n_draws))
+    table = table.merge(alignment_variables(results, "model"))
     order = _ranking(table, criterion)
     table = table.isel(model=order)
     table["rank"] = ("model", np.arange(len(labels)))
@@ -141,6 +151,7 @@ def compare(
             "chain; ESS and R-hat do not apply"
         ),
         draws=n_draws,
+        aligned_to=labels[0],
     )
     unreliable = []
     for label in table.model.values:

@@ -279,6 +279,17 @@ class Engine(ABC):
     ) -> Any:
         """Rebuild a state from a saved point estimate and :meth:`state_variables`."""
 
+    def check_relabelling(self, state: Any) -> None:
+        """Raise ``ValueError`` when listing the components in another order changes the fit.
+
+        Relabelling (:func:`bayesgmm.permute_components`) permutes the point
+        estimate and every :meth:`state_variables` entry along ``component``.
+        That is the same fit under other labels when the state and the prior
+        treat the components alike (EM, MAP, VB with a Dirichlet prior on the
+        weights); an engine whose state orders them says why here.
+        """
+        return None
+
     # ------------------------------------------------------------ accelerated EM
     def to_vector(self, state: Any) -> np.ndarray | None:
         """The state as a point of R^p that SQUAREM may extrapolate, or None (no acceleration).

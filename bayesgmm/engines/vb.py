@@ -334,6 +334,17 @@ class VBEngine(Engine):
             prior=prior,
         )
 
+    def check_relabelling(self, state: VBState) -> None:
+        if state.is_process:
+            raise ValueError(
+                "a Dirichlet-process VB fit cannot be relabelled: its stick-breaking prior "
+                "orders the components (pi_k = v_k prod_{j<k} (1 - v_j)), so its q(v) in another "
+                "order is another posterior, with other expected weights and predictions. Align "
+                "tables and figures instead (bayesgmm.align_components gives the order), or fit "
+                "with VBPrior(weight_prior='dirichlet_distribution'), whose components are "
+                "exchangeable"
+            )
+
     # ------------------------------------------------------------ accelerated EM
     def to_vector(self, state: VBState) -> np.ndarray:
         """``q(theta)`` in unconstrained coordinates for SQUAREM (fitting/acceleration.py).

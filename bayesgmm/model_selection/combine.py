@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._lazy import xr
+from ..diagnostics.alignment import alignment_variables
 from ..fitting.result import FORMAT_NAME, FitResult
 
 # Per-fit summary numbers: attributes of one fit's Dataset, variables along the new dimension.
@@ -43,8 +44,10 @@ def _as_dataset(fit: Any, label: Any) -> xr.Dataset:
     return dataset
 
 
-def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -> xr.Dataset:
-    """Put fits of the same data side by side along a new dimension.
+def combine_fits(
+    fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine", *, align: bool = True
+) -> xr.Dataset:
+    """Put fits of the same data side by side along a new dimension, the same clusters in one row.
 
     Parameters
     ----------
@@ -54,6 +57,14 @@ def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -
         sequence is labelled by each fit's engine name, which must then differ.
     dim : str, default "engine"
         Name of the new dimension.
+    align : bool, default True
+        List every fit's components in the order of the first fit's clusters
+        (:func:`bayesgmm.align_components`: an optimal assignment on the
+        Bhattacharyya distance between the Gaussians), so that ``component``
+        ``i`` is the same cluster in every fit.  A fit's components that match
+        none of the first fit's follow, heaviest first; where a fit has no
+        component for one of the first fit's, its row is NaN.  False keeps
+        each fit's own order.
 
     Returns
     -------
@@ -66,6 +77,11 @@ def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -
         ``aic``, ``n_parameters``, ``n_iter``, ``converged``, ``n_components``)
         become variables along ``dim``, the coordinate ``engine_name`` says
         which engine made each fit, and attributes all fits share are kept.
+        Aligned (``align=True``), ``source_component`` (``dim`` x
+        ``component``) is each row's index in its own fit (what its
+        ``predict`` returns; -1: none) and ``alignment_distance`` the
+        Bhattacharyya distance to the first fit's component of that row (0:
+        the same Gaussian, NaN: unmatched).
 
     Raises
     ------
@@ -77,7 +93,8 @@ def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -
     --------
     >>> fits = {e: GaussianMixture(2, engine=e, random_state=0).fit(X) for e in ("em", "map", "vb")}
     >>> combined = bayesgmm.combine_fits(fits)
-    >>> combined.weights.to_pandas()   # engine x component
+    >>> combined.weights.to_pandas()   # engine x component, the same cluster in each column
+    >>> combined.source_component.to_pandas()  # which of its own components each fit shows there
     """
     if isinstance(fits, Mapping):
         items = list(fits.items())
@@ -108,6 +125,16 @@ def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -
                 f"the fit labelled {label!r} has features {list(ds['feature'].values)}, the first "
                 f"has {list(features)}; combine fits of the same data"
             )
+    alignment = None
+    if align:
+        results = [
+            fit.result_ if hasattr(fit, "result_") else _as_result(fit, ds)
+            for (_, fit), ds in zip(items, datasets)
+        ]
+        alignment = alignment_variables(dict(zip(labels, results)), dim)
+        datasets = [
+            _in_slots(ds, slots) for ds, slots in zip(datasets, alignment.source_component.values)
+        ]
     prepared = []
     for ds in datasets:
         summary = {name: ((), np.asarray(ds.attrs[name])) for name in SUMMARY_ATTRIBUTES}
@@ -125,7 +152,19 @@ def combine_fits(fits: Mapping[Any, Any] | Sequence[Any], dim: str = "engine") -
         combine_attrs="drop_conflicts",
         fill_value=np.nan,
     )
+    if alignment is not None:
+        combined = combined.merge(alignment)
     # not one FitResult any more: bayesgmm.load must not take it for one
     for name in ("format", "format_version"):
         combined.attrs.pop(name, None)
     return combined
+
+
+def _as_result(fit: Any, dataset: xr.Dataset) -> FitResult:
+    return fit if isinstance(fit, FitResult) else FitResult.from_dataset(dataset)
+
+
+def _in_slots(dataset: xr.Dataset, slots: np.ndarray) -> xr.Dataset:
+    """The fit's components moved to the rows of :func:`alignment_variables`' ``slots``."""
+    rows = np.flatnonzero(slots >= 0)
+    return dataset.isel(component=slots[rows]).assign_coords(component=rows)

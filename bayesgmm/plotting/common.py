@@ -57,6 +57,28 @@ def component_colors(n_components: int) -> np.ndarray:
     return np.array([to_rgb(cmap(x)) for x in np.linspace(0, 1, n_components)])
 
 
+def component_slots(order, n_components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each component is drawn: ``(slots, colors)``.
+
+    ``slots`` is ``order`` checked (default ``range(K)``): entry ``i`` is the
+    component drawn ``i``-th, in colour ``i``; ``-1`` leaves that place and
+    colour empty (the output of :func:`bayesgmm.align_components` is such an
+    order).  ``colors`` is (K, 3): each component's colour.
+    """
+    K = n_components
+    slots = np.arange(K) if order is None else np.asarray(order)
+    drawn = slots[slots >= 0] if slots.ndim == 1 and slots.dtype.kind in "iu" else None
+    if drawn is None or not np.array_equal(np.sort(drawn), np.arange(K)):
+        raise ValueError(
+            f"order={order!r} must list each of the model's {K} components once "
+            "(-1 for an empty place), e.g. from bayesgmm.align_components"
+        )
+    palette = component_colors(slots.size)
+    colors = np.empty((K, 3))
+    colors[drawn] = palette[slots >= 0]
+    return slots.astype(np.intp), colors
+
+
 def _feature_index(feature, names: list[str], D: int) -> int:
     if isinstance(feature, str):
         if feature not in names:

@@ -9,7 +9,7 @@ from matplotlib.patches import Ellipse
 from scipy import stats
 
 from ..data.validation import as_feature_matrix
-from .common import _axes, _estimator, _feature_index, _result, component_colors
+from .common import _axes, _estimator, _feature_index, _result, component_slots
 
 
 def plot_mixture(
@@ -20,6 +20,7 @@ def plot_mixture(
     ax=None,
     sigmas: Sequence[float] = (1, 2, 3),
     point_size: float | None = None,
+    order: Sequence[int] | None = None,
 ):
     """Data coloured by soft assignment, with each component's 1, 2 and 3 sigma ellipses.
 
@@ -41,6 +42,12 @@ def plot_mixture(
         Mahalanobis radii of the ellipses.
     point_size : float, optional
         Marker area; by default it shrinks with the number of points.
+    order : sequence of int, optional
+        The component drawn in colour ``i`` and listed ``i``-th in the legend
+        is ``order[i]`` (-1: none); by default component ``i``.  Give each
+        panel its :func:`bayesgmm.align_components` order and the same cluster
+        has the same colour in every panel; the legend keeps each model's own
+        component numbers (what its ``predict`` returns).
 
     Returns
     -------
@@ -64,14 +71,14 @@ def plot_mixture(
     resp = estimator.predict_proba(X)  # also validates X against the model
     data = as_feature_matrix(X)[0]
     K = result.n_components
-    colors = component_colors(K)
+    slots, colors = component_slots(order, K)
     ax = _axes(ax)
     size = point_size if point_size is not None else float(np.clip(2000 / len(data), 2, 30))
     ax.scatter(
         data[:, i], data[:, j], c=np.clip(resp @ colors, 0, 1), s=size, linewidths=0, alpha=0.8
     )
     p = result.parameters
-    for k in range(K):
+    for k in slots[slots >= 0]:
         covariance = result.spec.family.dense_covariance(p.covariances, k, D)
         block = covariance[np.ix_([i, j], [i, j])]
         values, vectors = np.linalg.eigh(block)
@@ -110,7 +117,16 @@ def plot_mixture(
     return ax
 
 
-def plot_density(model, X=None, feature: int | str = 0, *, ax=None, bins="auto", grid: int = 400):
+def plot_density(
+    model,
+    X=None,
+    feature: int | str = 0,
+    *,
+    ax=None,
+    bins="auto",
+    grid: int = 400,
+    order: Sequence[int] | None = None,
+):
     """One feature's mixture density, its weighted components and the data's histogram.
 
     The curves are exact marginals: component k contributes
@@ -129,6 +145,9 @@ def plot_density(model, X=None, feature: int | str = 0, *, ax=None, bins="auto",
         Histogram bins, as :func:`numpy.histogram` takes them.
     grid : int, default 400
         Points at which the curves are evaluated.
+    order : sequence of int, optional
+        The component drawn in colour ``i`` is ``order[i]`` (-1: none), as in
+        :func:`plot_mixture`.
 
     Returns
     -------
@@ -164,9 +183,9 @@ def plot_density(model, X=None, feature: int | str = 0, *, ax=None, bins="auto",
         )
     x = np.linspace(lo, hi, grid)
     parts = p.weights[:, None] * stats.norm.pdf(x[None, :], p.means[:, i, None], sd[:, None])
-    colors = component_colors(K)
+    slots, colors = component_slots(order, K)
     ax.plot(x, parts.sum(axis=0), color="black", linewidth=2.5, alpha=0.6, label="mixture density")
-    for k in range(K):  # dashed, on top: where components are apart they trace the mixture
+    for k in slots[slots >= 0]:  # dashed, on top: where components are apart they trace the mixture
         ax.plot(
             x,
             parts[k],

@@ -12,7 +12,7 @@ from scipy import stats
 
 from ..diagnostics.draws import posterior_draws, weight_posterior
 from ..engines import engine_class
-from .common import _axes, _result, component_colors
+from .common import _axes, _result, component_slots
 
 
 def plot_trace(model, *, ax=None):
@@ -110,13 +110,16 @@ def _stored_dirichlet(result) -> np.ndarray | None:
     return None
 
 
-def plot_weights(model, X=None, *, ax=None, level: float = 0.95):
+def plot_weights(model, X=None, *, ax=None, level: float = 0.95, order=None):
     """The mixture weights per component, with posterior intervals where the engine has them.
 
     Bars are the point estimates (``weights_``: for VB the expected weights);
     error bars the ``level`` intervals of :func:`weight_intervals` (VB always;
     MAP when given its fitting data ``X``).  A pruning threshold in the model's
-    settings is drawn as a dashed line.
+    settings is drawn as a dashed line.  ``order`` places component
+    ``order[i]`` at position ``i`` in colour ``i`` (-1: an empty place), as
+    :func:`~bayesgmm.plotting.plot_mixture` colours it; the ticks keep each
+    model's own component numbers.
 
     Returns
     -------
@@ -125,14 +128,16 @@ def plot_weights(model, X=None, *, ax=None, level: float = 0.95):
     result = _result(model)
     ax = _axes(ax)
     K = result.n_components
-    weights = result.parameters.weights
-    colors = component_colors(K)
-    ax.bar(np.arange(K), weights, color=colors, edgecolor="black", linewidth=0.5)
+    slots, colors = component_slots(order, K)
+    places = np.flatnonzero(slots >= 0)
+    shown = slots[places]
+    weights = result.parameters.weights[shown]
+    ax.bar(places, weights, color=colors[shown], edgecolor="black", linewidth=0.5)
     intervals = weight_intervals(result, level, X)
     if intervals is not None:
-        lower, upper = intervals
+        lower, upper = (bound[shown] for bound in intervals)
         ax.errorbar(
-            np.arange(K),
+            places,
             weights,
             yerr=[np.maximum(weights - lower, 0), np.maximum(upper - weights, 0)],
             fmt="none",
@@ -150,7 +155,7 @@ def plot_weights(model, X=None, *, ax=None, level: float = 0.95):
         )
     if intervals is not None or result.spec.prune is not None:
         ax.legend(fontsize="small")
-    ax.set_xticks(np.arange(K))
+    ax.set_xticks(places, [str(k) for k in shown])
     ax.set_xlabel("component")
     ax.set_ylabel("weight")
     ax.set_title(f"{result.spec.engine}, {result.spec.covariance_type}, K={K}")
