@@ -31,6 +31,7 @@ from ..families import family_names
 from ..spec import ModelSpec, prune_threshold
 from . import pruning
 from .pruning_history import PruningHistory
+from .score_quantiles import ScoreQuantiles
 
 FORMAT_NAME = "bayesgmm.FitResult"
 FORMAT_VERSION = 1
@@ -77,6 +78,9 @@ class FitResult:
     standardization : Standardization or None, the centre and scale the features were
         standardised with before fitting (None: the data's own units); the parameters are
         then in standardised units, see :mod:`bayesgmm.data.standardize`
+    score_quantiles : ScoreQuantiles or None, the training rows' log-density at fixed
+        percentiles, where anomaly thresholds come from (None: not stored, e.g. partial_fit),
+        see :mod:`bayesgmm.fitting.score_quantiles`
     """
 
     spec: ModelSpec
@@ -92,6 +96,7 @@ class FitResult:
     feature_names: np.ndarray | None = None
     pruning: PruningHistory | None = None
     standardization: Standardization | None = None
+    score_quantiles: ScoreQuantiles | None = None
 
     @classmethod
     def from_fit(cls, *, spec, engine: Engine, state, **fields) -> FitResult:
@@ -293,6 +298,8 @@ class FitResult:
                 (name, xr.Variable(*parts))
                 for name, parts in self.standardization.to_variables().items()
             )
+        if self.score_quantiles is not None:
+            variables.update(self.score_quantiles.to_variables())
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
     @classmethod
@@ -361,6 +368,7 @@ class FitResult:
             feature_names=names,
             pruning=PruningHistory.from_dataset(ds, K),
             standardization=standardization,
+            score_quantiles=ScoreQuantiles.from_dataset(ds),
         )
 
 
@@ -469,9 +477,13 @@ def finish_fit(
     converged: bool,
     feature_names: np.ndarray | None = None,
     pruning: PruningHistory | None = None,
+    score_quantiles: bool = True,
 ) -> FitResult:
-    """The result of a finished loop: a final pass gives the objective at ``state``."""
-    final = data.accumulate(engine.terms(state))
+    """The result of a finished loop: a final pass gives the objective at ``state``, and
+    (``score_quantiles``) one more the training rows' log-density quantiles."""
+    terms = engine.terms(state)
+    final = data.accumulate(terms)
+    scores = data.row_scores(terms) if score_quantiles else None
     parameters = engine.parameters(state)
     if engine.terms_are_point_estimate:
         log_likelihood = final.loglik
@@ -490,4 +502,5 @@ def finish_fit(
         total_weight=final.total_weight,
         feature_names=feature_names,
         pruning=pruning,
+        score_quantiles=None if scores is None else ScoreQuantiles.of(scores),
     )

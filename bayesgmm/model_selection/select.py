@@ -254,7 +254,7 @@ def select(
                 with warnings.catch_warnings():
                     # recorded in `converged`, summarised once below
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    result = restarts.fit(specs[key], source, None, names)
+                    result = restarts.fit(specs[key], source, None, names, score_quantiles=False)
                 row = criteria.result_criteria(result, data, weights)
             except ValueError as exc:  # includes SingularCovarianceError and LinAlgError
                 errors[index] = f"{type(exc).__name__}: {exc}"
