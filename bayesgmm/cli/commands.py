@@ -91,19 +91,21 @@ def _predict(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    if args.anomaly_percentile is not None and not 0 < args.anomaly_percentile < 100:
-        raise UsageError("--anomaly-percentile must lie strictly between 0 and 100")
+    from .anomaly import anomaly_threshold
+
     model = _load_model(args.result)
     X, scaling = _model_rows(model, args.data, args.dropna)
     # the density of the rows in their own units: the standardisation's Jacobian is a constant
-    log_density = model.score_samples(X) + (0.0 if scaling is None else scaling.log_jacobian)
+    log_jacobian = 0.0 if scaling is None else scaling.log_jacobian
+    log_density = model.score_samples(X) + log_jacobian
     table = pd.DataFrame({"log_density": log_density})
-    if args.anomaly_percentile is not None:
-        threshold = np.percentile(log_density, args.anomaly_percentile)
+    chosen = anomaly_threshold(args, model, log_density, log_jacobian)
+    if chosen is not None:
+        threshold, source = chosen
         table["anomaly"] = log_density <= threshold
         print(
-            f"{int(table['anomaly'].sum())} of {len(table)} rows at or below the "
-            f"{args.anomaly_percentile:g}th percentile of log-density ({threshold:.4f})",
+            f"{int(table['anomaly'].sum())} of {len(table)} rows at or below the anomaly "
+            f"threshold, log-density {threshold:.4f}: {source}",
             file=sys.stderr,
         )
     _write_csv(table, args.out)

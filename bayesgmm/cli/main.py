@@ -277,17 +277,32 @@ def build_parser() -> argparse.ArgumentParser:
         "score",
         "per-row log-density, optionally flagging anomalies",
         "Write each row's log-density under the fit, in the data's own units (also "
-        "for a standardised fit). --anomaly-percentile P flags the rows at or below "
-        "the P-th percentile of the log-density.",
+        "for a standardised fit). --anomaly-percentile P flags the rows at or below the "
+        "P-th percentile of the training rows' log-density, which the fit stores; "
+        "--threshold gives the log-density instead; --batch-percentile P takes the "
+        "percentile of the rows scored (it flags P percent of any batch).",
     )
     score.add_argument("result", help="a fit saved by bayesgmm (.nc)")
     score.add_argument("data", help="rows to score (.csv, .parquet, .nc, .zarr)")
     score.add_argument("--out", help="CSV file to write (default: standard output)")
-    score.add_argument(
+    flags = score.add_mutually_exclusive_group()
+    flags.add_argument(
         "--anomaly-percentile",
         type=float,
         metavar="P",
-        help="flag rows whose log-density is at or below the P-th percentile (e.g. 5)",
+        help="flag rows at or below the P-th percentile of the training log-density (e.g. 5)",
+    )
+    flags.add_argument(
+        "--threshold",
+        type=float,
+        metavar="VALUE",
+        help="flag rows whose log-density is at or below VALUE (the data's units)",
+    )
+    flags.add_argument(
+        "--batch-percentile",
+        type=float,
+        metavar="P",
+        help="flag rows at or below the P-th percentile of the rows scored here",
     )
     score.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
     score.set_defaults(run=_score)
