@@ -126,6 +126,7 @@ def _ranked(sweep, criterion: str):
                 "converged",
                 "n_components_fitted",
                 "n_components_used",
+                "rows_per_parameter",
             ]
         ]
         .to_dataframe()
@@ -146,14 +147,22 @@ def _ranked(sweep, criterion: str):
     )
 
 
-def _format_ranked(frame, top: int, pruned: bool) -> str:
+def _format_ranked(frame, top: int, pruned: bool, n_rows: int) -> str:
+    from .output import size_legend, size_marks
+
+    if not len(frame):
+        return "(no model could be fitted)"
     shown = frame if top <= 0 else frame.head(top)
     if not pruned:
         shown = shown.drop(columns="K fitted")
     shown = shown.astype(
         {"params": int, "iters": int, "K used": int} | ({"K fitted": int} if pruned else {})
     )
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    # a model with too few rows per parameter: "!" or "!!" beside its count, explained below
+    marks = size_marks(shown.pop("rows_per_parameter"))
+    shown["params"] = [f"{p} {m:<2}" for p, m in zip(shown["params"], marks)]
+    table = shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", line_width=100)
+    return "\n".join([table, *size_legend(marks, n_rows)])
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -212,7 +221,7 @@ def _fit(args: argparse.Namespace) -> int:
             "(lower is better; mclust's BIC is the negative):"
         ),
         "",
-        _format_ranked(ranked, args.top, args.prune is not None),
+        _format_ranked(ranked, args.top, args.prune is not None, int(sweep.attrs["n_samples"])),
     ]
     if args.top > 0 and len(ranked) > args.top:
         lines.append(f"... {len(ranked) - args.top} more (--top 0 shows all)")

@@ -31,6 +31,7 @@ from .commands import (
     _score,
     _show,
 )
+from .output import one_line_warnings
 
 EXIT_CODES = """\
 exit codes:
@@ -325,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        with one_line_warnings(args.command):
+            return args.run(args)
     except BrokenPipeError:
         # the reader went away (`bayesgmm predict ... | head`): stop quietly; the output is cut
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
