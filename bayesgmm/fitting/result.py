@@ -32,6 +32,7 @@ from ..spec import ModelSpec, prune_threshold
 from . import pruning
 from .pruning_history import PruningHistory
 from .score_quantiles import ScoreQuantiles
+from .summary import summary_text
 
 FORMAT_NAME = "bayesgmm.FitResult"
 FORMAT_VERSION = 1
@@ -191,51 +192,9 @@ class FitResult:
         return to_arviz(self, X, draws=draws, random_state=random_state)
 
     def summary(self) -> str:
-        """A readable multi-line description: spec, fit quality and parameters per component."""
-        p = self.parameters
-        family = self.spec.family
-        names = (
-            [str(n) for n in self.feature_names]
-            if self.feature_names is not None
-            else [f"x{i}" for i in range(self.n_features)]
-        )
-        width = max(10, *(len(n) for n in names))
-        lines = [
-            f"Gaussian mixture: {self.n_components} components, covariance_type="
-            f"{self.spec.covariance_type!r}, engine={self.spec.engine!r}",
-            f"  samples {self.n_samples}, features {self.n_features} ({', '.join(names)})",
-            f"  log-likelihood {self.log_likelihood:.4f}   BIC {self.bic():.4f}   "
-            f"AIC {self.aic():.4f}   parameters {self.n_parameters}",
-            f"  iterations {self.n_iter}, converged {self.converged}, objective per sample "
-            f"{self.lower_bound:.6f}",
-        ]
-        if self.pruning is not None:
-            lines.append(
-                f"  pruned from {self.pruning.initial_n_components} to {self.n_components} "
-                f"components in {self.pruning.n_steps} step(s)"
-            )
-        scaling = self.standardization
-        if scaling is not None:
-            lines.append(
-                "  fitted on standardised features z = (x - centre) / scale; means and "
-                "covariances below are in z units"
-            )
-            lines.append("  centre      " + "  ".join(f"{v:>{width}.5g}" for v in scaling.center))
-            lines.append("  scale       " + "  ".join(f"{v:>{width}.5g}" for v in scaling.scale))
-        for k in range(self.n_components):
-            lines.append(f"component {k}: weight {p.weights[k]:.4f}")
-            lines.append("  mean        " + "  ".join(f"{n:>{width}}" for n in names))
-            lines.append("              " + "  ".join(f"{v:>{width}.5g}" for v in p.means[k]))
-            if scaling is not None:
-                lines.append(
-                    "  (x units)   "
-                    + "  ".join(f"{v:>{width}.5g}" for v in scaling.inverse_transform(p.means[k]))
-                )
-            covariance = family.dense_covariance(p.covariances, k, self.n_features)
-            lines.append("  covariance")
-            for row, name in zip(covariance, names):
-                lines.append(f"  {name:>{width}}  " + "  ".join(f"{v:>{width}.5g}" for v in row))
-        return "\n".join(lines)
+        """A readable multi-line description: spec, fit quality and parameters per component,
+        in lines of at most 100 characters (:mod:`bayesgmm.fitting.summary`)."""
+        return summary_text(self)
 
     # ------------------------------------------------------------------ xarray
     def to_dataset(self) -> xr.Dataset:
