@@ -58,8 +58,8 @@ def summary_text(result: FitResult) -> str:
     if scaling is not None:
         lines += _wrapped(
             [
-                "  fitted on standardised features z = (x - centre) / scale; means and "
-                "covariances below are in z units"
+                "  fitted on standardised features z = (x - centre) / scale; means, covariances "
+                "in z units"
             ]
         )
         lines += grid(short, [("centre", scaling.center), ("scale", scaling.scale)])
@@ -98,11 +98,14 @@ def _training_scores_line(result: FitResult) -> str:
     quantiles = result.score_quantiles
     if quantiles is None:
         return "  training log-density quantiles: not stored (no anomaly thresholds)"
+    # in the data's units, as `bayesgmm score` reports log-densities and thresholds
+    scaling = result.standardization
+    shift = 0.0 if scaling is None else scaling.log_jacobian
     shown = ", ".join(
-        f"{label} {quantiles.threshold(percentile):.5g}"
+        f"{label} {quantiles.threshold(percentile) + shift:.5g}"
         for label, percentile in (("lowest", 0), ("1%", 1), ("5%", 5), ("median", 50))
     )
-    units = " (z units)" if result.standardization is not None else ""
+    units = "" if scaling is None else " (x units)"
     return f"  training log-density{units}: {shown}"
 
 
