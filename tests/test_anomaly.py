@@ -17,8 +17,8 @@ from bayesgmm.fitting.score_quantiles import (
 )
 
 
-def hazen(values, percentiles=PERCENTILES):
-    return np.percentile(values, percentiles, method="hazen")
+def empirical(values, percentiles=PERCENTILES):
+    return np.percentile(values, percentiles, method="inverted_cdf")
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,10 @@ def test_fit_stores_the_training_log_density_percentiles(faithful, settings):
     model = GaussianMixture(2, random_state=0, **settings).fit(faithful)
     quantiles = model.result_.score_quantiles
     np.testing.assert_array_equal(quantiles.percentiles, PERCENTILES)
-    # exactly what score_samples gives the training rows (numpy's "hazen" percentiles)
-    np.testing.assert_allclose(quantiles.values, hazen(model.score_samples(faithful)), rtol=1e-12)
+    # exactly what score_samples gives the training rows (numpy's "inverted_cdf" percentiles)
+    np.testing.assert_allclose(
+        quantiles.values, empirical(model.score_samples(faithful)), rtol=1e-12
+    )
     assert quantiles.values[0] == model.score_samples(faithful).min()
     assert quantiles.n_rows == faithful.shape[0] and not quantiles.weighted
     assert model.anomaly_threshold(5) == quantiles.values[PERCENTILES == 5][0]
@@ -79,12 +81,14 @@ def test_weighted_quantiles_ignore_zero_weights_and_the_weights_scale(faithful):
     again = ScoreQuantiles.of(RowScores(scores, weights * 7.5, False))
     np.testing.assert_allclose(again.values, quantiles.values, rtol=1e-13)
     kept = weights > 0
-    # weights of one are the unweighted percentiles of the rows of positive weight
-    ones = ScoreQuantiles.of(RowScores(scores, kept.astype(float), False))
-    np.testing.assert_allclose(ones.values, hazen(scores[kept]), rtol=1e-13)
-    # each row at the middle of its weight: weight 2 sits where two copies' middle sits
+    # integer weights are repeated rows, exactly
+    repeated = ScoreQuantiles.of(RowScores(np.repeat(scores, weights.astype(int)), None, False))
+    np.testing.assert_array_equal(repeated.values, quantiles.values)
     values, w = np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 1.0])
-    np.testing.assert_allclose(weighted_percentiles(values, w, [12.5, 50, 87.5]), [0, 1, 2])
+    np.testing.assert_array_equal(
+        weighted_percentiles(values, w, [0, 25, 25.1, 75, 75.1, 100]), [0, 0, 1, 1, 2, 2]
+    )
+    assert kept.sum() < weights.size
 
 
 def test_far_rows_give_minus_infinity_not_nan():
@@ -109,7 +113,7 @@ def test_refits_recompute_the_quantiles_partial_fit_has_none(mixture5d):
     pruned = model.result_.prune(0.15, X)
     assert pruned.n_components < 6
     scores = GaussianMixture.from_result(pruned).score_samples(X)
-    np.testing.assert_allclose(pruned.score_quantiles.values, hazen(scores), rtol=1e-12)
+    np.testing.assert_allclose(pruned.score_quantiles.values, empirical(scores), rtol=1e-12)
     online = GaussianMixture(3, random_state=0).partial_fit(X)
     assert online.result_.score_quantiles is None
     with pytest.raises(ValueError, match="holds no training log-density quantiles.*refit"):
@@ -120,7 +124,7 @@ def test_a_sweep_stores_none_its_best_model_does(faithful):
     sweep = bayesgmm.select(faithful, [1, 2], "full", progress=False, random_state=0)
     model = bayesgmm.best_model(sweep, faithful)
     np.testing.assert_allclose(
-        model.result_.score_quantiles.values, hazen(model.score_samples(faithful)), rtol=1e-12
+        model.result_.score_quantiles.values, empirical(model.score_samples(faithful)), rtol=1e-12
     )
 
 

@@ -10,13 +10,14 @@ when the fit was.  They are saved with the fit, read back bit for bit, and give
 
 Definition
 ----------
-The rows are sorted by log-density and each is placed at the middle of its
-weight on the cumulative scale, ``p_j = (W_j - w_j / 2) / W`` (``W_j``: the
-weight up to and including row j, ``W``: the total); the P-th percentile is
-the linear interpolation of the sorted log-densities at ``P / 100``, the lowest
-below ``p_0`` and the highest above the last.  Without weights that is
-``numpy.percentile(..., method="hazen")``; it does not change when every weight
-is multiplied by one constant, and rows of weight 0 take no part.
+The P-th percentile is the lowest training log-density at or below which at
+least P% of the training weight lies: ``numpy.percentile(scores, P,
+weights=sample_weight, method="inverted_cdf")``, R's type 1.  So flagging the
+rows at or below it flags ``ceil(P / 100 * N)`` of N unweighted training rows
+(without ties), each threshold is a training row's own log-density, and a row of
+weight 2 counts exactly as the row twice (scikit-learn's
+``check_sample_weight_equivalence``); multiplying every weight by one constant
+changes nothing, and rows of weight 0 take no part.
 
 A percentile between two stored ones is interpolated linearly between them
 (:meth:`ScoreQuantiles.describe` says so).
@@ -184,13 +185,8 @@ class ScoreQuantiles:
 def weighted_percentiles(
     values: np.ndarray, weights: np.ndarray | None, percentiles: np.ndarray
 ) -> np.ndarray:
-    """The ``percentiles`` of ``values`` with each row at the middle of its weight (module docstring)."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    w = np.ones(values.size) if weights is None else weights[order]
-    cumulative = np.cumsum(w)
-    positions = (cumulative - 0.5 * w) / cumulative[-1]
-    return _interpolate(np.asarray(percentiles, dtype=float) / 100.0, positions, ordered)
+    """The ``percentiles`` of ``values`` weighted by ``weights``, as the module docstring says."""
+    return np.percentile(values, percentiles, weights=weights, method="inverted_cdf")
 
 
 def _interpolate(at: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
