@@ -102,3 +102,8 @@ class EmptyComponentWarning(UserWarning):
 
 class DataScaleWarning(UserWarning):
     """``reg_covar`` (an absolute variance) is not small compared with the data's variances."""
+
+
+class OverparameterizedWarning(UserWarning):
+    """Models of a sweep have fewer than 5 rows of data per free parameter (or more parameters
+    than rows): their likelihood, and so their BIC, AIC and ICL, cannot be trusted."""

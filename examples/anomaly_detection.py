@@ -1,8 +1,9 @@
 """Anomaly detection by a ``score_samples`` percentile, on the UCI new-thyroid data.
 
 The usual Gaussian-mixture recipe: fit a mixture, compute each row's
-log-density with ``score_samples`` and flag the rows below a low percentile
-(here the 5th) as anomalies.  The thyroid data (215 patients, 5 laboratory
+log-density with ``score_samples`` and flag the rows at or below a low
+percentile (here the 5th) of the *training* rows' log-density as anomalies:
+``anomaly_threshold`` and ``is_anomaly``, from percentiles every fit stores.  The thyroid data (215 patients, 5 laboratory
 tests) come with a diagnosis, so we can see what the flags catch:
 
 1. Fitted to all 215 rows, the mixture gives the 65 patients with a thyroid
@@ -54,8 +55,7 @@ def main() -> None:
     diagnosis = X.Diagnosis.values
 
     everyone = fit_by_bic(X)
-    log_density = everyone.score_samples(X)
-    flagged_all = log_density <= np.percentile(log_density, PERCENTILE)
+    flagged_all = everyone.is_anomaly(X, PERCENTILE)  # at or below its training percentile
     print(
         f"1. model of all {len(X)} patients (BIC): {everyone.engine} {everyone.covariance_type} "
         f"K={everyone.n_components}; lowest {PERCENTILE}% of its log-density flagged:"
@@ -64,9 +64,10 @@ def main() -> None:
 
     normal = X[diagnosis == "Normal"]
     novelty = fit_by_bic(normal)
-    threshold = np.percentile(novelty.score_samples(normal), PERCENTILE)
+    # the threshold comes from the rows the model was fitted to, and is saved with it
+    threshold = novelty.anomaly_threshold(PERCENTILE)
     log_density = novelty.score_samples(X)
-    flagged = log_density <= threshold
+    flagged = novelty.is_anomaly(X, PERCENTILE)
     print(
         f"2. model of the {len(normal)} normal patients (BIC): {novelty.engine} "
         f"{novelty.covariance_type} K={novelty.n_components}; threshold = {PERCENTILE}th percentile "

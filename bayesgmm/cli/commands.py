@@ -107,19 +107,21 @@ def _predict(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    if args.anomaly_percentile is not None and not 0 < args.anomaly_percentile < 100:
-        raise UsageError("--anomaly-percentile must lie strictly between 0 and 100")
+    from .anomaly import anomaly_threshold
+
     model = _load_model(args.result)
     rows, X, scaling = _model_rows(model, args)
     # the density of the rows in their own units: the standardisation's Jacobian is a constant
-    log_density = model.score_samples(X) + (0.0 if scaling is None else scaling.log_jacobian)
+    log_jacobian = 0.0 if scaling is None else scaling.log_jacobian
+    log_density = model.score_samples(X) + log_jacobian
     table = pd.DataFrame({"log_density": log_density})
-    if args.anomaly_percentile is not None:
-        threshold = np.percentile(log_density, args.anomaly_percentile)
+    chosen = anomaly_threshold(args, model, log_density, log_jacobian)
+    if chosen is not None:
+        threshold, source = chosen
         table["anomaly"] = log_density <= threshold
         print(
-            f"{int(table['anomaly'].sum())} of {len(table)} rows at or below the "
-            f"{args.anomaly_percentile:g}th percentile of log-density ({threshold:.4f})",
+            f"{int(table['anomaly'].sum())} of {len(table)} rows at or below the anomaly "
+            f"threshold, log-density {threshold:.4f}: {source}",
             file=sys.stderr,
         )
     _write_csv(_keyed(table, rows), args.out)
@@ -140,6 +142,7 @@ def _ranked(sweep, criterion: str):
                 "converged",
                 "n_components_fitted",
                 "n_components_used",
+                "rows_per_parameter",
             ]
         ]
         .to_dataframe()
@@ -160,14 +163,22 @@ def _ranked(sweep, criterion: str):
     )
 
 
-def _format_ranked(frame, top: int, pruned: bool) -> str:
+def _format_ranked(frame, top: int, pruned: bool, n_rows: int) -> str:
+    from .output import size_legend, size_marks
+
+    if not len(frame):
+        return "(no model could be fitted)"
     shown = frame if top <= 0 else frame.head(top)
     if not pruned:
         shown = shown.drop(columns="K fitted")
     shown = shown.astype(
         {"params": int, "iters": int, "K used": int} | ({"K fitted": int} if pruned else {})
     )
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    # a model with too few rows per parameter: "!" or "!!" beside its count, explained below
+    marks = size_marks(shown.pop("rows_per_parameter"))
+    shown["params"] = [f"{p} {m:<2}" for p, m in zip(shown["params"], marks)]
+    table = shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", line_width=100)
+    return "\n".join([table, *size_legend(marks, n_rows)])
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -226,7 +237,7 @@ def _fit(args: argparse.Namespace) -> int:
             "(lower is better; mclust's BIC is the negative):"
         ),
         "",
-        _format_ranked(ranked, args.top, args.prune is not None),
+        _format_ranked(ranked, args.top, args.prune is not None, int(sweep.attrs["n_samples"])),
     ]
     if args.top > 0 and len(ranked) > args.top:
         lines.append(f"... {len(ranked) - args.top} more (--top 0 shows all)")

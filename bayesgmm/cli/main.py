@@ -31,6 +31,7 @@ from .commands import (
     _score,
     _show,
 )
+from .output import one_line_warnings
 from .reading import add_reading_options
 
 EXIT_CODES = """\
@@ -279,19 +280,35 @@ def build_parser() -> argparse.ArgumentParser:
         "score",
         "per-row log-density, optionally flagging anomalies",
         "Write each row's log-density under the fit, in the data's own units (also "
-        "for a standardised fit). --anomaly-percentile P flags the rows at or below "
-        "the P-th percentile of the log-density. Each row is written beside its key: the id "
-        "column, or the row's number in the file (1 = the first row of data).",
+        "for a standardised fit). --anomaly-percentile P flags the rows at or below the "
+        "P-th percentile of the training rows' log-density, which the fit stores; "
+        "--threshold gives the log-density instead; --batch-percentile P takes the "
+        "percentile of the rows scored (it flags P percent of any batch). Each row is written "
+        "beside its key: the id column, or the row's number in the file (1 = the first row of "
+        "data).",
     )
     score.add_argument("result", help="a fit saved by bayesgmm (.nc)")
     score.add_argument("data", help="rows to score (.csv, .tsv, .parquet, .nc, .zarr)")
     add_reading_options(score, MODEL_COLUMNS_HELP)
     score.add_argument("--out", help="CSV file to write (default: standard output)")
-    score.add_argument(
+    flags = score.add_mutually_exclusive_group()
+    flags.add_argument(
         "--anomaly-percentile",
         type=float,
         metavar="P",
-        help="flag rows whose log-density is at or below the P-th percentile (e.g. 5)",
+        help="flag rows at or below the P-th percentile of the training log-density (e.g. 5)",
+    )
+    flags.add_argument(
+        "--threshold",
+        type=float,
+        metavar="VALUE",
+        help="flag rows whose log-density is at or below VALUE (the data's units)",
+    )
+    flags.add_argument(
+        "--batch-percentile",
+        type=float,
+        metavar="P",
+        help="flag rows at or below the P-th percentile of the rows scored here",
     )
     score.set_defaults(run=_score)
     return parser
@@ -313,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        with one_line_warnings(args.command):
+            return args.run(args)
     except BrokenPipeError:
         # the reader went away (`bayesgmm predict ... | head`): stop quietly; the output is cut
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

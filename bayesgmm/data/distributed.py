@@ -70,6 +70,7 @@ from .dask_workers import (  # noqa: F401 (PERSIST_MEMORY_FRACTION: importable f
 )
 from .init import initial_labels_or_responsibilities
 from .moments import DataMoments, moments_from_statistics, moments_terms
+from .scores import MAX_GATHERED_ROWS, SAMPLE_ROWS, SAMPLE_SEED, RowScores, log_densities
 from .sources import DataSource
 from .validation import complex_data_error
 
@@ -294,6 +295,18 @@ class DaskData(DataSource):
 
     def weighted_rows(self) -> int | None:
         return self._weighted_rows
+
+    def row_scores(self, terms: GaussianTerms) -> RowScores:
+        """Every row's log-density, gathered (8 bytes a row); a weighted sample of
+        ``SAMPLE_ROWS`` rows above ``MAX_GATHERED_ROWS`` (:mod:`bayesgmm.data.scores`)."""
+        import dask
+
+        if self.n_samples > MAX_GATHERED_ROWS:
+            _, sample = self.sample_rows(SAMPLE_ROWS, np.random.default_rng(SAMPLE_SEED))
+            return RowScores(log_densities(sample, terms), None, True)
+        lazy = map_rows(log_densities, self.X, terms, None, np.float64)
+        values, weights = dask.compute(lazy, self.weights)
+        return RowScores(np.asarray(values, dtype=np.float64), weights, False)
 
     def feature_spread(self) -> np.ndarray:
         return self._scale_summary()[0]

@@ -37,6 +37,7 @@ from .init import (
     statistics_from_assignment,
 )
 from .moments import DataMoments, data_moments, feature_variances
+from .scores import RowScores, log_densities
 
 
 class DataSource(ABC):
@@ -92,6 +93,11 @@ class DataSource(ABC):
 
     def feature_variances(self) -> np.ndarray | None:
         """Each feature's weighted variance (over the total weight); None if unknown."""
+        return None
+
+    def row_scores(self, terms: GaussianTerms) -> RowScores | None:
+        """Each row's log-density at ``terms`` and its weight (:mod:`bayesgmm.data.scores`);
+        None if the source cannot tell, and the fit then carries no anomaly thresholds."""
         return None
 
     @abstractmethod
@@ -155,6 +161,9 @@ class InMemoryData(DataSource):
 
     def _compute_moments(self) -> DataMoments:
         return data_moments(self.X, self.sample_weight)
+
+    def row_scores(self, terms: GaussianTerms) -> RowScores:
+        return RowScores(log_densities(self.X, terms), self.sample_weight, False)
 
     def weighted_rows(self) -> int | None:
         return None if self.sample_weight is None else int(np.count_nonzero(self.sample_weight))

@@ -18,10 +18,12 @@ from ..diagnostics import criteria
 from ..engines.base import mixture_terms
 from ..exceptions import not_fitted_error
 from ..stats import log_responsibilities, log_rho, logsumexp_rows
+from .anomaly import AnomalyMethods
 
 
-class FittedMixtureMethods:
-    """Predictions and criteria of a fitted mixture (a mixin of :class:`~bayesgmm.GaussianMixture`)."""
+class FittedMixtureMethods(AnomalyMethods):
+    """Predictions and criteria of a fitted mixture (a mixin of :class:`~bayesgmm.GaussianMixture`);
+    anomaly thresholds and flags come from :class:`~bayesgmm.fitting.anomaly.AnomalyMethods`."""
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "result_"):

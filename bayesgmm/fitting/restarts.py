@@ -32,11 +32,15 @@ def fit(
     feature_names: np.ndarray | None = None,
     previous: FitResult | None = None,
     on_iteration: Callable[[int, int, float], None] | None = None,
+    score_quantiles: bool = True,
 ) -> FitResult:
     """Fit ``spec`` to validated data; ``previous`` continues a warm start.
 
     ``X`` is a validated array (with its ``sample_weight``) or any
     :class:`~bayesgmm.data.sources.DataSource`, such as a Dask array's.
+    ``score_quantiles=False`` skips the last pass, which scores the training rows
+    for the anomaly thresholds (:mod:`bayesgmm.fitting.score_quantiles`): a sweep's
+    cells keep only their criteria.
     """
     data = as_data_source(X, sample_weight)
     spec.check_initial_parameters(data.n_features, data.n_samples)
@@ -106,4 +110,6 @@ def fit(
             convergence_warning(),
             stacklevel=3,
         )
-    return finish_fit(engine, data, state, trace, converged, feature_names, pruning)
+    return finish_fit(
+        engine, data, state, trace, converged, feature_names, pruning, score_quantiles
+    )

@@ -31,6 +31,8 @@ from ..families import family_names
 from ..spec import ModelSpec, prune_threshold
 from . import pruning
 from .pruning_history import PruningHistory
+from .score_quantiles import ScoreQuantiles
+from .summary import summary_text
 
 FORMAT_NAME = "bayesgmm.FitResult"
 FORMAT_VERSION = 1
@@ -77,6 +79,9 @@ class FitResult:
     standardization : Standardization or None, the centre and scale the features were
         standardised with before fitting (None: the data's own units); the parameters are
         then in standardised units, see :mod:`bayesgmm.data.standardize`
+    score_quantiles : ScoreQuantiles or None, the training rows' log-density at fixed
+        percentiles, where anomaly thresholds come from (None: not stored, e.g. partial_fit),
+        see :mod:`bayesgmm.fitting.score_quantiles`
     """
 
     spec: ModelSpec
@@ -92,6 +97,7 @@ class FitResult:
     feature_names: np.ndarray | None = None
     pruning: PruningHistory | None = None
     standardization: Standardization | None = None
+    score_quantiles: ScoreQuantiles | None = None
 
     @classmethod
     def from_fit(cls, *, spec, engine: Engine, state, **fields) -> FitResult:
@@ -186,51 +192,9 @@ class FitResult:
         return to_arviz(self, X, draws=draws, random_state=random_state)
 
     def summary(self) -> str:
-        """A readable multi-line description: spec, fit quality and parameters per component."""
-        p = self.parameters
-        family = self.spec.family
-        names = (
-            [str(n) for n in self.feature_names]
-            if self.feature_names is not None
-            else [f"x{i}" for i in range(self.n_features)]
-        )
-        width = max(10, *(len(n) for n in names))
-        lines = [
-            f"Gaussian mixture: {self.n_components} components, covariance_type="
-            f"{self.spec.covariance_type!r}, engine={self.spec.engine!r}",
-            f"  samples {self.n_samples}, features {self.n_features} ({', '.join(names)})",
-            f"  log-likelihood {self.log_likelihood:.4f}   BIC {self.bic():.4f}   "
-            f"AIC {self.aic():.4f}   parameters {self.n_parameters}",
-            f"  iterations {self.n_iter}, converged {self.converged}, objective per sample "
-            f"{self.lower_bound:.6f}",
-        ]
-        if self.pruning is not None:
-            lines.append(
-                f"  pruned from {self.pruning.initial_n_components} to {self.n_components} "
-                f"components in {self.pruning.n_steps} step(s)"
-            )
-        scaling = self.standardization
-        if scaling is not None:
-            lines.append(
-                "  fitted on standardised features z = (x - centre) / scale; means and "
-                "covariances below are in z units"
-            )
-            lines.append("  centre      " + "  ".join(f"{v:>{width}.5g}" for v in scaling.center))
-            lines.append("  scale       " + "  ".join(f"{v:>{width}.5g}" for v in scaling.scale))
-        for k in range(self.n_components):
-            lines.append(f"component {k}: weight {p.weights[k]:.4f}")
-            lines.append("  mean        " + "  ".join(f"{n:>{width}}" for n in names))
-            lines.append("              " + "  ".join(f"{v:>{width}.5g}" for v in p.means[k]))
-            if scaling is not None:
-                lines.append(
-                    "  (x units)   "
-                    + "  ".join(f"{v:>{width}.5g}" for v in scaling.inverse_transform(p.means[k]))
-                )
-            covariance = family.dense_covariance(p.covariances, k, self.n_features)
-            lines.append("  covariance")
-            for row, name in zip(covariance, names):
-                lines.append(f"  {name:>{width}}  " + "  ".join(f"{v:>{width}.5g}" for v in row))
-        return "\n".join(lines)
+        """A readable multi-line description: spec, fit quality and parameters per component,
+        in lines of at most 100 characters (:mod:`bayesgmm.fitting.summary`)."""
+        return summary_text(self)
 
     # ------------------------------------------------------------------ xarray
     def to_dataset(self) -> xr.Dataset:
@@ -293,6 +257,8 @@ class FitResult:
                 (name, xr.Variable(*parts))
                 for name, parts in self.standardization.to_variables().items()
             )
+        if self.score_quantiles is not None:
+            variables.update(self.score_quantiles.to_variables())
         return xr.Dataset(variables, coords=coords, attrs=attrs)
 
     @classmethod
@@ -361,6 +327,7 @@ class FitResult:
             feature_names=names,
             pruning=PruningHistory.from_dataset(ds, K),
             standardization=standardization,
+            score_quantiles=ScoreQuantiles.from_dataset(ds),
         )
 
 
@@ -469,9 +436,13 @@ def finish_fit(
     converged: bool,
     feature_names: np.ndarray | None = None,
     pruning: PruningHistory | None = None,
+    score_quantiles: bool = True,
 ) -> FitResult:
-    """The result of a finished loop: a final pass gives the objective at ``state``."""
-    final = data.accumulate(engine.terms(state))
+    """The result of a finished loop: a final pass gives the objective at ``state``, and
+    (``score_quantiles``) one more the training rows' log-density quantiles."""
+    terms = engine.terms(state)
+    final = data.accumulate(terms)
+    scores = data.row_scores(terms) if score_quantiles else None
     parameters = engine.parameters(state)
     if engine.terms_are_point_estimate:
         log_likelihood = final.loglik
@@ -490,4 +461,5 @@ def finish_fit(
         total_weight=final.total_weight,
         feature_names=feature_names,
         pruning=pruning,
+        score_quantiles=None if scores is None else ScoreQuantiles.of(scores),
     )

@@ -16,6 +16,8 @@ import numpy as np
 
 from .._lazy import xr
 
+LINE_WIDTH = 100
+
 
 def mclust_bic(sweep: xr.Dataset, engine: str | None = None) -> xr.DataArray:
     """mclust's BIC table of one engine's fits: dims ``(n_components, covariance_type)``.
@@ -60,10 +62,16 @@ def format_mclust_bic(sweep: xr.Dataset, engine: str | None = None, top: int = 3
     names = [str(c) for c in table.covariance_type.values]
     width = max(10, *(len(name) + 1 for name in names))
     lines = ["Bayesian Information Criterion (BIC), mclust's sign (larger is better):"]
-    lines.append("   " + "".join(f"{name:>{width}}" for name in names))
-    for k, row in zip(table.n_components.values, table.values):
-        cells = "".join(f"{'NA':>{width}}" if np.isnan(v) else f"{v:>{width}.3f}" for v in row)
-        lines.append(f"{int(k):>3}{cells}")
+    # as R prints a wide table: blocks of columns, no line over LINE_WIDTH characters
+    per_line = max(1, (LINE_WIDTH - 3) // width)
+    for start in range(0, len(names), per_line):
+        block = slice(start, start + per_line)
+        lines.append("   " + "".join(f"{name:>{width}}" for name in names[block]))
+        for k, row in zip(table.n_components.values, table.values):
+            cells = "".join(
+                f"{'NA':>{width}}" if np.isnan(v) else f"{v:>{width}.3f}" for v in row[block]
+            )
+            lines.append(f"{int(k):>3}{cells}")
     best = top_models(sweep, top, engine)
     if best:
         lines.append("")

@@ -35,6 +35,7 @@ from ..exceptions import ConvergenceWarning, convergence_warning
 from ..families import ALL_MODELS, all_models, family_named, family_names
 from ..fitting import restarts
 from ..spec import ModelSpec
+from .model_size import size_variables, warn_overparameterized
 
 # estimator parameters a sweep passes on to every fit; the others either vary
 # over the grid, are set by select itself, or only make sense for one K
@@ -165,8 +166,11 @@ def select(
         ``bic``, ``aic``, ``icl``, ``log_likelihood``, ``objective``,
         ``n_parameters``, ``n_iter``, ``converged``, ``n_components_fitted``,
         ``effective_n_components`` (exp of the weights' entropy),
-        ``n_components_used`` (weights >= ``weight_threshold``), ``fit_time``
-        and ``fit_error``.  Failed fits hold NaN and the reason in
+        ``n_components_used`` (weights >= ``weight_threshold``), ``fit_time``,
+        ``fit_error``, ``rows_per_parameter`` (rows of positive weight per free
+        parameter) and ``overparameterized`` (fewer than 5 of them; such models
+        are also listed in one :class:`~bayesgmm.exceptions.OverparameterizedWarning`,
+        see :mod:`bayesgmm.model_selection.model_size`).  Failed fits hold NaN and the reason in
         ``fit_error``.  On dim ``criterion`` (bic, aic, icl): ``best_engine``,
         ``best_covariance_type``, ``best_n_components`` and ``best_value``
         name each criterion's winner.  Attributes record the settings.
@@ -254,7 +258,7 @@ def select(
                 with warnings.catch_warnings():
                     # recorded in `converged`, summarised once below
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    result = restarts.fit(specs[key], source, None, names)
+                    result = restarts.fit(specs[key], source, None, names, score_quantiles=False)
                 row = criteria.result_criteria(result, data, weights)
             except ValueError as exc:  # includes SingularCovarianceError and LinAlgError
                 errors[index] = f"{type(exc).__name__}: {exc}"
@@ -291,6 +295,8 @@ def select(
     variables["fit_error"] = xr.Variable(
         dims, errors.astype(str), attrs={"long_name": _DOCS["fit_error"]}
     )
+    n_rows = data.shape[0] if weights is None else int(np.count_nonzero(weights))
+    variables.update(size_variables(numbers_["n_parameters"], n_rows, dims))
     ds = xr.Dataset(
         variables,
         coords={"engine": engines, "covariance_type": families, "n_components": ks},
@@ -301,6 +307,7 @@ def select(
             specs[next(iter(specs))], data, weights, names, seed, weight_threshold, estimator_params
         )
     )
+    warn_overparameterized(ds, n_rows, stacklevel=2)
     return ds
 
 
@@ -458,9 +465,9 @@ def sweep_model(
 
 def sweep_table(sweep: xr.Dataset) -> xr.Dataset:
     """A :func:`select` Dataset as one row per successful fit, dim ``model`` ("em tied K=3")."""
-    stacked = sweep[[*CRITERIA, "log_likelihood", "objective", "n_parameters", "converged"]].stack(
-        model=("engine", "covariance_type", "n_components")
-    )
+    size = [name for name in ("rows_per_parameter", "overparameterized") if name in sweep]
+    columns = [*CRITERIA, "log_likelihood", "objective", "n_parameters", "converged", *size]
+    stacked = sweep[columns].stack(model=("engine", "covariance_type", "n_components"))
     ok = ~np.isnan(stacked.bic.values)
     stacked = stacked.isel(model=np.flatnonzero(ok))
     labels = [f"{e} {c} K={k}" for e, c, k in stacked.model.values]
