@@ -56,7 +56,9 @@ def geometric_mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _converged(value: float, previous: float) -> bool:
-    return abs(previous - value) <= INNER_TOL * (1.0 + abs(value))
+    # a non-finite f (a volume collapsed to 0) ends the rounds at once: the covariance
+    # check that follows names the singular component, instead of INNER_MAX_ITER futile rounds
+    return not np.isfinite(value) or abs(previous - value) <= INNER_TOL * (1.0 + abs(value))
 
 
 def eigen_descending(scatter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

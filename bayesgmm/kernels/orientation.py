@@ -60,8 +60,8 @@ def common_orientation_rounds(scatter, counts, orientation, equal_volume, tol, m
         for k in range(K):
             for i in range(D):
                 value += counts[k] * np.log(variances[k, i]) + rotated[k, i] / variances[k, i]
-        if abs(previous - value) <= tol * (1.0 + abs(value)):
-            break
+        if not np.isfinite(value) or abs(previous - value) <= tol * (1.0 + abs(value)):
+            break  # converged, or a variance collapsed (the caller's check names it)
         previous = value
         # F = sum_k Omega_k^-1 D^T (a_k I - W_k); D <- R P^T for F = P S R^T
         step = np.zeros((D, D))
