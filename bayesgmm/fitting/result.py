@@ -32,6 +32,7 @@ from ..families import family_names
 from ..spec import ModelSpec, prune_threshold
 from . import pruning
 from . import saved_values as saved
+from .checksum import add_checksums, verify_checksums
 from .pruning_history import PruningHistory
 
 FORMAT_NAME = "bayesgmm.FitResult"
@@ -295,14 +296,15 @@ class FitResult:
                 (name, xr.Variable(*parts))
                 for name, parts in self.standardization.to_variables().items()
             )
-        return xr.Dataset(variables, coords=coords, attrs=attrs)
+        return add_checksums(xr.Dataset(variables, coords=coords, attrs=attrs))
 
     @classmethod
     def from_dataset(cls, ds: xr.Dataset) -> FitResult:
         """Rebuild a result from :meth:`to_dataset` output, checking what it reads.
 
         Every attribute and variable is checked for type, shape and domain
-        (:mod:`bayesgmm.fitting.saved_values`); a damaged or crafted Dataset raises
+        (:mod:`bayesgmm.fitting.saved_values`), then against the checksums it was saved
+        with (:mod:`bayesgmm.fitting.checksum`); a damaged or altered Dataset raises
         :class:`~bayesgmm.exceptions.SavedFitError` naming what is wrong.
         """
         attrs = ds.attrs
@@ -361,6 +363,7 @@ class FitResult:
         if saved.flag(attrs, "has_feature_names"):
             names = np.asarray([str(v) for v in ds["feature"].values], dtype=object)
         pruning_history = PruningHistory.from_dataset(ds, K)
+        verify_checksums(ds)
         return cls(
             spec=spec,
             parameters=MixtureParameters(**arrays),
