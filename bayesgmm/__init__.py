@@ -13,7 +13,12 @@ from .bayesian import BayesianGaussianMixture
 from .diagnostics import align_components, compare
 from .engines.priors import MAPPrior, VBPrior
 from .estimator import GaussianMixture
-from .exceptions import ConvergenceWarning, NotFittedError, SingularCovarianceError
+from .exceptions import (
+    ConvergenceWarning,
+    NotFittedError,
+    SavedFitError,
+    SingularCovarianceError,
+)
 from .fitting.result import FitResult
 from .io import load, load_result, save
 from .model_selection import (
@@ -35,6 +40,7 @@ __all__ = [
     "ModelSpec",
     "NotFittedError",
     "PrunePath",
+    "SavedFitError",
     "SingularCovarianceError",
     "VBPrior",
     "__version__",

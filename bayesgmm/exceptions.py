@@ -79,6 +79,17 @@ class SingularCovarianceError(ValueError):
         )
 
 
+class SavedFitError(ValueError):
+    """A saved fit (a file, or the Dataset of ``to_dataset``) that cannot be loaded.
+
+    The file is unreadable, incomplete, or holds values no fit produces (a NaN, a
+    weight below 0, a precision factor that disagrees with its covariance, a variational
+    posterior outside its domain), or it was changed after it was saved (its checksums
+    no longer match).  The message names the variable or attribute and what is wrong.
+    A ``ValueError``, so code written for the earlier errors still catches it.
+    """
+
+
 class ComponentReseed(NamedTuple):
     """One empty component and what was done about it.
 

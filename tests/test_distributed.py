@@ -15,7 +15,14 @@ import numba
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import COVARIANCE_TYPES, make_mixture
+from conftest import (
+    COVARIANCE_TYPES,
+    DASK_TIMEOUTS,
+    LOADED_MACHINE_FACTOR,
+    WORKER_WAIT,
+    dask_timeouts_environment,
+    make_mixture,
+)
 from distributed import Client, LocalCluster
 
 from bayesgmm import GaussianMixture, ModelSpec, fitting
@@ -229,7 +236,12 @@ def test_a_script_that_imports_bayesgmm_can_compile_on_its_workers(tmp_path):
     script = tmp_path / "user_script.py"
     script.write_text(USER_SCRIPT)
     run = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=240
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, **dask_timeouts_environment()},
+        timeout=60 * LOADED_MACHINE_FACTOR + 240,  # a cluster's start, and a compile on it
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["10.0", "[1]"]
@@ -238,16 +250,17 @@ def test_a_script_that_imports_bayesgmm_can_compile_on_its_workers(tmp_path):
 @pytest.fixture(scope="module")
 def client():
     # no NUMBA_NUM_THREADS here: importing bayesgmm.distributed made 1 the default
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        memory_limit="1GiB",
-    )
-    with Client(cluster.scheduler_address) as client:  # by address, as to a remote scheduler
-        yield client
-    cluster.close()
+    with dask.config.set(DASK_TIMEOUTS):  # worker processes start slowly on a loaded machine
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            memory_limit="1GiB",
+        )
+        with Client(cluster.scheduler_address) as client:  # by address, as to a remote scheduler
+            yield client
+        cluster.close()
 
 
 def test_cluster_workers_run_one_numba_thread(client):
@@ -312,7 +325,7 @@ def test_fit_survives_the_loss_of_a_worker(client, data):
     np.testing.assert_allclose(
         survived.parameters.covariances, in_memory.parameters.covariances, rtol=1e-10
     )
-    client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker for later tests
+    client.wait_for_workers(2, timeout=WORKER_WAIT)  # the nanny restarts the killed worker
     assert killed[0] not in client.run(os.getpid).values()
 
 

@@ -4,8 +4,10 @@ that the documentation's gallery shows (docs/gallery/<name>/, see docs/_ext/exam
 import pathlib
 import runpy
 
+import dask
 import matplotlib
 import pytest
+from conftest import DASK_TIMEOUTS
 
 ROOT = pathlib.Path(__file__).parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -18,7 +20,8 @@ def test_example_runs_and_saves_the_gallery_figures(script, capsys, monkeypatch,
     monkeypatch.setenv("BAYESGMM_ZARR_GB", "0.005")  # the larger-than-memory example, in miniature
     monkeypatch.setenv("BAYESGMM_EXAMPLES_OUT", str(tmp_path))
     monkeypatch.chdir(tmp_path)  # nothing may land in the repository
-    runpy.run_path(str(script), run_name="__main__")
+    with dask.config.set(DASK_TIMEOUTS):  # the Zarr example's workers start slowly when loaded
+        runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
     saved = sorted(p.name for p in (tmp_path / script.stem).glob("*.png"))
     assert saved, f"{script.name} saved no figure"

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import SavedFitError
 from .validation import as_feature_matrix
 
 
@@ -121,7 +122,9 @@ class Standardization:
         try:
             return cls(center, scale)
         except ValueError as exc:
-            raise ValueError(f"the file's standardization_* variables are damaged: {exc}") from None
+            raise SavedFitError(
+                f"the file's standardization_* variables are damaged: {exc}"
+            ) from None
 
 
 VARIABLES = ("standardization_center", "standardization_scale")

@@ -182,7 +182,11 @@ class MAPEngine(Engine):
         return state.prior.variables(self.family)
 
     def state_from_saved(self, parameters, variables):
-        prior = self.prior if self.prior is not None else MAPPrior.from_variables(variables)
+        prior = self.prior
+        if prior is None:
+            prior = MAPPrior.from_variables(
+                variables, self.n_components, self.n_features, self.family
+            )
         return MAPState(parameters, prior)
 
     def fitted_attributes(self, state: MAPState):

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..data.moments import DataMoments
 from ..families import CovarianceFamily
+from .saved import prior_from_variables
 
 WEIGHT_PRIORS = ("dirichlet_process", "dirichlet_distribution")
 
@@ -170,6 +171,24 @@ def _check_dof(owner: str, dof: float, minimum: int, what: str) -> float:
 class _DataDependentDefaults:
     """What MAPPrior and VBPrior share: hyperparameters left None take data-dependent defaults."""
 
+    # the hyperparameters saved as single numbers (the others are saved as arrays)
+    saved_scalars: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_variables(
+        cls, variables: dict, n_components: int, n_features: int, family, **given: Any
+    ) -> Any:
+        """Rebuild a resolved prior from its ``prior_*`` variables (as read from a file).
+
+        It meets the checks a prior given to a fit meets (construction, then
+        :meth:`resolved` for the model's shape); a value outside them is a
+        :class:`~bayesgmm.exceptions.SavedFitError` naming the variable.  ``given``: the
+        fields not saved as variables (VBPrior's ``weight_prior``).
+        """
+        return prior_from_variables(
+            cls, variables, cls.saved_scalars, given, n_components, n_features, family
+        )
+
     @property
     def is_explicit(self) -> bool:
         """True when no hyperparameter is left to a data-dependent default."""
@@ -215,6 +234,8 @@ class MAPPrior(_DataDependentDefaults):
     The mode of the posterior is what ``engine="map"`` finds; with the
     defaults it equals mclust's ``Mclust(..., prior = priorControl())`` M-step.
     """
+
+    saved_scalars = ("shrinkage", "degrees_of_freedom")
 
     weight_concentration: Any = None
     mean: Any = None
@@ -324,16 +345,6 @@ class MAPPrior(_DataDependentDefaults):
             "prior_scale": (prior_scale_dims(family), np.asarray(self.scale)),
         }
 
-    @classmethod
-    def from_variables(cls, variables: dict) -> MAPPrior:
-        """Rebuild a resolved prior from :meth:`variables` (as read from a file)."""
-        values: dict[str, Any] = {
-            f.name: saved_array(variables, "prior_" + f.name) for f in fields(cls)
-        }
-        for name in ("shrinkage", "degrees_of_freedom"):
-            values[name] = float(values[name])
-        return cls(**values)
-
 
 # -------------------------------------------------------------------- VB
 @dataclass(frozen=True, eq=False)
@@ -361,6 +372,8 @@ class VBPrior(_DataDependentDefaults):
         feature (default their sample variances); spherical a number (default
         the mean sample variance).
     """
+
+    saved_scalars = ("weight_concentration", "mean_precision", "degrees_of_freedom")
 
     weight_prior: str = "dirichlet_process"
     weight_concentration: float | None = None
@@ -465,28 +478,6 @@ class VBPrior(_DataDependentDefaults):
             "prior_degrees_of_freedom": ((), np.asarray(self.degrees_of_freedom)),
             "prior_covariance": (prior_scale_dims(family), np.asarray(self.covariance)),
         }
-
-    @classmethod
-    def from_variables(cls, variables: dict, weight_prior: str) -> VBPrior:
-        """Rebuild a resolved prior from :meth:`variables` and the weight prior's type."""
-        numeric = [f.name for f in fields(cls) if f.name != "weight_prior"]
-        values: dict[str, Any] = {name: saved_array(variables, "prior_" + name) for name in numeric}
-        for name in ("weight_concentration", "mean_precision", "degrees_of_freedom"):
-            values[name] = float(values[name])
-        return cls(weight_prior=weight_prior, **values)
-
-
-def saved_array(variables: dict, name: str) -> np.ndarray:
-    """A float variable from saved engine variables (``name -> (dims, array)``), or a clear error."""
-    if name not in variables:
-        raise ValueError(
-            f"the file lacks the variable {name!r}; it is not a complete bayesgmm result"
-        )
-    value = variables[name]
-    array = np.asarray(value[1] if isinstance(value, tuple) else value)
-    if array.dtype.kind != "f":
-        raise ValueError(f"variable {name!r} should hold floats, found dtype {array.dtype}")
-    return array
 
 
 __all__ = ["WEIGHT_PRIORS", "MAPPrior", "VBPrior"]

@@ -63,7 +63,8 @@ from .conjugate import (
     trace_product,
 )
 from .draws import complete_draws, wishart
-from .priors import VBPrior, saved_array
+from .priors import VBPrior
+from .saved import check_above, saved_array
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,9 @@ class VBEngine(Engine):
         variables["degrees_of_freedom"] = (("component",) if dof.ndim else (), dof)
         return variables
 
-    def state_from_saved(self, parameters, variables):
+    def state_from_saved(self, parameters: MixtureParameters, variables: dict) -> VBState:
+        """The state of saved variables, each checked for its shape and its domain."""
+        K, D = self.n_components, self.n_features
         weight_prior = (
             "dirichlet_process"
             if "weight_concentration_a" in variables
@@ -310,25 +313,39 @@ class VBEngine(Engine):
         prior = (
             self.prior
             if self.prior is not None
-            else VBPrior.from_variables(variables, weight_prior)
+            else VBPrior.from_variables(variables, K, D, self.family, weight_prior=weight_prior)
         )
         if prior.weight_prior != weight_prior:
             raise ValueError(
                 f"the previous fit used weight_prior={weight_prior!r}, which a warm start cannot "
                 f"switch to {prior.weight_prior!r}; fit with warm_start=False"
             )
+
+        def positive(name: str, shape: tuple[int, ...], bound: float, what: str) -> np.ndarray:
+            return check_above(name, saved_array(variables, name, shape), bound, what)
+
+        concentration: Any
         if weight_prior == "dirichlet_process":
-            concentration = (
-                saved_array(variables, "weight_concentration_a"),
-                saved_array(variables, "weight_concentration_b"),
+            concentration = tuple(
+                positive(f"weight_concentration_{part}", (K,), 0.0, "a Beta parameter of a stick")
+                for part in "ab"
             )
         else:
-            concentration = saved_array(variables, "weight_concentration")
+            concentration = positive(
+                "weight_concentration", (K,), 0.0, "the Dirichlet concentration of q(pi)"
+            )
+        # a Wishart on D features needs nu > D - 1; VBPrior requires it of the prior's nu_0
+        # for every covariance type (as scikit-learn), and the posterior's nu = nu_0 + counts
+        dof_shape = (K,) if "component" in self.family.covariance_dims else ()
         return VBState(
             weight_concentration=concentration,
-            mean_precision=saved_array(variables, "mean_precision"),
+            mean_precision=positive(
+                "mean_precision", (K,), 0.0, "beta_k, the precision scale of each mean"
+            ),
             means=parameters.means,
-            degrees_of_freedom=saved_array(variables, "degrees_of_freedom"),
+            degrees_of_freedom=positive(
+                "degrees_of_freedom", dof_shape, D - 1.0, "a Wishart's nu on D features"
+            ),
             covariances=parameters.covariances,
             precisions_cholesky=parameters.precisions_cholesky,
             prior=prior,
@@ -381,7 +398,7 @@ class VBEngine(Engine):
         factor = self.family.factor_from_vector(pieces[-1], like.precisions_cholesky)
         values = [*concentrations, mean_precision, dof, factor]
         if not all(np.all(np.isfinite(v)) and np.all(v != 0.0) for v in values[:-1]) or not (
-            np.all(np.isfinite(factor))
+            np.all(np.isfinite(factor)) and np.all(dof > D - 1.0)  # exp() may underflow to 0
         ):
             return None
         covariances = finite_covariances(self.family, factor)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
-from ..exceptions import SingularCovarianceError
+from ..exceptions import SavedFitError, SingularCovarianceError
 from ..kernels.forms import KernelForm
 from ..kernels.linalg import precision_cholesky_full
 
@@ -265,16 +265,27 @@ class CovarianceFamily:
     def check_precisions_cholesky(self, factor: np.ndarray) -> None:
         """Refuse stored precision factors no fit can produce (loading a file)."""
         if self.kernel.is_diagonal:
-            if np.any(factor <= 0):
-                raise ValueError("variable 'precisions_cholesky' must be positive")
+            if not np.all(factor > 0):
+                raise SavedFitError("variable 'precisions_cholesky' must be positive")
             return
         upper = np.triu(factor)
         diagonal = np.diagonal(factor, axis1=-2, axis2=-1)
-        if not np.array_equal(factor, upper) or np.any(diagonal <= 0):
-            raise ValueError(
+        if not np.array_equal(factor, upper) or not np.all(diagonal > 0):
+            raise SavedFitError(
                 "variable 'precisions_cholesky' must hold upper-triangular factors with a "
                 "positive diagonal"
             )
+
+    def check_shared(self, covariances: np.ndarray, precisions_cholesky: np.ndarray) -> None:
+        """Refuse stored parameters that do not share what this family shares (loading a file).
+
+        Nothing to check by default: the storage of full, diag and spherical holds free
+        parameters only, and tied stores its one matrix once.  A family that repeats a
+        shared value in every component's row (EII, EEI) checks that the rows agree.
+        mclust's constrained families (a shared shape, volume or orientation inside
+        per-component matrices) are not checked: their predictions use the stored
+        matrices as they are, which the other checks keep valid.
+        """
 
     def check_precisions(self, precisions: np.ndarray, K: int, D: int) -> None:
         shape = self.covariance_shape(K, D)
@@ -370,6 +381,22 @@ class ConstrainedSolve:
             f"covariance_type={self.name!r} has no pooled closed form; its M-step is "
             "covariance_from_scatter's constrained solve"
         )
+
+
+def check_rows_equal(name: str, family: str, covariances: np.ndarray, factor: np.ndarray) -> None:
+    """Every component's row of the stored covariances and factors equals the first one's.
+
+    A shared parameter is stored repeated (EII, EEI), computed once and broadcast, so the
+    rows are equal to the bit; 1e-12 relative leaves room for nothing but round-off.
+    """
+    for variable, values in (("covariances", covariances), ("precisions_cholesky", factor)):
+        rows = values.reshape(values.shape[0], -1)
+        if not np.all(np.abs(rows - rows[0]) <= 1e-12 * np.abs(rows[0])):
+            raise SavedFitError(
+                f"variable {variable!r} must hold one {name} shared by every component "
+                f"(covariance_type={family!r}), but its components differ; the file is "
+                "damaged or was altered"
+            )
 
 
 def _covariance_from_factor(factor: np.ndarray) -> np.ndarray:

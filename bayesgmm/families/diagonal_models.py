@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import ConstrainedSolve
+from .base import ConstrainedSolve, check_rows_equal
 from .diag import Diag
 from .orientation import (
     equal_volume_variable_diagonal_shape,
@@ -59,6 +59,9 @@ class EqualSpherical(Spherical):
     def share_draws(self, precisions):
         return np.broadcast_to(precisions[:, :1], precisions.shape).copy()
 
+    def check_shared(self, covariances, precisions_cholesky):
+        check_rows_equal("variance", self.name, covariances, precisions_cholesky)
+
 
 class EqualDiagonal(Diag):
     """EEI: one set of per-feature variances shared by every component."""
@@ -87,6 +90,11 @@ class EqualDiagonal(Diag):
 
     def share_draws(self, precisions):
         return np.broadcast_to(precisions[:, :1], precisions.shape).copy()
+
+    def check_shared(self, covariances, precisions_cholesky):
+        check_rows_equal(
+            "set of per-feature variances", self.name, covariances, precisions_cholesky
+        )
 
 
 class VariableVolumeDiagonal(ConstrainedSolve, Diag):

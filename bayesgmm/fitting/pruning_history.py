@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._lazy import xr
+from ..exceptions import SavedFitError
 
 _STEP_FIELDS = {
     "pruning_iteration": ("iteration", "i", "iterations done before the step"),
@@ -185,7 +186,7 @@ class PruningHistory:
         ]
         missing = [name for name in names if name not in ds.variables]
         if missing:
-            raise ValueError(f"the file's pruning record is incomplete: it lacks {missing}")
+            raise SavedFitError(f"the file's pruning record is incomplete: it lacks {missing}")
         n_steps = ds["pruning_iteration"].size
         initial = ds["pruning_removed_at_step"].size
         fields = {}
@@ -194,16 +195,63 @@ class PruningHistory:
         fields["removed_at_step"] = _checked(ds, "pruning_removed_at_step", "i", (initial,))
         fields["removed_weight"] = _checked(ds, "pruning_removed_weight", "f", (initial,))
         fields["component_origin"] = _checked(ds, "pruning_component_origin", "i", (n_components,))
-        origin = fields["component_origin"]
-        if origin.size and (origin.min() < 0 or origin.max() >= initial):
-            raise ValueError("pruning_component_origin points outside the unpruned components")
+        _check_record(fields, n_components)
         return cls(**fields)
+
+
+def _check_record(fields: dict[str, np.ndarray], n_components: int) -> None:
+    """The steps chain from the unpruned model to the saved one, and every number is in range."""
+    at_step, origin = fields["removed_at_step"], fields["component_origin"]
+    before, after = fields["n_components_before"], fields["n_components_after"]
+    kept = at_step == -1
+    threshold, weight = fields["threshold"], fields["removed_weight"]
+    checks = (  # in order: each may rely on the ones before it
+        (
+            "pruning_removed_at_step names a step that does not exist",
+            lambda: np.all((at_step >= -1) & (at_step < before.size)),
+        ),
+        (
+            "pruning_component_origin is not the list of components that survived",
+            lambda: origin.size == n_components and np.array_equal(origin, np.flatnonzero(kept)),
+        ),
+        (
+            "pruning_n_components_before/after do not chain from the unpruned model to this one",
+            lambda: (
+                np.array_equal(before, np.r_[at_step.size, after[:-1]][: before.size])
+                and np.array_equal(
+                    before - after, np.bincount(at_step[~kept], minlength=before.size)
+                )
+                and np.all(after >= 1)
+            ),
+        ),
+        (
+            "pruning_threshold holds a threshold outside (0, 1)",
+            lambda: np.all(np.isnan(threshold) | ((threshold > 0) & (threshold < 1))),
+        ),
+        (
+            "pruning_removed_weight is not NaN exactly for the survivors, or not in [0, 1]",
+            lambda: (
+                np.array_equal(np.isnan(weight), kept)
+                and np.all((weight[~kept] >= 0) & (weight[~kept] <= 1))
+            ),
+        ),
+        (
+            "pruning_objective_before/after hold NaN or infinite values",
+            lambda: (
+                np.all(np.isfinite(fields["objective_before"]))
+                and np.all(np.isfinite(fields["objective_after"]))
+            ),
+        ),
+    )
+    for problem, holds in checks:
+        if not holds():
+            raise SavedFitError(f"the file's pruning record is damaged: {problem}")
 
 
 def _checked(ds: xr.Dataset, name: str, kind: str, shape: tuple[int, ...]) -> np.ndarray:
     values = np.asarray(ds[name].values)
     if values.shape != shape or values.dtype.kind not in ({"i", "u"} if kind == "i" else {"f"}):
-        raise ValueError(
+        raise SavedFitError(
             f"variable {name!r} has shape {values.shape} and dtype {values.dtype}; expected "
             f"{'integers' if kind == 'i' else 'floats'} of shape {shape}"
         )

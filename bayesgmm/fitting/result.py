@@ -25,11 +25,14 @@ from ..data.standardize import Standardization
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
 from ..diagnostics import criteria
 from ..diagnostics.arviz import to_arviz
-from ..engines import ENGINES, Engine, MixtureParameters, restore
+from ..engines import ENGINES, Engine, MixtureParameters
 from ..engines.base import mixture_terms
+from ..exceptions import SavedFitError
 from ..families import family_names
 from ..spec import ModelSpec, prune_threshold
 from . import pruning
+from . import saved_values as saved
+from .checksum import add_checksums, verify_checksums
 from .pruning_history import PruningHistory
 from .score_quantiles import ScoreQuantiles
 from .summary import summary_text
@@ -259,41 +262,52 @@ class FitResult:
             )
         if self.score_quantiles is not None:
             variables.update(self.score_quantiles.to_variables())
-        return xr.Dataset(variables, coords=coords, attrs=attrs)
+        return add_checksums(xr.Dataset(variables, coords=coords, attrs=attrs))
 
     @classmethod
     def from_dataset(cls, ds: xr.Dataset) -> FitResult:
-        """Rebuild a result from :meth:`to_dataset` output, checking what it reads."""
+        """Rebuild a result from :meth:`to_dataset` output, checking what it reads.
+
+        Every attribute and variable is checked for type, shape and domain
+        (:mod:`bayesgmm.fitting.saved_values`), then against the checksums it was saved
+        with (:mod:`bayesgmm.fitting.checksum`); a damaged or altered Dataset raises
+        :class:`~bayesgmm.exceptions.SavedFitError` naming what is wrong.
+        """
         attrs = ds.attrs
         if attrs.get("format") != FORMAT_NAME:
-            raise ValueError(
+            raise SavedFitError(
                 f"not a bayesgmm result: attribute 'format' is {attrs.get('format')!r}, "
                 f"expected {FORMAT_NAME!r}"
             )
-        version = _attr(attrs, "format_version", int)
+        version = saved.attr(attrs, "format_version", int)
         if version > FORMAT_VERSION:
-            raise ValueError(
+            raise SavedFitError(
                 f"the file was written by a newer bayesgmm (format {version}); upgrade bayesgmm"
             )
-        covariance_type = _attr(attrs, "covariance_type", str)
-        engine_name = _attr(attrs, "engine", str)
+        covariance_type = saved.attr(attrs, "covariance_type", str)
+        engine_name = saved.attr(attrs, "engine", str)
         if covariance_type not in family_names() or engine_name not in ENGINES:
-            raise ValueError(
+            raise SavedFitError(
                 f"unknown covariance_type {covariance_type!r} or engine {engine_name!r} in the file"
             )
-        spec_fields = {name: _attr(attrs, name, kind) for name, kind in _SPEC_ATTRS.items()}
+        spec_fields = {name: saved.attr(attrs, name, kind) for name, kind in _SPEC_ATTRS.items()}
         spec_fields.update(
-            (name, _attr(attrs, name, kind))
+            (name, saved.flag(attrs, name) if kind is bool else saved.attr(attrs, name, kind))
             for name, kind in _OPTIONAL_SPEC_ATTRS.items()
             if name in attrs
         )
-        spec_fields["warm_start"] = bool(_attr(attrs, "warm_start", int))
+        spec_fields["warm_start"] = saved.flag(attrs, "warm_start")
         if "random_state" in attrs:
-            spec_fields["random_state"] = _attr(attrs, "random_state", int)
+            spec_fields["random_state"] = saved.attr(attrs, "random_state", int)
         if "prune" in attrs:
-            spec_fields["prune"] = _attr(attrs, "prune", float)
-        spec = ModelSpec(**spec_fields)
-        K, D = _attr(attrs, "n_components", int), _attr(attrs, "n_features", int)
+            spec_fields["prune"] = saved.attr(attrs, "prune", float)
+        try:
+            spec = ModelSpec(**spec_fields)
+        except (TypeError, ValueError) as exc:  # ModelSpec's own checks name the attribute
+            raise SavedFitError(f"the file's model attributes are invalid: {exc}") from None
+        K, D = spec.n_components, saved.attr(attrs, "n_features", int)
+        if D < 1:
+            raise SavedFitError(f"attribute 'n_features' must be >= 1, found {D}")
         family = spec.family
         expected = {
             "weights": (K,),
@@ -301,59 +315,38 @@ class FitResult:
             "covariances": family.covariance_shape(K, D),
             "precisions_cholesky": family.covariance_shape(K, D),
         }
-        arrays = {name: _variable(ds, name, shape) for name, shape in expected.items()}
-        _check_parameter_values(family, arrays)
-        trace = _variable(ds, "objective_trace", (_attr(attrs, "n_iter", int),))
-        engine_variables = _engine_variables(ds, spec, D, MixtureParameters(**arrays))
+        arrays = {name: saved.variable(ds, name, shape) for name, shape in expected.items()}
+        saved.check_parameter_values(family, arrays)
+        trace = saved.variable(ds, "objective_trace", (saved.attr(attrs, "n_iter", int),))
+        saved.check_fit_numbers(attrs, trace)
+        engine_variables = saved.engine_variables(ds, spec, D, MixtureParameters(**arrays))
         standardization = None
         if any(name in ds.variables for name in _STANDARDIZATION_VARIABLES):
             standardization = Standardization.from_variables(
-                *(_variable(ds, name, (D,)) for name in _STANDARDIZATION_VARIABLES)
+                *(saved.variable(ds, name, (D,)) for name in _STANDARDIZATION_VARIABLES)
             )
         names = None
-        if _attr(attrs, "has_feature_names", int):
+        if saved.flag(attrs, "has_feature_names"):
             names = np.asarray([str(v) for v in ds["feature"].values], dtype=object)
+        pruning_history = PruningHistory.from_dataset(ds, K)
+        score_quantiles = ScoreQuantiles.from_dataset(ds)  # its domain, before the checksums
+        verify_checksums(ds)
         return cls(
             spec=spec,
             parameters=MixtureParameters(**arrays),
             engine_variables=engine_variables,
             trace=trace,
-            converged=bool(_attr(attrs, "converged", int)),
-            lower_bound=_attr(attrs, "lower_bound", float),
-            objective=_attr(attrs, "objective", float),
-            log_likelihood=_attr(attrs, "log_likelihood", float),
-            n_samples=_attr(attrs, "n_samples", int),
-            total_weight=_attr(attrs, "total_weight", float),
+            converged=saved.flag(attrs, "converged"),
+            lower_bound=saved.attr(attrs, "lower_bound", float),
+            objective=saved.attr(attrs, "objective", float),
+            log_likelihood=saved.attr(attrs, "log_likelihood", float),
+            n_samples=saved.attr(attrs, "n_samples", int),
+            total_weight=saved.attr(attrs, "total_weight", float),
             feature_names=names,
-            pruning=PruningHistory.from_dataset(ds, K),
+            pruning=pruning_history,
             standardization=standardization,
-            score_quantiles=ScoreQuantiles.from_dataset(ds),
+            score_quantiles=score_quantiles,
         )
-
-
-def _engine_variables(ds, spec: ModelSpec, n_features: int, parameters: MixtureParameters) -> dict:
-    """The engine's state variables of the file (posterior and prior), and nothing else.
-
-    The engine rebuilds its state from them, which raises a clear error for a
-    missing or non-float one; only the variables that state saves are kept, so
-    other variables in the file are not carried along, and each must have the
-    dims the engine writes.
-    """
-    read = {name: (tuple(ds[name].dims), np.asarray(ds[name].values)) for name in ds.data_vars}
-    kept = {}
-    engine, state = restore(spec, n_features, parameters, read)
-    for name, (dims, _) in engine.state_variables(state).items():
-        if name not in read:
-            raise ValueError(
-                f"the file lacks the variable {name!r}; it is not a complete bayesgmm result"
-            )
-        if read[name][0] != tuple(dims):
-            raise ValueError(
-                f"variable {name!r} has dims {read[name][0]} where a {spec.engine} result has "
-                f"{tuple(dims)}; the file is not a bayesgmm result or was altered"
-            )
-        kept[name] = read[name]
-    return kept
 
 
 _VARIABLE_DOCS = {
@@ -363,69 +356,6 @@ _VARIABLE_DOCS = {
     "precisions_cholesky": {"long_name": "upper Cholesky factors U of the precisions, P = U U^T"},
     "objective_trace": {"long_name": "per-sample objective before each iteration's update"},
 }
-
-
-def _attr(attrs: dict, name: str, kind: type) -> Any:
-    if name not in attrs:
-        raise ValueError(
-            f"the file lacks the attribute {name!r}; it is not a complete bayesgmm result"
-        )
-    value = attrs[name]
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.item()
-    if isinstance(value, np.generic):
-        value = value.item()
-    ok = (
-        isinstance(value, str)
-        if kind is str
-        else (
-            isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and (kind is float or float(value).is_integer())
-        )
-    )
-    if not ok:
-        raise ValueError(f"attribute {name!r} should be {kind.__name__}, found {value!r}")
-    return kind(value)
-
-
-def _variable(ds: xr.Dataset, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    if name not in ds.variables:
-        raise ValueError(
-            f"the file lacks the variable {name!r}; it is not a complete bayesgmm result"
-        )
-    values = np.asarray(ds[name].values)
-    if values.shape != tuple(shape) or values.dtype.kind != "f":
-        raise ValueError(
-            f"variable {name!r} has shape {values.shape} and dtype {values.dtype}; "
-            f"expected floats of shape {tuple(shape)}"
-        )
-    return values.astype(np.float64, copy=False)
-
-
-def _check_parameter_values(family, arrays: dict[str, np.ndarray]) -> None:
-    """Refuse parameters no fit can produce: predictions from them would be garbage."""
-    for name, values in arrays.items():
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"variable {name!r} holds NaN or infinite values; the file is damaged")
-    weights = arrays["weights"]
-    if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-8):
-        raise ValueError(
-            f"variable 'weights' must be non-negative and sum to 1, found sum {weights.sum():.10g}"
-        )
-    factor = arrays["precisions_cholesky"]
-    family.check_precisions_cholesky(factor)
-    # covariances must be the inverse of U U^T; inverting a triangular factor is accurate
-    # to about sqrt(cond) * eps, so 1e-6 separates round-off from a damaged file
-    stored = arrays["covariances"]
-    per_component = family.n_stored_covariances(stored)
-    error = np.abs(family.covariances(factor) - stored).reshape(per_component, -1).max(axis=1)
-    scale = np.abs(stored).reshape(per_component, -1).max(axis=1)
-    if np.any(error > 1e-6 * scale):
-        raise ValueError(
-            "variables 'covariances' and 'precisions_cholesky' disagree: the covariances are "
-            "not the inverse of U U^T; the file is damaged"
-        )
 
 
 def finish_fit(

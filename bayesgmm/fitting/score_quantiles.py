@@ -39,6 +39,7 @@ import numpy as np
 
 from .._lazy import xr
 from ..data.scores import RowScores
+from ..exceptions import SavedFitError
 
 PERCENTILES = np.array([0, 0.1, 0.2, 0.5, 1, 2, 3, 4, 5, 10, 15, 20, 25, 50, 75, 100], dtype=float)
 """The percentiles stored: dense in the low tail, where anomaly thresholds lie."""
@@ -83,7 +84,7 @@ class ScoreQuantiles:
         elif self.n_rows < 1:
             problem = f"n_rows is {self.n_rows}"
         if problem:
-            raise ValueError(f"the training score quantiles are damaged: {problem}")
+            raise SavedFitError(f"the training score quantiles are damaged: {problem}")
 
     @classmethod
     def of(cls, scores: RowScores) -> ScoreQuantiles | None:
@@ -153,7 +154,7 @@ class ScoreQuantiles:
     @classmethod
     def from_dataset(cls, ds: xr.Dataset) -> ScoreQuantiles | None:
         """Read the quantiles back; None if the Dataset has none.  A damaged record raises
-        ``ValueError``."""
+        :class:`~bayesgmm.exceptions.SavedFitError` (a ``ValueError``)."""
         if VARIABLE not in ds.variables:
             return None
         variable = ds[VARIABLE]
@@ -164,7 +165,7 @@ class ScoreQuantiles:
             or values.dtype.kind != "f"
             or percentiles.dtype.kind not in "fiu"
         ):
-            raise ValueError(
+            raise SavedFitError(
                 f"the training score quantiles are damaged: variable {VARIABLE!r} must hold "
                 f"floats on dim {DIM!r} with its percentile coordinate"
             )
@@ -172,7 +173,9 @@ class ScoreQuantiles:
             name: _integer_attr(variable.attrs, name) for name in ("n_rows", "weighted", "sampled")
         }
         if flags["weighted"] not in (0, 1) or flags["sampled"] not in (0, 1):
-            raise ValueError("the training score quantiles are damaged: bad 'weighted'/'sampled'")
+            raise SavedFitError(
+                "the training score quantiles are damaged: bad 'weighted'/'sampled'"
+            )
         return cls(
             percentiles.astype(np.float64),
             values.astype(np.float64),
@@ -230,7 +233,7 @@ def _integer_attr(attrs: dict, name: str) -> int:
         or not isinstance(value, (int, float))
         or not float(value).is_integer()
     ):
-        raise ValueError(
+        raise SavedFitError(
             f"the training score quantiles are damaged: attribute {name!r} is {value!r}, "
             "expected an integer"
         )

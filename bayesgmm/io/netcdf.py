@@ -2,9 +2,11 @@
 
 :func:`save` writes a fitted estimator, a :class:`~bayesgmm.FitResult` or any Dataset;
 :func:`load_result` reads a :class:`~bayesgmm.FitResult` back (its
-:meth:`~bayesgmm.FitResult.from_dataset` checks every variable and attribute it uses) and
-:func:`load` a fitted :class:`~bayesgmm.GaussianMixture`.  Nothing is pickled and nothing in
-a file is executed.
+:meth:`~bayesgmm.FitResult.from_dataset` checks every variable and attribute it uses, and
+the checksums they were saved with) and :func:`load` a fitted
+:class:`~bayesgmm.GaussianMixture`.  Nothing is pickled and nothing in a file is executed;
+a file that is unreadable, incomplete, impossible or altered raises one
+:class:`~bayesgmm.exceptions.SavedFitError` naming the file, variable or attribute.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from typing import Any
 
 from .._lazy import xr
 from ..estimator import GaussianMixture
+from ..exceptions import SavedFitError
 from ..fitting.result import FitResult
+
+# a variable takes at most this many times the file's size in memory: netCDF files may be
+# compressed, but a dimension whose size was damaged claims far more
+MAX_EXPANSION = 1000
 
 
 def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -49,15 +56,50 @@ def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Pa
 
 
 def load_result(path: str | os.PathLike) -> FitResult:
-    """Read a :class:`FitResult` saved by :func:`save`."""
+    """Read a :class:`FitResult` saved by :func:`save`.
+
+    Raises
+    ------
+    FileNotFoundError
+        if there is no file at ``path``.
+    SavedFitError
+        (a ``ValueError``) if the file is not a readable netCDF file, or not a complete
+        bayesgmm result, or holds values no fit produces, or was changed after it was
+        saved; the message names what is wrong.
+    """
+    return FitResult.from_dataset(_read_dataset(Path(path)))
+
+
+def _read_dataset(path: Path) -> xr.Dataset:
+    """The file's Dataset in memory, or a :class:`SavedFitError` saying why it is unreadable.
+
+    Whatever a damaged file makes h5py, h5netcdf or xarray raise (OSError, KeyError,
+    RuntimeError, ...) becomes one error naming the file.  h5py opens it first: a file
+    whose root attributes cannot be read then fails there, closed, rather than half-way
+    through h5netcdf's constructor, which leaves the file open in HDF5 (a later open of
+    the same path would see the stale file) and prints an ignored exception when
+    collected.  A variable whose header claims more values than the file can hold (a
+    damaged dimension) is refused before anything is read into memory.
+    """
+    import h5py
+
     try:
+        size = path.stat().st_size
+        with h5py.File(path, "r") as file:
+            dict(file.attrs)
         with xr.open_dataset(path, engine="h5netcdf", decode_cf=False) as ds:
-            ds = ds.load()
-    except FileNotFoundError:
+            for name, variable in ds.variables.items():
+                if variable.size * variable.dtype.itemsize > MAX_EXPANSION * size + 2**20:
+                    raise SavedFitError(
+                        f"variable {name!r} claims {variable.size} values, more than a file "
+                        f"of {size} bytes holds"
+                    )
+            return ds.load()
+    except (FileNotFoundError, SavedFitError):
         raise
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a readable netCDF file: {exc}") from None
-    return FitResult.from_dataset(ds)
+    except Exception as exc:
+        reason = str(exc) or type(exc).__name__
+        raise SavedFitError(f"{path} is not a readable netCDF file: {reason}") from None
 
 
 def load(path: str | os.PathLike):
