@@ -273,27 +273,15 @@ def choose_columns(
     if tokens:
         raise _token_error(path, tokens)
     notes = _repeats(frame, id_column)
-    if left_out["text"]:
-        notes.append(
-            f"left out {_count(len(left_out['text']), 'text column')}: "
-            + ", ".join(left_out["text"])
-        )
-    if left_out["id"]:
-        notes.append(
-            f"left out {_count(len(left_out['id']), 'id or label column')}: "
-            + ", ".join(left_out["id"])
-            + f"; {TO_INCLUDE}"
-        )
-    if left_out["empty"]:
-        notes.append(
-            f"left out {_count(len(left_out['empty']), 'empty column')} (no values): "
-            + ", ".join(left_out["empty"])
-        )
-    if left_out["other"]:
-        notes.append(
-            f"left out {_count(len(left_out['other']), 'non-numeric column')}: "
-            + ", ".join(left_out["other"])
-        )
+    for kind, noun, why, advice in (
+        ("text", "text column", "", ""),
+        ("id", "id or label column", "", f"; {TO_INCLUDE}"),
+        ("empty", "empty column", " (no values)", ""),
+        ("other", "non-numeric column", "", ""),
+    ):
+        if left_out[kind]:
+            names = ", ".join(left_out[kind])
+            notes.append(f"left out {_count(len(left_out[kind]), noun)}{why}: {names}{advice}")
     if not features:
         raise DataFileError(
             f"{path}: no numeric columns to use" + (f" ({'; '.join(notes)})" if notes else "")
