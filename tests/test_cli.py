@@ -401,7 +401,8 @@ def test_fit_sweeps_mclusts_fourteen_models_and_prints_mclusts_table(tmp_path, c
         "--n-init", "1", "--no-progress",
     )  # fmt: skip
     assert code == 0, err
-    assert "covariance all" in out and "42 models fitted" in out
+    assert "fitting 42 models (engine em; covariance all (14); K 1-3" in out
+    assert "42 models fitted" in out
     assert "Bayesian Information Criterion (BIC), mclust's sign (larger is better):" in out
     # the 14 columns in blocks, as R prints a wide table: no line over 100 characters
     lines = [line.split() for line in out.splitlines()]

@@ -183,7 +183,7 @@ def _format_ranked(frame, top: int, pruned: bool, n_rows: int) -> str:
 
 def _fit(args: argparse.Namespace) -> int:
     from ..data.standardize import Standardization
-    from ..families import ALL_MODELS
+    from ..families import ALL_MODELS, all_models
     from ..model_selection.mclust_summary import format_mclust_bic
     from ..model_selection.select import best, best_model, select, sweep_model
 
@@ -203,11 +203,16 @@ def _fit(args: argparse.Namespace) -> int:
     }
     if args.prune is not None:
         estimator_params["prune"] = args.prune
+    # "all" is mclust's 14 models (E and V for one column): count what will be fitted
+    covariances = all_models(frame.shape[1]) if args.covariance == [ALL_MODELS] else args.covariance
+    described = (
+        f"all ({len(covariances)})" if args.covariance == [ALL_MODELS] else ",".join(covariances)
+    )
     print(
         f"{args.data}: {len(frame)} rows x {frame.shape[1]} features ({', '.join(frame.columns)})"
         f"{', standardised' if scaling is not None else ''}; fitting "
-        f"{_count(len(args.engine) * len(args.covariance) * len(args.components), 'model')} "
-        f"(engine {','.join(args.engine)}; covariance {','.join(args.covariance)}; "
+        f"{_count(len(args.engine) * len(covariances) * len(args.components), 'model')} "
+        f"(engine {','.join(args.engine)}; covariance {described}; "
         f"K {_describe_ks(args.components)}; n_init {args.n_init}, seed {args.seed})",
         flush=True,
     )
@@ -215,7 +220,7 @@ def _fit(args: argparse.Namespace) -> int:
     sweep = select(
         X,
         args.components,
-        ALL_MODELS if args.covariance == [ALL_MODELS] else args.covariance,
+        ALL_MODELS if args.covariance == [ALL_MODELS] else covariances,
         args.engine,
         n_init=args.n_init,
         random_state=args.seed,
