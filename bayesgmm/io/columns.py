@@ -280,8 +280,8 @@ def choose_columns(
         ("other", "non-numeric column", "", ""),
     ):
         if left_out[kind]:
-            names = ", ".join(left_out[kind])
-            notes.append(f"left out {_count(len(left_out[kind]), noun)}{why}: {names}{advice}")
+            listed = ", ".join(left_out[kind])
+            notes.append(f"left out {_count(len(left_out[kind]), noun)}{why}: {listed}{advice}")
     if not features:
         raise DataFileError(
             f"{path}: no numeric columns to use" + (f" ({'; '.join(notes)})" if notes else "")
