@@ -33,10 +33,25 @@ from .orientation import (
 from .spherical import Spherical
 
 
-class EqualSpherical(Spherical):
+class _SharedAcrossComponents:
+    """A family storing one shared value in every component's row (EII, EEI)."""
+
+    name: str
+    # what the rows repeat, for the message of a file whose rows disagree
+    shared: str
+
+    def share_draws(self, precisions):
+        return np.broadcast_to(precisions[:, :1], precisions.shape).copy()
+
+    def check_shared(self, covariances, precisions_cholesky):
+        check_rows_equal(self.shared, self.name, covariances, precisions_cholesky)
+
+
+class EqualSpherical(_SharedAcrossComponents, Spherical):
     """EII: one variance shared by every component and every feature."""
 
     name = mclust_name = "EII"
+    shared = "variance"
 
     def n_covariance_parameters(self, K, D):
         return 1
@@ -56,17 +71,12 @@ class EqualSpherical(Spherical):
     def conjugate_mode(self, scale, dof, K, D):
         return scale / (dof + 1.0 + 0.5 * K * D)  # all K means' normals share the variance
 
-    def share_draws(self, precisions):
-        return np.broadcast_to(precisions[:, :1], precisions.shape).copy()
 
-    def check_shared(self, covariances, precisions_cholesky):
-        check_rows_equal("variance", self.name, covariances, precisions_cholesky)
-
-
-class EqualDiagonal(Diag):
+class EqualDiagonal(_SharedAcrossComponents, Diag):
     """EEI: one set of per-feature variances shared by every component."""
 
     name = mclust_name = "EEI"
+    shared = "set of per-feature variances"
 
     def n_covariance_parameters(self, K, D):
         return D
@@ -87,14 +97,6 @@ class EqualDiagonal(Diag):
 
     def conjugate_mode(self, scale, dof, K, D):
         return scale / (dof + 1.0 + 0.5 * K)[:, None]
-
-    def share_draws(self, precisions):
-        return np.broadcast_to(precisions[:, :1], precisions.shape).copy()
-
-    def check_shared(self, covariances, precisions_cholesky):
-        check_rows_equal(
-            "set of per-feature variances", self.name, covariances, precisions_cholesky
-        )
 
 
 class VariableVolumeDiagonal(ConstrainedSolve, Diag):
