@@ -220,7 +220,7 @@ def _fit(args: argparse.Namespace) -> int:
     sweep = select(
         X,
         args.components,
-        ALL_MODELS if args.covariance == [ALL_MODELS] else covariances,
+        covariances,
         args.engine,
         n_init=args.n_init,
         random_state=args.seed,
