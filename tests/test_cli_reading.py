@@ -134,6 +134,32 @@ def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_note(tmp_path):
     assert rows.notes[0] == "not UTF-8 text; read as cp1252"
 
 
+@pytest.mark.parametrize("compression", ["gz", "bz2", "xz"])
+def test_compressed_text_is_read_as_the_same_table(tmp_path, compression):
+    frame = patients()
+    plain, packed = tmp_path / "export.csv", tmp_path / f"export.csv.{compression}"
+    frame.to_csv(plain, sep=";", decimal=",", index=False)
+    frame.to_csv(packed, sep=";", decimal=",", index=False)  # pandas compresses by the name
+    assert packed.read_bytes()[:2] != plain.read_bytes()[:2]
+    read, expected = read_rows(packed), read_rows(plain)
+    pd.testing.assert_frame_equal(read.features, expected.features)
+    assert read.notes == expected.notes  # the separator and decimal commas found alike
+
+
+def test_a_file_named_compressed_that_is_not_says_so(tmp_path):
+    path = tmp_path / "plain.csv.gz"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(DataFileError, match=r"plain.csv.gz: cannot decompress it as gz"):
+        read_rows(path)
+
+
+def test_a_compressed_file_of_an_unknown_type_names_the_types(tmp_path):
+    path = tmp_path / "data.txt.gz"
+    path.write_bytes(b"")
+    with pytest.raises(DataFileError, match=r"unknown file type '.gz'; use .csv, .tsv \(also"):
+        read_rows(path)
+
+
 # ------------------------------------------------------------------- tokens among numbers
 def test_a_question_mark_among_numbers_is_refused_naming_token_column_and_row(tmp_path, capsys):
     frame = patients()[["age", "bmi", "glucose"]].astype(str)

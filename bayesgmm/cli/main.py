@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
         "figures (--report).",
     )
     fit.add_argument(
-        "data", help="rows to fit: .csv, .tsv, .parquet, .nc or .zarr (numeric columns are used)"
+        "data",
+        help="rows to fit: .csv, .tsv (also .gz, .bz2, .xz), .parquet, .nc or .zarr "
+        "(numeric columns are used)",
     )
     add_reading_options(
         fit, "the columns to fit (default: every numeric column but ids and labels)"
@@ -270,7 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
         "column, or the row's number in the file (1 = the first row of data).",
     )
     predict.add_argument("result", help="a fit saved by bayesgmm (.nc)")
-    predict.add_argument("data", help="rows to label (.csv, .tsv, .parquet, .nc, .zarr)")
+    predict.add_argument(
+        "data", help="rows to label (.csv, .tsv, also compressed; .parquet, .nc, .zarr)"
+    )
     add_reading_options(predict, MODEL_COLUMNS_HELP)
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
     predict.add_argument("--proba", action="store_true", help="add each component's probability")
@@ -288,7 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
         "data).",
     )
     score.add_argument("result", help="a fit saved by bayesgmm (.nc)")
-    score.add_argument("data", help="rows to score (.csv, .tsv, .parquet, .nc, .zarr)")
+    score.add_argument(
+        "data", help="rows to score (.csv, .tsv, also compressed; .parquet, .nc, .zarr)"
+    )
     add_reading_options(score, MODEL_COLUMNS_HELP)
     score.add_argument("--out", help="CSV file to write (default: standard output)")
     flags = score.add_mutually_exclusive_group()

@@ -21,11 +21,17 @@ the user:
   read again with ``decimal=","``.
 * **encoding**: UTF-8 (a byte-order mark is skipped); a file that is not
   UTF-8 is read as Windows-1252 (Latin-1 when that fails too).
+* **compression**: a name ending in ``.gz``, ``.bz2`` or ``.xz`` (``data.csv.gz``)
+  is decompressed as it is read, by the standard library for the sample and by
+  pandas for the table.
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import lzma
 import re
 import warnings
 from collections.abc import Sequence
@@ -37,6 +43,8 @@ SEPARATORS = ",;\t|"
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " ": "space"}
 SAMPLE_CHARS = 1 << 16
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# what opens a compressed text file, by the suffix after .csv/.tsv (pandas infers the same)
+COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 # a number with either decimal mark: what a header field is not
 NUMBER = re.compile(r"\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?\s*")
 COMMA_DECIMAL = re.compile(r"\s*[+-]?\d*,\d+([eE][+-]?\d+)?\s*")
@@ -48,12 +56,18 @@ def separator_name(sep: str) -> str:
 
 def _sample_lines(path: Path) -> tuple[list[str], str]:
     """The first non-empty lines of the file (at most 64 KiB) and the encoding that reads them."""
+    opener = COMPRESSIONS.get(path.suffix.lower(), open)
     for encoding in ENCODINGS:
         try:
-            with open(path, encoding=encoding, newline="") as file:
+            with opener(path, "rt", encoding=encoding, newline="") as file:
                 text = file.read(SAMPLE_CHARS)
         except UnicodeDecodeError:
             continue
+        except (OSError, EOFError, lzma.LZMAError) as exc:  # not the compression its name says
+            raise DataFileError(
+                f"{path}: cannot decompress it as {path.suffix[1:]} ({exc}); is the file "
+                "complete, and does its name end in its compression?"
+            ) from None
         lines = text.splitlines()
         if len(text) == SAMPLE_CHARS:
             lines = lines[:-1]  # the last line may be cut

@@ -26,13 +26,33 @@ from pathlib import Path
 import numpy as np
 
 from .columns import as_numbers, choose_columns
-from .delimited import read_delimited
+from .delimited import COMPRESSIONS, read_delimited
 from .errors import DataFileError
 
 __all__ = ["DATA_SUFFIXES", "DataFileError", "Rows", "read_rows", "read_table"]
 
 TEXT_SUFFIXES = (".csv", ".tsv")
 DATA_SUFFIXES = (*TEXT_SUFFIXES, ".parquet", ".nc", ".zarr")
+# text files may be compressed: data.csv.gz, data.tsv.xz (io/delimited.py)
+COMPRESSED_TEXT_SUFFIXES = tuple(
+    text + compression for text in TEXT_SUFFIXES for compression in COMPRESSIONS
+)
+
+
+def file_type(path: Path) -> str:
+    """The file's type as its name says: ``.csv``, ``.parquet``, ... (``.csv`` for ``x.csv.gz``).
+
+    Raises DataFileError for a name that ends in none of the types read here.
+    """
+    suffix = path.suffix.lower()
+    if suffix in COMPRESSIONS and "".join(path.suffixes[-2:]).lower() in COMPRESSED_TEXT_SUFFIXES:
+        return path.suffixes[-2].lower()
+    if suffix not in DATA_SUFFIXES:
+        raise DataFileError(
+            f"{path}: unknown file type {suffix!r}; use .csv, .tsv (also compressed: "
+            ".csv.gz, .csv.bz2, .csv.xz), .parquet, .nc or .zarr"
+        )
+    return suffix
 
 
 def _missing_library(path: Path, library: str, extra: str) -> DataFileError:
@@ -160,7 +180,8 @@ def read_rows(
     Parameters
     ----------
     path : str or Path
-        ``.csv``, ``.tsv``, ``.parquet``, ``.nc`` or ``.zarr``.
+        ``.csv``, ``.tsv`` (either also compressed: ``.csv.gz``, ``.csv.bz2``,
+        ``.csv.xz``), ``.parquet``, ``.nc`` or ``.zarr``.
     columns : sequence of str, optional
         The features.  Default: every numeric column but id and label columns
         (see :mod:`bayesgmm.io.columns` for the rule).
@@ -191,11 +212,7 @@ def read_rows(
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix not in DATA_SUFFIXES:
-        raise DataFileError(
-            f"{path}: unknown file type {suffix!r}; use .csv, .tsv, .parquet, .nc or .zarr"
-        )
+    suffix = file_type(path)
     text_options = {"sep": sep, "decimal": decimal, "header": header, "na_values": na_values}
     try:
         frame, decimal, notes = _read_frame(path, suffix, text_options)
