@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 if TYPE_CHECKING:  # annotations only: the terms are read by attribute
     from ..stats import GaussianTerms
@@ -143,34 +142,26 @@ def pattern_conditionals(
     never read.
     """
     K, D = means.shape
-    n = rows.shape[0]
     obs = np.flatnonzero(observed)
     mis = np.flatnonzero(~observed)
-    d_m = mis.size
-    log_rho = np.empty((n, K))
-    deviations = np.empty((K, n, D))
-    conditional = np.empty((K, d_m, d_m))
-    values = rows[:, obs].astype(np.float64)
-    for k in range(K):
-        sigma = covariances[k]
-        offset = log_offset[k] - log_det_factor[k] + 0.5 * d_m * LOG_2PI
-        if obs.size == 0:  # nothing observed: the row only tells that it exists
-            log_rho[:, k] = offset
-            deviations[k] = 0.0
-            conditional[k] = sigma
-            continue
-        deviation = values - means[k, obs]
-        chol = np.linalg.cholesky(sigma[np.ix_(obs, obs)])
-        whitened = solve_triangular(chol, deviation.T, lower=True, check_finite=False)
-        log_rho[:, k] = (
-            offset
-            - np.log(np.diagonal(chol)).sum()
-            - 0.5 * np.einsum("dn,dn->n", whitened, whitened)
-        )
-        regression = solve_triangular(chol, sigma[np.ix_(obs, mis)], lower=True, check_finite=False)
-        deviations[k][:, obs] = deviation
-        deviations[k][:, mis] = whitened.T @ regression
-        conditional[k] = sigma[np.ix_(mis, mis)] - regression.T @ regression
+    offset = log_offset - log_det_factor + 0.5 * mis.size * LOG_2PI
+    deviations = np.empty((K, rows.shape[0], D))
+    if obs.size == 0:  # nothing observed: the row only tells that it exists
+        deviations[:] = 0.0
+        log_rho = np.repeat(offset[None, :], rows.shape[0], axis=0)
+        return PatternConditionals(log_rho, deviations, covariances.copy())
+    # batched over components in NumPy: for matrices this small, SciPy's triangular
+    # solves cost milliseconds a call where NumPy's batched inverse costs microseconds
+    chol = np.linalg.cholesky(covariances[:, obs][:, :, obs])
+    chol_inverse = np.linalg.inv(chol)
+    deviation = rows[:, obs].astype(np.float64)[None, :, :] - means[:, None, obs]
+    whitened = np.einsum("kij,knj->kni", chol_inverse, deviation)
+    half_log_det = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    log_rho = (offset - half_log_det)[None, :] - 0.5 * np.einsum("kni,kni->nk", whitened, whitened)
+    regression = chol_inverse @ covariances[:, obs][:, :, mis]  # (K, d_o, d_m)
+    deviations[:, :, obs] = deviation
+    deviations[:, :, mis] = whitened @ regression
+    conditional = covariances[:, mis][:, :, mis] - np.swapaxes(regression, 1, 2) @ regression
     return PatternConditionals(log_rho, deviations, conditional)
 
 
