@@ -176,10 +176,14 @@ def _parameter_errors(gm, means, covariances):
 
 
 def test_marginalizing_beats_dropping_rows_and_mean_imputation():
-    """20% of the values of a 3-component 4-D mixture deleted at random (about 59% of the
-    rows lose one or more values), averaged over seeds 0-3 (measured: means error 0.23 /
-    0.41 / 1.56, covariance error 1.00 / 1.20 / 3.12 for marginalising / complete rows /
-    mean imputation)."""
+    """20% of the values of a 3-component 4-D mixture (600 rows) deleted at random, so that
+    about 59% of the rows lose one value or more; errors averaged over seeds 0-3.
+
+    Measured (Frobenius errors of the means / of the covariances, components matched):
+    marginalising 0.285 / 0.999, complete rows only 0.414 / 1.545, mean imputation
+    1.494 / 2.587.  Asserted: both errors below 0.8 times those of complete rows and
+    below 0.5 times those of mean imputation.
+    """
     errors = {"marginalize": [], "complete rows": [], "mean imputation": []}
     settings_ = dict(n_components=3, random_state=0, n_init=2, tol=1e-5, max_iter=300)
     for seed in range(4):
@@ -195,7 +199,7 @@ def test_marginalizing_beats_dropping_rows_and_mean_imputation():
             errors[name].append(_parameter_errors(gm, means, covariances))
     mean_error = {name: np.mean(values, axis=0) for name, values in errors.items()}
     ours = mean_error["marginalize"]
-    assert np.all(ours < [0.7, 0.95] * mean_error["complete rows"]), mean_error
+    assert np.all(ours < 0.8 * mean_error["complete rows"]), mean_error
     assert np.all(ours < 0.5 * mean_error["mean imputation"]), mean_error
 
 
@@ -322,3 +326,22 @@ def test_incomplete_source_starts_from_mean_filled_rows():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         GaussianMixture(2, engine="map", missing="marginalize", random_state=0).fit(X)
+
+
+def test_command_line_fits_and_predicts_rows_with_missing_values(tmp_path, capsys):
+    from bayesgmm import cli
+
+    X = _with_holes(make_mixture(120, 3, 2, seed=9), 0.15, seed=9)
+    data = tmp_path / "rows.csv"
+    np.savetxt(data, X, delimiter=",", header="a,b,c", comments="")
+    out = tmp_path / "fit.nc"
+    assert cli.main(["fit", str(data), "--components", "2", "--no-progress"]) != 0
+    assert "--missing marginalize (fit) to model them" in capsys.readouterr().err
+    args = ["fit", str(data), "--components", "1-2", "--missing", "marginalize", "--standardize"]
+    assert cli.main([*args, "--out", str(out), "--no-progress"]) == 0
+    assert bayesgmm.load_result(out).spec.missing == "marginalize"
+    capsys.readouterr()
+    assert cli.main(["predict", str(out), str(data)]) == 0
+    printed = capsys.readouterr()
+    assert "with missing values kept" in printed.err
+    assert len(printed.out.strip().splitlines()) == X.shape[0] + 1

@@ -182,8 +182,8 @@ def result_criteria(
 CRITERIA = ("bic", "aic", "icl")
 
 
-def _data_and_weights(X, sample_weight):
-    data, _ = as_feature_matrix(X)
+def _data_and_weights(X, sample_weight, allow_nan: bool = False):
+    data, _ = as_feature_matrix(X, allow_nan=allow_nan)
     return data, as_sample_weight(sample_weight, data.shape[0])
 
 
