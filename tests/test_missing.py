@@ -345,3 +345,22 @@ def test_command_line_fits_and_predicts_rows_with_missing_values(tmp_path, capsy
     printed = capsys.readouterr()
     assert "with missing values kept" in printed.err
     assert len(printed.out.strip().splitlines()) == X.shape[0] + 1
+
+
+def test_bayesian_face_partial_fit_and_select_marginalize(fitted):
+    X, _ = fitted
+    vb = bayesgmm.BayesianGaussianMixture(n_components=3, missing="marginalize", random_state=0)
+    assert vb.__sklearn_tags__().input_tags.allow_nan
+    vb.fit(X)
+    assert np.isfinite(vb.score(X)) and not np.isnan(vb.impute(X)).any()
+    assert not bayesgmm.BayesianGaussianMixture().__sklearn_tags__().input_tags.allow_nan
+    online = GaussianMixture(2, missing="marginalize", random_state=0)
+    for start in range(0, X.shape[0], 50):
+        online.partial_fit(X[start : start + 50])
+    assert online.n_iter_ == 4 and np.isfinite(online.lower_bound_)
+    sweep = bayesgmm.select(
+        X, [1, 2], ["full", "VEV"], missing="marginalize", random_state=0, progress=False
+    )
+    best = bayesgmm.best_model(sweep, X)  # refits the winner: warns if its BIC differed
+    assert best.missing == "marginalize"
+    assert best.bic(X) == pytest.approx(float(sweep.bic.min()), rel=1e-9)
