@@ -364,3 +364,14 @@ def test_bayesian_face_partial_fit_and_select_marginalize(fitted):
     best = bayesgmm.best_model(sweep, X)  # refits the winner: warns if its BIC differed
     assert best.missing == "marginalize"
     assert best.bic(X) == pytest.approx(float(sweep.bic.min()), rel=1e-9)
+
+
+def test_pruning_refits_on_the_rows_with_missing_values(fitted):
+    X, _ = fitted
+    gm = GaussianMixture(4, missing="marginalize", random_state=0).fit(X)
+    path = bayesgmm.prune_path(gm, X)
+    assert list(path.criteria.n_components.values) == [4, 3, 2, 1]
+    assert np.all(np.isfinite(path.criteria.bic))
+    smallest = min(gm.weights_)
+    pruned = gm.prune_components(smallest * 1.01, X)
+    assert pruned.n_components_fitted == 3 and np.isfinite(pruned.score(X))

@@ -23,7 +23,7 @@ from ..kernels.missing import missing_patterns
 from ..stats import GaussianTerms, SuffStats, accumulate_incomplete, has_nan
 from .moments import DataMoments, data_moments
 from .scores import RowScores, log_densities
-from .sources import DataSource, InMemoryData
+from .sources import InMemoryData
 
 
 class IncompleteData(InMemoryData):
@@ -50,6 +50,11 @@ class IncompleteData(InMemoryData):
         )
         self.X_incomplete = X
         self._complete_rows = np.ascontiguousarray(X[self.patterns.complete])
+
+    @property
+    def given_rows(self) -> np.ndarray:
+        """The rows with their NaN (``X`` holds them mean-filled, for the starts)."""
+        return self.X_incomplete
 
     @property
     def n_incomplete(self) -> int:
@@ -89,7 +94,7 @@ class IncompleteData(InMemoryData):
 
 def in_memory_source(
     X: np.ndarray, sample_weight: np.ndarray | None = None, *, reuse_starts: bool = False
-) -> DataSource:
+) -> InMemoryData:
     """:class:`IncompleteData` if ``X`` holds a NaN, else :class:`InMemoryData` (the very
     source, and so the very fit, of data without missing values)."""
     if has_nan(X):
