@@ -211,16 +211,16 @@ def incomplete_statistics(
         pattern_nk = resp.sum(axis=0)
         nk += pattern_nk
         missing = np.flatnonzero(~pattern.observed)
-        for k in range(K):
-            deviation = conditionals.deviations[k]
-            covariance = pattern_nk[k] * conditionals.conditional_covariance[k]
-            sx[k] += resp[:, k] @ deviation
-            if diagonal:
-                sxx[k] += resp[:, k] @ deviation**2
-                sxx[k, missing] += np.diagonal(covariance)
-            else:
-                sxx[k] += (deviation * resp[:, k, None]).T @ deviation
-                sxx[k][np.ix_(missing, missing)] += covariance
+        deviations = conditionals.deviations  # (K, n, D)
+        covariance = pattern_nk[:, None, None] * conditionals.conditional_covariance
+        sx += np.einsum("nk,knd->kd", resp, deviations)
+        if diagonal:
+            sxx += np.einsum("nk,knd->kd", resp, deviations**2)
+            sxx[:, missing] += np.diagonal(covariance, axis1=1, axis2=2)
+        else:
+            weighted = deviations * resp.T[:, :, None]
+            sxx += np.swapaxes(weighted, 1, 2) @ deviations
+            sxx[:, missing[:, None], missing[None, :]] += covariance
     return nk, sx, sxx, loglik
 
 
