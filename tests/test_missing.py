@@ -312,6 +312,20 @@ def test_bad_inputs_are_refused_and_leave_no_half_fitted_estimator():
     assert not hasattr(gm, "result_")
 
 
+def test_float32_rows_none_complete_and_rows_with_nothing_observed():
+    X = make_mixture(120, 3, 2, seed=4)
+    rng = np.random.default_rng(4)
+    X[np.arange(120), rng.integers(0, 3, 120)] = np.nan  # no row is complete
+    gm64 = GaussianMixture(2, missing="marginalize", random_state=0).fit(X)
+    gm32 = GaussianMixture(2, missing="marginalize", random_state=0).fit(X.astype(np.float32))
+    assert gm32.means_.dtype == np.float32 and gm32.impute(X.astype(np.float32)).dtype == np.float32
+    assert gm32.lower_bound_ == pytest.approx(gm64.lower_bound_, rel=1e-6)
+    nothing = np.full((2, 3), np.nan)  # the weights, the mixture's mean
+    np.testing.assert_allclose(gm64.predict_proba(nothing), [gm64.weights_] * 2)
+    np.testing.assert_allclose(gm64.impute(nothing), [gm64.weights_ @ gm64.means_] * 2)
+    assert np.isfinite(gm64.sample_missing(nothing, random_state=0)).all()
+
+
 def test_incomplete_source_starts_from_mean_filled_rows():
     X = _with_holes(make_mixture(80, 3, 2, seed=2), 0.25, seed=2)
     source = IncompleteData(X)

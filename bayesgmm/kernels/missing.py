@@ -250,7 +250,18 @@ def conditional_expectations(
             values = means[chosen, np.arange(n)]
             for k in np.unique(chosen):
                 picked = chosen == k
-                root = np.linalg.cholesky(conditionals.conditional_covariance[k])
-                values[picked] += noise[picked] @ root.T
+                values[picked] += (
+                    noise[picked] @ _square_root(conditionals.conditional_covariance[k]).T
+                )
         filled[np.ix_(pattern.rows, missing)] = values
     return filled
+
+
+def _square_root(covariance: np.ndarray) -> np.ndarray:
+    """A factor ``R`` with ``R R^T = covariance``: its Cholesky factor, or, for a covariance
+    that round-off left a hair short of positive definite, from its clipped eigenvalues."""
+    try:
+        return np.linalg.cholesky(covariance)
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(covariance)
+        return vectors * np.sqrt(np.clip(values, 0.0, None))
