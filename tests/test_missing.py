@@ -118,6 +118,15 @@ def test_no_missing_values_is_bit_identical(covariance_type, engine):
     assert today.n_iter_ == marginal.n_iter_
 
 
+def test_no_missing_values_sweep_is_bit_identical():
+    X = make_mixture(120, 2, 2, seed=6)
+    settings_ = dict(covariance_type=["full", "VII"], engine=["em", "map"], random_state=0)
+    today = bayesgmm.select(X, [1, 2], progress=False, **settings_)
+    marginal = bayesgmm.select(X, [1, 2], progress=False, missing="marginalize", **settings_)
+    for name in ("bic", "objective", "n_iter"):
+        assert np.array_equal(today[name].values, marginal[name].values), name
+
+
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("case", ["em", "map-flat-weights", "vb-dirichlet-process"])
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
