@@ -39,6 +39,8 @@ random_state, warm_start, verbose, verbose_interval
     responsibilities_init : array-like, optional
         A start as labels (n_samples,) or responsibilities (n_samples, n_components),
         as :class:`bayesgmm.GaussianMixture`'s (not a scikit-learn parameter).
+    missing : {"error", "marginalize"}, default "error"
+        NaN in ``X``, as :class:`bayesgmm.GaussianMixture`'s (not a scikit-learn parameter).
 
     Attributes
     ----------
@@ -74,6 +76,7 @@ random_state, warm_start, verbose, verbose_interval
         verbose: int = 0,
         verbose_interval: int = 10,
         responsibilities_init=None,
+        missing: str = "error",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -93,6 +96,7 @@ random_state, warm_start, verbose, verbose_interval
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.responsibilities_init = responsibilities_init
+        self.missing = missing
 
     # scikit-learn's BayesianGaussianMixture returns float64 parameters for float32 data
     _keeps_input_dtype = False
@@ -120,6 +124,7 @@ random_state, warm_start, verbose, verbose_interval
             random_state=self.random_state,
             warm_start=self.warm_start,
             prior=prior,
+            missing=self.missing,
         )
 
     @classmethod
@@ -149,6 +154,7 @@ random_state, warm_start, verbose, verbose_interval
             covariance_prior=prior.covariance,
             random_state=spec.random_state,
             warm_start=spec.warm_start,
+            missing=spec.missing,
         )
         estimator._set_result(result)
         return estimator

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ from .data.init import as_generator
 from .diagnostics import to_arviz
 from .engines import restore
 from .fitting import loop, restarts
-from .fitting.online import RunningStatistics, online_step
+from .fitting.online import OnlineProgress, online_step
 from .fitting.predict import FittedMixtureMethods
 from .fitting.result import FitResult
 from .spec import ModelSpec, check_warm_start
@@ -98,6 +97,10 @@ class GaussianMixture(FittedMixtureMethods):
         iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
         limiting objective is within ``tol`` of the current one (Böhning 1994), which does
         not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
+    missing : {"error", "marginalize"}, default "error"
+        NaN in ``X``: "error" refuses them; "marginalize" fits each row on its observed
+        values (missing at random assumed) and lets the predictions, :meth:`impute` and
+        :meth:`sample_missing` take rows with NaN.  In-memory data only.  See ``docs/missing.md``.
 
     Attributes
     ----------
@@ -145,6 +148,7 @@ class GaussianMixture(FittedMixtureMethods):
         total_samples: float | None = None,
         accelerate: bool = False,
         stopping: str = "change",
+        missing: str = "error",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -171,6 +175,7 @@ class GaussianMixture(FittedMixtureMethods):
         self.total_samples = total_samples
         self.accelerate = accelerate
         self.stopping = stopping
+        self.missing = missing
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -238,7 +243,11 @@ class GaussianMixture(FittedMixtureMethods):
         """
         spec = self._spec()
         data, names = checked_data_source(
-            X, sample_weight, reg_covar=spec.reg_covar, n_components=spec.n_components
+            X,
+            sample_weight,
+            reg_covar=spec.reg_covar,
+            n_components=spec.n_components,
+            missing=spec.missing,
         )
         previous = None
         if spec.warm_start and hasattr(self, "result_"):
@@ -247,7 +256,7 @@ class GaussianMixture(FittedMixtureMethods):
             previous = self.result_
         result = restarts.fit(spec, data, None, names, previous, self._progress_printer())
         self._set_result(result, data.dtype)
-        self._online: _OnlineProgress | None = None  # a later partial_fit starts afresh
+        self._online: OnlineProgress | None = None  # a later partial_fit starts afresh
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
@@ -281,6 +290,7 @@ class GaussianMixture(FittedMixtureMethods):
             sample_weight,
             reg_covar=spec.reg_covar,
             n_components=spec.n_components if starts else None,
+            missing=spec.missing,
         )
         if progress is None:
             engine = loop.make_engine(spec, data)
@@ -297,7 +307,7 @@ class GaussianMixture(FittedMixtureMethods):
                         f"{spec.n_components}; start with a chunk of at least one row per component"
                     )
                 state = loop.initial_state(engine, data, as_generator(spec.random_state))
-            progress = _OnlineProgress(engine, state)
+            progress = OnlineProgress(engine, state)
         else:
             self._check_same_features(data, names)
         engine = progress.engine
@@ -321,7 +331,7 @@ class GaussianMixture(FittedMixtureMethods):
             feature_names=names,
         )
         self._set_result(result, data.dtype if starts else None)
-        self._online = _OnlineProgress(
+        self._online = OnlineProgress(
             engine, state, running, trace, loglik, result.n_samples, seen_weight
         )
         return self
@@ -425,6 +435,7 @@ class GaussianMixture(FittedMixtureMethods):
             total_samples=spec.total_samples,
             accelerate=spec.accelerate,
             stopping=spec.stopping,
+            missing=spec.missing,
             prior=spec.prior,
         )
         estimator._set_result(result)
@@ -446,7 +457,9 @@ class GaussianMixture(FittedMixtureMethods):
         return Tags(
             estimator_type="density_estimator",
             target_tags=TargetTags(required=False),
-            input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False),
+            input_tags=InputTags(
+                two_d_array=True, sparse=False, allow_nan=self.missing == "marginalize"
+            ),
         )
 
     def prune_components(self, threshold: float, X, sample_weight=None) -> GaussianMixture:
@@ -476,19 +489,6 @@ class GaussianMixture(FittedMixtureMethods):
         """
         self._check_fitted()
         return to_arviz(self.result_, X, draws=draws, random_state=random_state)
-
-
-@dataclass(frozen=True)
-class _OnlineProgress:
-    """What successive partial_fit calls carry forward."""
-
-    engine: Any
-    state: Any
-    running: RunningStatistics = field(default_factory=RunningStatistics)
-    trace: list = field(default_factory=list)
-    log_likelihood: float = 0.0
-    n_samples: int = 0
-    total_weight: float = 0.0
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -22,6 +22,7 @@ from .families import ONE_DIMENSIONAL_MODELS, family_named, family_names
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hc")
 LEARNING_METHODS = ("batch", "online")
 STOPPING_RULES = ("change", "aitken")
+MISSING_VALUES = ("error", "marginalize")
 
 
 def _choice(name: str, value: Any, valid: tuple[str, ...]) -> str:
@@ -114,6 +115,8 @@ class ModelSpec:
     accelerate: bool = False
     # the stopping rule: "change" (scikit-learn's) or "aitken" (bayesgmm.fitting.acceleration)
     stopping: str = "change"
+    # NaN in X: "error" refuses them, "marginalize" fits the observed values (bayesgmm.data.incomplete)
+    missing: str = "error"
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -141,6 +144,7 @@ class ModelSpec:
             raise TypeError(f"accelerate must be True or False, got {self.accelerate!r}")
         set_("accelerate", bool(self.accelerate))
         set_("stopping", _choice("stopping", self.stopping, STOPPING_RULES))
+        set_("missing", _choice("missing", self.missing, MISSING_VALUES))
         if self.prune is not None:
             set_("prune", prune_threshold(self.prune))
         set_("learning_method", _choice("learning_method", self.learning_method, LEARNING_METHODS))

@@ -17,6 +17,12 @@ import numpy as np
 from .families import CovarianceFamily
 from .kernels.cache import announce_first_compile
 from .kernels.forms import KernelForm, form_named
+from .kernels.missing import (
+    MissingPatterns,
+    incomplete_conditionals,
+    incomplete_statistics,
+    missing_patterns,
+)
 
 LOG_2PI = np.log(2.0 * np.pi)
 
@@ -343,6 +349,9 @@ def logsumexp_rows(rho: np.ndarray, return_max: bool = False):
 def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-density (N,) and log-responsibilities (N, K), never NaN for finite X.
 
+    Rows holding NaN (missing values, see :mod:`bayesgmm.kernels.missing`) are
+    scored on their observed coordinates: their log-density is the marginal's.
+
     Rows so far from every component that their squared Mahalanobis distances
     overflow float64 (or whose deviations overflow) have a log-density of
     ``-inf`` (the true value is below -1e308) and are given to the component
@@ -350,6 +359,8 @@ def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarra
     estimator's ``score_samples``, ``predict`` and ``predict_proba`` rest on
     this (see ``docs/robustness.md``).
     """
+    if has_nan(X):
+        return _log_responsibilities_incomplete(X, terms)
     rho = log_rho(X, terms)
     # with finite X and parameters a NaN can only come from an overflowed deviation
     # (inf - inf, inf * 0): that component's density underflows to 0
@@ -390,3 +401,50 @@ def _far_rows_log_responsibilities(rows: np.ndarray, terms: GaussianTerms) -> np
 
 
 _EMPTY = np.empty(0, dtype=np.float64)
+
+
+# ------------------------------------------------------------ missing values
+def has_nan(X: np.ndarray) -> bool:
+    """True if ``X`` holds a NaN (one allocation-free sum clears almost every array)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isnan(X.sum(dtype=np.float64)):
+            return False
+    return bool(np.isnan(X).any())
+
+
+def accumulate_incomplete(
+    X: np.ndarray,
+    terms: GaussianTerms,
+    sample_weight: np.ndarray | None,
+    patterns: MissingPatterns,
+    complete_rows: np.ndarray,
+) -> SuffStats:
+    """One E-step pass over rows with missing values, folded into statistics.
+
+    The complete rows (``complete_rows``, the C-contiguous copy of
+    ``X[patterns.complete]``) go through :func:`accumulate`; the rows of each
+    missingness pattern add what :func:`~bayesgmm.kernels.missing.incomplete_statistics`
+    gives (conditional expectations, conditional covariances, the observed-data
+    log-likelihood), all about the terms' means.  The result is an ordinary
+    additive :class:`SuffStats`.
+    """
+    weights = None if sample_weight is None else sample_weight[patterns.complete]
+    nk, sx, sxx, loglik = incomplete_statistics(X, patterns, terms, sample_weight)
+    if complete_rows.shape[0]:
+        stats = accumulate(complete_rows, terms, weights)
+        nk, sx, sxx, loglik = nk + stats.nk, sx + stats.sx, sxx + stats.sxx, loglik + stats.loglik
+    total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
+
+
+def _log_responsibilities_incomplete(X: np.ndarray, terms: GaussianTerms):
+    """:func:`log_responsibilities` of rows some of which hold NaN."""
+    patterns = missing_patterns(X)
+    norm = np.empty(X.shape[0])
+    log_resp = np.empty((X.shape[0], terms.means.shape[0]))
+    if patterns.complete.size:
+        rows = np.ascontiguousarray(X[patterns.complete])
+        norm[patterns.complete], log_resp[patterns.complete] = log_responsibilities(rows, terms)
+    for pattern, conditionals in incomplete_conditionals(X, patterns, terms):
+        norm[pattern.rows], log_resp[pattern.rows] = conditionals.normalised()
+    return norm, log_resp

@@ -191,12 +191,13 @@ def test_elbo_differs_from_scikit_learns_simplified_bound_by_a_constant(
 def test_bayesian_gaussian_mixture_has_scikit_learns_signature():
     ours = inspect.signature(BayesianGaussianMixture.__init__).parameters
     theirs = inspect.signature(SkBayesianGaussianMixture.__init__).parameters
-    extra = ["responsibilities_init"]  # bayesgmm's own, keyword-only, after scikit-learn's
-    assert list(ours) == list(theirs) + extra
+    # bayesgmm's own, keyword-only, after scikit-learn's, with their defaults
+    extra = {"responsibilities_init": None, "missing": "error"}
+    assert list(ours) == list(theirs) + list(extra)
     for name in theirs:
         assert ours[name].default == theirs[name].default and ours[name].kind == theirs[name].kind
-    for name in extra:
-        assert ours[name].default is None and ours[name].kind == inspect.Parameter.KEYWORD_ONLY
+    for name, default in extra.items():
+        assert ours[name].default == default and ours[name].kind == inspect.Parameter.KEYWORD_ONLY
     assert BayesianGaussianMixture().get_params().keys() == (
         SkBayesianGaussianMixture().get_params().keys() | set(extra)
     )

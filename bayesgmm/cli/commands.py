@@ -51,6 +51,7 @@ def _model_rows(model, args: argparse.Namespace):
             f"--columns names {len(args.columns)} column(s), but the model has "
             f"{model.n_features_in_} features" + (f" ({', '.join(names)})" if names else "")
         )
+    args.missing = model.result_.spec.missing  # a model that marginalises takes rows with NaN
     rows = read_data(args, args.columns or names)
     frame = rows.features
     if frame.shape[1] != model.n_features_in_:
@@ -200,6 +201,7 @@ def _fit(args: argparse.Namespace) -> int:
         "max_iter": args.max_iter,
         "accelerate": args.accelerate,
         "stopping": args.stopping,
+        "missing": args.missing,
     }
     if args.prune is not None:
         estimator_params["prune"] = args.prune

@@ -242,6 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="stopping rule: change of the objective per sample (scikit-learn's, default) or "
         "Aitken's extrapolated limit",
     )
+    fit.add_argument(
+        "--missing",
+        choices=("error", "marginalize"),
+        default="error",
+        help="rows with missing values: an error (default; see --dropna) or kept and fitted on "
+        "their observed values (missing at random assumed); predict and score then take them too",
+    )
     fit.add_argument("--out", metavar="RESULT.nc", help="save the best fit here (netCDF)")
     fit.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     fit.add_argument(

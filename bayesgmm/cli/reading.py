@@ -78,6 +78,7 @@ def read_data(args: argparse.Namespace, columns: list[str] | None) -> Rows:
         args.data,
         columns,
         dropna=args.dropna,
+        keep_missing=getattr(args, "missing", "error") == "marginalize",
         sep=args.sep,
         decimal=args.decimal,
         na_values=args.na_values,

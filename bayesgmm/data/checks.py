@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import DataScaleWarning
+from .incomplete import in_memory_source
 from .sources import DataSource, InMemoryData
 from .validation import as_feature_matrix, as_sample_weight, is_dask_collection
 
@@ -38,8 +39,13 @@ MAX_FEATURE_SPREAD = 1e100
 REG_COVAR_WARN_FRACTION = 0.01
 
 
-def data_source(X: Any, sample_weight: Any = None) -> tuple[DataSource, np.ndarray | None]:
+def data_source(
+    X: Any, sample_weight: Any = None, missing: str = "error"
+) -> tuple[DataSource, np.ndarray | None]:
     """The rows (and weights) validated as a data source, and the feature names if any.
+
+    ``missing="marginalize"`` accepts NaN as missing values in in-memory data
+    (:class:`~bayesgmm.data.incomplete.IncompleteData`); ``"error"`` refuses them.
 
     A :class:`DataSource` given by the caller (e.g. ``DaskData(X, persist=False)``)
     is used as it is; a Dask collection becomes a
@@ -51,12 +57,21 @@ def data_source(X: Any, sample_weight: Any = None) -> tuple[DataSource, np.ndarr
             raise TypeError("give sample_weight to the DataSource itself, not to fit")
         return X, getattr(X, "feature_names", None)
     if is_dask_collection(X):
+        if missing != "error":
+            raise ValueError(
+                f"missing={missing!r} works on in-memory data only; a Dask array is fitted "
+                "with missing='error'. Compute the array into memory (X.compute()) to "
+                "marginalise its missing values, or drop the rows holding NaN"
+            )
         from .distributed import DaskData  # imports Dask, so only for Dask input
 
         source = DaskData(X, sample_weight)
         return source, source.feature_names
-    data, names = as_feature_matrix(X)
-    return InMemoryData(data, as_sample_weight(sample_weight, data.shape[0])), names
+    data, names = as_feature_matrix(X, allow_nan=missing == "marginalize")
+    weights = as_sample_weight(sample_weight, data.shape[0])
+    if missing == "marginalize":
+        return in_memory_source(data, weights), names
+    return InMemoryData(data, weights), names
 
 
 def checked_data_source(
@@ -66,9 +81,10 @@ def checked_data_source(
     reg_covar: float,
     n_components: int | None = None,
     stacklevel: int = 2,
+    missing: str = "error",
 ) -> tuple[DataSource, np.ndarray | None]:
     """:func:`data_source` and then :func:`check_data`: the one door of a fit's data."""
-    data, names = data_source(X, sample_weight)
+    data, names = data_source(X, sample_weight, missing)
     check_data(data, reg_covar, n_components, stacklevel=stacklevel + 1)
     return data, names
 

@@ -159,6 +159,12 @@ class InMemoryData(DataSource):
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         return accumulate(self.X, terms, self.sample_weight)
 
+    @property
+    def given_rows(self) -> np.ndarray:
+        """The rows as given, for what scores them anew (criteria): ``X`` itself here;
+        with missing values, their NaN (:class:`~bayesgmm.data.incomplete.IncompleteData`)."""
+        return self.X
+
     def _compute_moments(self) -> DataMoments:
         return data_moments(self.X, self.sample_weight)
 

@@ -18,6 +18,7 @@ The densities are related exactly, ``log p(x) = log p(z) + log_jacobian``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,11 +65,14 @@ class Standardization:
             If a column is constant (it has no scale to divide by) or ``X`` has
             a single row.
         """
-        data, names = as_feature_matrix(X)
+        data, names = as_feature_matrix(X, allow_nan=True)
         if data.shape[0] < 2:
             raise ValueError("standardising needs at least 2 rows")
-        center = data.mean(axis=0, dtype=np.float64)
-        scale = data.std(axis=0, ddof=1, dtype=np.float64)
+        # NaN (missing values, refused by the fit unless missing="marginalize") are left out
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column with < 2 observed values
+            center = np.nanmean(data, axis=0, dtype=np.float64)
+            scale = np.nanstd(data, axis=0, ddof=1, dtype=np.float64)
         constant = np.flatnonzero(~(scale > 0))
         if constant.size:
             label = [str(names[i]) if names is not None else f"column {i}" for i in constant]

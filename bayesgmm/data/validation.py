@@ -39,8 +39,13 @@ def _names_or_none(labels: Any) -> np.ndarray | None:
     return None
 
 
-def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarray | None]:
+def as_feature_matrix(
+    X: Any, *, name: str = "X", allow_nan: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Validate ``X`` as an (n_samples, n_features) matrix of finite real numbers.
+
+    ``allow_nan`` (``missing="marginalize"``) lets NaN through as missing values;
+    infinities are refused all the same.
 
     Returns
     -------
@@ -132,6 +137,17 @@ def as_feature_matrix(X: Any, *, name: str = "X") -> tuple[np.ndarray, np.ndarra
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = np.ascontiguousarray(array, dtype=dtype)
 
+    if allow_nan:
+        infinite = (
+            np.flatnonzero(np.isinf(array).any(axis=1)) if _has_inf(array) else np.empty(0, int)
+        )
+        if len(infinite):
+            raise ValueError(
+                f"{name} contains infinite values in {len(infinite)} row"
+                f"{'s' if len(infinite) != 1 else ''} (first: {infinite[0]}); only NaN marks "
+                "a missing value: replace the infinities by NaN, or drop those rows"
+            )
+        return array, feature_names
     bad_rows = _non_finite_rows(array)
     if bad_rows.size:
         raise ValueError(
@@ -168,6 +184,15 @@ def _non_finite_rows(array: np.ndarray) -> np.ndarray:
         for start in range(0, array.shape[0], _CHECK_ROWS)
     ]
     return np.concatenate(bad)
+
+
+def _has_inf(array: np.ndarray) -> bool:
+    """True if ``array`` holds an infinity (NaN are allowed), checked without a copy when clear."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = array.sum(dtype=np.float64)
+    if np.isfinite(total):
+        return False
+    return bool(np.isinf(array).any())
 
 
 def _is_real_dtype(dtype: Any) -> bool:

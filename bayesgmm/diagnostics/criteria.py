@@ -34,7 +34,7 @@ from .._lazy import xr
 from ..data.validation import as_feature_matrix, as_sample_weight
 from ..engines.base import MixtureParameters, mixture_terms
 from ..families import CovarianceFamily
-from ..stats import accumulate, log_rho, logsumexp_rows
+from ..stats import accumulate, has_nan, log_responsibilities, log_rho, logsumexp_rows
 from .fitted import as_result
 
 CONVENTIONS = ("sklearn", "mclust")
@@ -95,7 +95,10 @@ def log_likelihood(
     AIC need no more.  Rows too far from every component for float64 (the
     kernel's sum is then not finite) go through :func:`data_fit` instead.
     """
-    value = accumulate(X, mixture_terms(family, parameters), sample_weight).loglik
+    if has_nan(X):  # missing values: the observed-data log-likelihood
+        value = data_fit(X, family, parameters, sample_weight)[0]
+    else:
+        value = accumulate(X, mixture_terms(family, parameters), sample_weight).loglik
     if not np.isfinite(value):
         value, _, _ = data_fit(X, family, parameters, sample_weight)
     n_samples = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
@@ -124,8 +127,11 @@ def data_fit(
     entropy = 0.0
     for start in range(0, X.shape[0], _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        rho = log_rho(X[rows], terms)
-        norm, top = logsumexp_rows(rho, return_max=True)
+        if has_nan(X[rows]):  # missing values: marginal densities of the observed coordinates
+            norm, log_resp = log_responsibilities(X[rows], terms)
+            top = norm + log_resp.max(axis=1)
+        else:
+            norm, top = logsumexp_rows(log_rho(X[rows], terms), return_max=True)
         # log z[n, map(n)] = max_k log rho[n, k] - log p(x_n); NaN for a row beyond
         # float64's reach of every component (-inf - -inf), whose log p(x_n) is -inf
         with np.errstate(invalid="ignore"):
@@ -176,8 +182,8 @@ def result_criteria(
 CRITERIA = ("bic", "aic", "icl")
 
 
-def _data_and_weights(X, sample_weight):
-    data, _ = as_feature_matrix(X)
+def _data_and_weights(X, sample_weight, allow_nan: bool = False):
+    data, _ = as_feature_matrix(X, allow_nan=allow_nan)
     return data, as_sample_weight(sample_weight, data.shape[0])
 
 

@@ -17,6 +17,7 @@ from ..data.validation import as_feature_matrix, check_features, is_dask_collect
 from ..diagnostics import criteria
 from ..engines.base import mixture_terms
 from ..exceptions import not_fitted_error
+from ..kernels.missing import conditional_expectations
 from ..stats import log_responsibilities, log_rho, logsumexp_rows
 from .anomaly import AnomalyMethods
 
@@ -44,7 +45,8 @@ class FittedMixtureMethods(AnomalyMethods):
 
     def _validated(self, X) -> np.ndarray:
         self._check_fitted()
-        data, names = as_feature_matrix(X)
+        # a model fitted with missing="marginalize" scores rows with NaN on their observed values
+        data, names = as_feature_matrix(X, allow_nan=self.result_.spec.missing == "marginalize")
         self._check_same_features(data, names)
         return data
 
@@ -86,6 +88,42 @@ class FittedMixtureMethods(AnomalyMethods):
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each row (rows sum to 1; lazy for Dask)."""
         return self._per_row(X, _probability_rows, n_columns=self.n_components_fitted)
+
+    def impute(self, X) -> np.ndarray:
+        """``X`` with each missing value (NaN) replaced by its conditional mean given the row's
+        observed values under the fitted mixture: ``sum_k p(k | x_o) E[x_m | x_o, k]``.
+
+        Needs a model fitted with ``missing="marginalize"``.  The conditional
+        mean is the best guess in squared error; it understates the spread of the
+        missing values (use :meth:`sample_missing` for draws, e.g. for multiple
+        imputation).  Rows without NaN come back unchanged.  VB uses its
+        posterior-mean parameters.  See ``docs/missing.md``.
+        """
+        return self._filled(X, None)
+
+    def sample_missing(self, X, random_state=None) -> np.ndarray:
+        """``X`` with each missing value (NaN) replaced by a draw from its conditional
+        distribution given the row's observed values: a component drawn with probability
+        ``p(k | x_o)``, then the missing coordinates from that component's conditional Gaussian.
+
+        ``random_state`` seeds the draws (None: fresh randomness).  Repeated
+        calls give multiple imputations.  Needs a model fitted with
+        ``missing="marginalize"``; see :meth:`impute`.
+        """
+        return self._filled(X, as_generator(random_state))
+
+    def _filled(self, X, rng) -> np.ndarray:
+        self._check_fitted()
+        if self.result_.spec.missing != "marginalize":
+            raise ValueError(
+                "imputing needs a model fitted with missing='marginalize' (this one was fitted "
+                f"with missing={self.result_.spec.missing!r}); refit with missing='marginalize'"
+            )
+        rows = self._validated(X)
+        terms = mixture_terms(self.result_.spec.family, self.result_.parameters)
+        return conditional_expectations(rows, terms, rng).astype(
+            np.result_type(rows.dtype, self.means_.dtype), copy=False
+        )
 
     def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n_samples`` rows from the fitted mixture; returns (X, component labels)."""

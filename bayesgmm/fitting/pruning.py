@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..data.checks import check_data
+from ..data.incomplete import in_memory_source
 from ..data.sources import DataSource, InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
 from ..engines import Engine, restore
@@ -137,9 +138,11 @@ def prune_below(
 
 def fitting_data(result: FitResult, X, sample_weight) -> InMemoryData:
     """The fitting data, validated and checked as ``fit`` checks them (:mod:`bayesgmm.data.checks`)."""
-    array, names = as_feature_matrix(X)
+    marginalize = result.spec.missing == "marginalize"
+    array, names = as_feature_matrix(X, allow_nan=marginalize)
     check_features(array, names, result.n_features, result.feature_names)
-    data = InMemoryData(array, as_sample_weight(sample_weight, array.shape[0]))
+    weights = as_sample_weight(sample_weight, array.shape[0])
+    data = in_memory_source(array, weights) if marginalize else InMemoryData(array, weights)
     # the refits use the fit's reg_covar: the same scale warning as the fit's
     check_data(data, result.spec.reg_covar, stacklevel=3)
     return data

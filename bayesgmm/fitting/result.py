@@ -60,6 +60,7 @@ _OPTIONAL_SPEC_ATTRS = {
     "total_samples": float,
     "accelerate": bool,
     "stopping": str,
+    "missing": str,
 }
 
 

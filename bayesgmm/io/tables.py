@@ -169,6 +169,7 @@ def read_rows(
     columns: Sequence[str] | None = None,
     *,
     dropna: bool = False,
+    keep_missing: bool = False,
     sep: str | None = None,
     decimal: str | None = None,
     na_values: Sequence[str] = (),
@@ -188,6 +189,9 @@ def read_rows(
     dropna : bool
         Leave out rows with a missing feature (noted with their numbers);
         without it they are an error.
+    keep_missing : bool
+        Keep rows with missing features, their missing values NaN (for
+        ``missing="marginalize"``); the rows are counted in a note.
     sep, decimal : str, optional
         A text file's separator and decimal mark; found from the file when
         not given (see :mod:`bayesgmm.io.delimited`).
@@ -245,14 +249,20 @@ def read_rows(
         if not pd.api.types.is_numeric_dtype(features[name]):
             features = features.assign(**{name: as_numbers(features[name], decimal)})
     incomplete = features.isna().any(axis=1).to_numpy()
-    if incomplete.any():
+    if incomplete.any() and keep_missing:
+        notes.append(
+            f"{int(incomplete.sum())} row{'' if incomplete.sum() == 1 else 's'} with missing "
+            "values kept: the model marginalises them"
+        )
+        incomplete = np.zeros_like(incomplete)
+    elif incomplete.any():
         first = int(np.flatnonzero(incomplete)[0])
         where = features.columns[features.iloc[first].isna().to_numpy()][0]
         if not dropna:
             raise DataFileError(
                 f"{path}: {int(incomplete.sum())} row(s) have missing values (first: row "
-                f"{numbers[first]}, column {where!r}); pass --dropna to leave them out, or "
-                "impute them"
+                f"{numbers[first]}, column {where!r}); pass --dropna to leave them out, "
+                "--missing marginalize (fit) to model them, or impute them"
             )
         notes.append(
             f"left out {int(incomplete.sum())} row{'' if incomplete.sum() == 1 else 's'} with missing values "

@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 from .._lazy import xr
 from ..data.checks import check_data
+from ..data.incomplete import in_memory_source
 from ..data.init import recordable_seed
-from ..data.sources import InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight
 from ..diagnostics import criteria
 from ..diagnostics.criteria import CRITERIA, _data_and_weights
@@ -48,10 +48,11 @@ SWEEP_PARAMETERS = (
     "prune",
     "accelerate",
     "stopping",
+    "missing",
 )
 # settings every sweep stores; sweeps saved before "accelerate"/"stopping" existed lack them and
 # get the estimator's defaults back (accelerate is stored as 0/1: netCDF has no booleans)
-_LATER_PARAMETERS = {"accelerate": bool, "stopping": str}
+_LATER_PARAMETERS = {"accelerate": bool, "stopping": str, "missing": str}
 _STORED_PARAMETERS = ("tol", "reg_covar", "max_iter", "init_params")
 _PER_K_PARAMETERS = (
     "weights_init",
@@ -180,7 +181,8 @@ def select(
     ValueError, TypeError
         For bad data or parameters, before any fit starts.
     """
-    data, names = as_feature_matrix(X)
+    marginalize = estimator_params.get("missing") == "marginalize"
+    data, names = as_feature_matrix(X, allow_nan=marginalize)
     weights = as_sample_weight(sample_weight, data.shape[0])
     ks = _component_counts(n_components)
     if isinstance(covariance_type, str) and covariance_type == ALL_MODELS:
@@ -223,7 +225,7 @@ def select(
     # (MAP's and VB's prior defaults) computed once for every fit, and each K's
     # k-means start computed once for every covariance type and engine (every fit
     # draws from the same seed, so they start from the same partition anyway)
-    source = InMemoryData(data, weights, reuse_starts=True)
+    source = in_memory_source(data, weights, reuse_starts=True)
     check_data(source, next(iter(specs.values())).reg_covar)
     shape = (len(engines), len(families), len(ks))
     numbers_ = {
@@ -342,7 +344,7 @@ def _winners(ds: xr.Dataset) -> xr.Dataset:
 
 def _settings(spec, data, weights, names, seed, weight_threshold, estimator_params) -> dict:
     attrs = {name: getattr(spec, name) for name in _STORED_PARAMETERS}
-    attrs.update(accelerate=int(spec.accelerate), stopping=spec.stopping)
+    attrs.update(accelerate=int(spec.accelerate), stopping=spec.stopping, missing=spec.missing)
     attrs.update(
         n_init=spec.n_init,
         random_state=seed,
@@ -413,9 +415,8 @@ def best_model(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the sweep recorded it already
         model.fit(X, sample_weight=sample_weight)
-    refitted = criteria.result_criteria(model.result_, *_data_and_weights(X, sample_weight))[
-        criterion
-    ]
+    data_and_weights = _data_and_weights(X, sample_weight, model.missing == "marginalize")
+    refitted = criteria.result_criteria(model.result_, *data_and_weights)[criterion]
     if not np.isclose(refitted, winner["value"], rtol=1e-9, atol=1e-9):
         warnings.warn(
             f"the refitted model's {criterion} is {refitted:.6f}, the sweep's {winner['value']:.6f}: "

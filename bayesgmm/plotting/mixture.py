@@ -69,7 +69,8 @@ def plot_mixture(
     if i == j:
         raise ValueError(f"features must be two different features, got {features!r}")
     resp = estimator.predict_proba(X)  # also validates X against the model
-    data = as_feature_matrix(X)[0]
+    # rows missing one of the two plotted features (missing="marginalize") are not drawn
+    data = as_feature_matrix(X, allow_nan=result.spec.missing == "marginalize")[0]
     K = result.n_components
     slots, colors = component_slots(order, K)
     ax = _axes(ax)
