@@ -98,6 +98,22 @@ class GaussianMixture(FittedMixtureMethods):
         iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
         limiting objective is within ``tol`` of the current one (Böhning 1994), which does
         not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
+    noise : bool, default False
+        Add mclust's noise component: a uniform density ``1 / V`` over the data's
+        region with a weight of its own, which absorbs outliers and background
+        points (Banfield & Raftery 1993).  ``predict`` labels its rows ``-1``,
+        ``predict_proba`` gives its probability as the last column, ``score_samples``
+        includes it, and BIC counts its weight.  ``weights_`` are then the Gaussians'
+        weights, summing to ``1 - noise_weight_``.  EM, MAP and VB; in-memory data,
+        ``learning_method="batch"``.  See ``docs/robustness.md``.
+    noise_volume : float, optional
+        ``V``; default mclust's ``hypvol``: the smaller of the volume of the box the
+        features span and that of the box around the principal-component scores.
+    noise_init : boolean array (n_samples,), optional
+        The rows that start in the noise component (the Gaussians start, by
+        ``init_params``, from the others); default: Byers & Raftery's (1998) guess from
+        each row's distance to its 5th nearest neighbour, as mclust's documentation
+        starts a noise fit.
 
     Attributes
     ----------
@@ -108,6 +124,8 @@ class GaussianMixture(FittedMixtureMethods):
         (log-likelihood, log posterior or ELBO, by engine).
     prior_
         MAP and VB: the prior used, every hyperparameter explicit.
+    noise_weight_, noise_log_volume_
+        ``noise=True``: the noise component's weight and the log of its volume ``V``.
     weight_concentration_, mean_precision_, degrees_of_freedom_, ...
         VB: the posterior hyperparameters and the prior's values, as scikit-learn's
         BayesianGaussianMixture names them.
@@ -145,6 +163,9 @@ class GaussianMixture(FittedMixtureMethods):
         total_samples: float | None = None,
         accelerate: bool = False,
         stopping: str = "change",
+        noise: bool = False,
+        noise_volume: float | None = None,
+        noise_init=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -171,6 +192,9 @@ class GaussianMixture(FittedMixtureMethods):
         self.total_samples = total_samples
         self.accelerate = accelerate
         self.stopping = stopping
+        self.noise = noise
+        self.noise_volume = noise_volume
+        self.noise_init = noise_init
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -425,6 +449,8 @@ class GaussianMixture(FittedMixtureMethods):
             total_samples=spec.total_samples,
             accelerate=spec.accelerate,
             stopping=spec.stopping,
+            noise=spec.noise,
+            noise_volume=spec.noise_volume,
             prior=spec.prior,
         )
         estimator._set_result(result)
