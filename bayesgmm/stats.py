@@ -84,7 +84,7 @@ class GaussianTerms:
         """
         if self.has_noise:
             raise ValueError("these terms already have a noise component")
-        shape = (1,) + self.factor.shape[1:]
+        shape = (1, *self.factor.shape[1:])
         return GaussianTerms(
             means=np.ascontiguousarray(
                 np.vstack([self.means, self.means.mean(axis=0, keepdims=True)])

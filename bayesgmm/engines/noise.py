@@ -100,7 +100,7 @@ class NoiseMixin:
     def with_initial_parameters(self, state, weights, means, precisions, *, estep=None):
         """``state`` is a :class:`NoisyState` whose ``inner`` may be None (all ``*_init``
         given); ``weights`` are then the Gaussians' weights among themselves (sum 1)."""
-        inner = super().with_initial_parameters(  # type: ignore[misc]
+        inner = super().with_initial_parameters(
             state.inner, weights, means, precisions, estep=estep
         )
         return NoisyState(inner, state.noise)
@@ -115,11 +115,13 @@ class NoiseMixin:
             weight = parameters.noise.weight
         else:
             weight = float(np.asarray(variables[NOISE_WEIGHT_VARIABLE][1]))
-        if not 0.0 <= weight < 1.0:
-            raise ValueError(f"the noise component's weight must lie in [0, 1), got {weight}")
-        own = dataclasses.replace(
-            parameters, weights=parameters.weights / (1.0 - weight), noise=None
-        )
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"the noise component's weight must lie in [0, 1], got {weight}")
+        if weight < 1.0:
+            own_weights = parameters.weights / (1.0 - weight)
+        else:  # the background took every row: the Gaussians' shares among themselves are moot
+            own_weights = np.full(parameters.weights.shape, 1.0 / parameters.weights.size)
+        own = dataclasses.replace(parameters, weights=own_weights, noise=None)
         inner = super().state_from_saved(own, variables)  # type: ignore[misc]
         return NoisyState(inner, self._noise(weight))
 

@@ -129,9 +129,10 @@ class FitResult:
     @property
     def n_parameters(self) -> int:
         """Free parameters, counted as scikit-learn's ``_n_parameters``; a noise component
-        adds its weight, as mclust's ``nMclustParams(..., noise = TRUE)``."""
+        adds two, its weight and its volume (estimated from the data), as mclust's
+        ``nMclustParams(..., noise = TRUE)`` counts them."""
         count = self.spec.family.n_parameters(self.n_components, self.n_features)
-        return count + int(self.parameters.noise is not None)
+        return count + 2 * int(self.parameters.noise is not None)
 
     def bic(self, convention: str = "sklearn") -> float:
         """Bayesian information criterion on the fitting data.
@@ -368,9 +369,9 @@ def _saved_noise(ds: xr.Dataset, spec: ModelSpec) -> NoiseComponent:
             "the file's model has noise=1 but no attribute 'noise_volume'; the file is damaged"
         )
     weight = float(saved.variable(ds, NOISE_WEIGHT_VARIABLE, ()))
-    if not 0.0 <= weight < 1.0:
+    if not 0.0 <= weight <= 1.0:
         raise SavedFitError(
-            f"variable {NOISE_WEIGHT_VARIABLE!r} must lie in [0, 1), found {weight}; "
+            f"variable {NOISE_WEIGHT_VARIABLE!r} must lie in [0, 1], found {weight}; "
             "the file is damaged"
         )
     return NoiseComponent(weight, float(np.log(spec.noise_volume)))
