@@ -98,22 +98,12 @@ class GaussianMixture(FittedMixtureMethods):
         iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
         limiting objective is within ``tol`` of the current one (Böhning 1994), which does
         not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
-    noise : bool, default False
-        Add mclust's noise component: a uniform density ``1 / V`` over the data's
-        region with a weight of its own, which absorbs outliers and background
-        points (Banfield & Raftery 1993).  ``predict`` labels its rows ``-1``,
-        ``predict_proba`` gives its probability as the last column, ``score_samples``
-        includes it, and BIC counts its weight.  ``weights_`` are then the Gaussians'
-        weights, summing to ``1 - noise_weight_``.  EM, MAP and VB; in-memory data,
-        ``learning_method="batch"``.  See ``docs/robustness.md``.
-    noise_volume : float, optional
-        ``V``; default mclust's ``hypvol``: the smaller of the volume of the box the
-        features span and that of the box around the principal-component scores.
-    noise_init : boolean array (n_samples,), optional
-        The rows that start in the noise component (the Gaussians start, by
-        ``init_params``, from the others); default: Byers & Raftery's (1998) guess from
-        each row's distance to its 5th nearest neighbour, as mclust's documentation
-        starts a noise fit.
+    noise, noise_volume, noise_init : bool, float, boolean array (n_samples,), optional
+        mclust's noise component: a uniform density ``1 / noise_volume`` (default:
+        mclust's ``hypvol`` of the data) that absorbs outliers, starting with the rows
+        flagged in ``noise_init`` (default: Byers & Raftery's nearest-neighbour guess).
+        ``predict`` labels its rows -1, ``predict_proba`` has its probability last,
+        ``weights_`` sum to ``1 - noise_weight_``.  See ``docs/robustness.md``.
 
     Attributes
     ----------
@@ -125,7 +115,7 @@ class GaussianMixture(FittedMixtureMethods):
     prior_
         MAP and VB: the prior used, every hyperparameter explicit.
     noise_weight_, noise_log_volume_
-        ``noise=True``: the noise component's weight and the log of its volume ``V``.
+        ``noise=True``: the noise component's weight and log volume.
     weight_concentration_, mean_precision_, degrees_of_freedom_, ...
         VB: the posterior hyperparameters and the prior's values, as scikit-learn's
         BayesianGaussianMixture names them.
@@ -428,31 +418,14 @@ class GaussianMixture(FittedMixtureMethods):
         so refitting it on the same data reproduces the fit.
         """
         spec = result.spec
-        estimator = cls(
-            n_components=(
-                spec.n_components if result.pruning is None else result.pruning.initial_n_components
-            ),
-            covariance_type=spec.covariance_type,
-            tol=spec.tol,
-            reg_covar=spec.reg_covar,
-            max_iter=spec.max_iter,
-            n_init=spec.n_init,
-            init_params=spec.init_params,
-            random_state=spec.random_state,
-            warm_start=spec.warm_start,
-            engine=spec.engine,
-            prune=spec.prune,
-            learning_method=spec.learning_method,
-            batch_size=spec.batch_size,
-            learning_decay=spec.learning_decay,
-            learning_offset=spec.learning_offset,
-            total_samples=spec.total_samples,
-            accelerate=spec.accelerate,
-            stopping=spec.stopping,
-            noise=spec.noise,
-            noise_volume=spec.noise_volume,
-            prior=spec.prior,
-        )
+        # every setting the spec records, but the per-fit starting points (spent by the fit)
+        spent = ("weights_init", "means_init", "precisions_init", "responsibilities_init")
+        spent += ("noise_init",)
+        names = [n for n in cls._param_names() if hasattr(spec, n) and n not in spent]
+        settings = {name: getattr(spec, name) for name in names}
+        if result.pruning is not None:
+            settings["n_components"] = result.pruning.initial_n_components
+        estimator = cls(**settings)
         estimator._set_result(result)
         estimator.prior = getattr(estimator, "prior_", spec.prior)
         return estimator
