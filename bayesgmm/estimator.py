@@ -419,8 +419,8 @@ class GaussianMixture(FittedMixtureMethods):
         """
         spec = result.spec
         # every setting the spec records, but the per-fit starting points (spent by the fit)
-        spent = ("weights_init", "means_init", "precisions_init", "responsibilities_init")
-        spent += ("noise_init",)
+        spent = {"weights_init", "means_init", "precisions_init", "responsibilities_init"}
+        spent.add("noise_init")
         names = [n for n in cls._param_names() if hasattr(spec, n) and n not in spent]
         settings = {name: getattr(spec, name) for name in names}
         if result.pruning is not None:

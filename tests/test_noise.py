@@ -163,3 +163,41 @@ def test_posterior_draws_are_refused_with_noise():
     model = GaussianMixture(2, engine="map", noise=True).fit(X)
     with pytest.raises(ValueError, match="noise component"):
         model.result_.to_arviz(X, draws=30)
+
+
+def test_is_anomaly_uses_the_noise_component_unless_given_a_threshold():
+    X, truth = _data("spherical2d")
+    model = GaussianMixture(2, covariance_type="spherical", noise=True, random_state=0).fit(X)
+    np.testing.assert_array_equal(model.is_anomaly(X), model.predict(X) == -1)
+    np.testing.assert_array_equal(model.noise_probability(X), model.predict_proba(X)[:, -1])
+    # a percentile still thresholds the log-density, as without noise
+    flagged = model.is_anomaly(X, percentile=5)
+    assert flagged.sum() == pytest.approx(0.05 * X.shape[0], abs=2)
+    plain = GaussianMixture(2, random_state=0).fit(X)
+    assert not plain.has_noise_component
+    with pytest.raises(ValueError, match="no noise component"):
+        plain.noise_probability(X)
+
+
+def test_command_line_fits_noise_and_scores_with_it(tmp_path, capsys):
+    import pandas as pd
+
+    from bayesgmm import cli
+
+    X, truth = _data("spherical2d")
+    data = tmp_path / "points.csv"
+    pd.DataFrame(X, columns=["a", "b"]).to_csv(data, index=False)
+    out = tmp_path / "fit.nc"
+    args = ["fit", data, "--components", "2", "--covariance", "VII", "--noise", "--out", out]
+    assert cli.main([str(a) for a in [*args, "--no-progress"]]) == 0
+    capsys.readouterr()
+    assert cli.main(["predict", str(out), str(data), "--proba"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert list(table.columns) == ["row", "component", "p0", "p1", "p_noise"]
+    assert cli.main(["score", str(out), str(data)]) == 0
+    captured = capsys.readouterr()
+    scored = pd.read_csv(pd.io.common.StringIO(captured.out))
+    np.testing.assert_array_equal(scored["anomaly"], table["component"] == -1)
+    np.testing.assert_allclose(scored["noise_probability"], table["p_noise"])
+    assert "more probably noise than any cluster" in captured.err
+    assert ((table["component"] == -1) == truth).mean() > 0.9
