@@ -201,3 +201,33 @@ def test_command_line_fits_noise_and_scores_with_it(tmp_path, capsys):
     np.testing.assert_allclose(scored["noise_probability"], table["p_noise"])
     assert "more probably noise than any cluster" in captured.err
     assert ((table["component"] == -1) == truth).mean() > 0.9
+
+
+def test_summary_plot_and_the_loop_options_serve_a_noise_fit():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayesgmm.plotting import plot_mixture
+
+    X, _ = _data("spherical2d")
+    model = GaussianMixture(2, covariance_type="spherical", noise=True, tol=1e-8, max_iter=500)
+    model.fit(X)
+    assert "noise component (label -1): weight" in model.result_.summary()
+    ax = plot_mixture(model, X)
+    plt.close(ax.figure)
+    # SQUAREM is skipped (no vector form with the background's weight); Aitken's rule works
+    for options in ({"accelerate": True}, {"stopping": "aitken"}):
+        other = GaussianMixture(2, covariance_type="spherical", noise=True, tol=1e-8, **options)
+        other.set_params(max_iter=500).fit(X)
+        assert other.result_.log_likelihood == pytest.approx(model.result_.log_likelihood, abs=1e-4)
+
+
+def test_dask_input_is_refused_with_noise_saying_why():
+    da = pytest.importorskip("dask.array")
+    X, _ = _data("spherical2d")
+    model = GaussianMixture(2, noise=True)
+    with pytest.raises(NotImplementedError, match="in-memory array"):
+        model.fit(da.from_array(X, chunks=100))
+    assert not hasattr(model, "result_")
