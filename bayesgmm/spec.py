@@ -271,9 +271,9 @@ def check_warm_start(spec: Any, previous: Any) -> None:
     # a pruned fit has fewer components than asked for and continues with the survivors
     pruned_from_this = previous.pruning is not None and previous.n_components < spec.n_components
     compared = (
-        ("covariance_type", "engine")
+        ("covariance_type", "engine", "noise")
         if pruned_from_this
-        else ("n_components", "covariance_type", "engine")
+        else ("n_components", "covariance_type", "engine", "noise")
     )
     changed = [
         f"{name}={getattr(spec, name)!r} (previous fit: {getattr(previous.spec, name)!r})"

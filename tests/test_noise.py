@@ -231,3 +231,18 @@ def test_dask_input_is_refused_with_noise_saying_why():
     with pytest.raises(NotImplementedError, match="in-memory array"):
         model.fit(da.from_array(X, chunks=100))
     assert not hasattr(model, "result_")
+
+
+def test_warm_start_and_partial_fit_keep_to_the_model_they_continue():
+    X, _ = _data("spherical2d")
+    model = GaussianMixture(2, noise=True, warm_start=True, random_state=0).fit(X)
+    first = model.result_.log_likelihood
+    model.fit(X)  # continues the noise fit: uphill from where it stood
+    assert model.result_.log_likelihood >= first - 1e-9
+    weight = model.noise_weight_
+    model.set_params(noise=False)
+    with pytest.raises(ValueError, match="noise=False"):
+        model.fit(X)
+    assert model.noise_weight_ == weight
+    with pytest.raises(ValueError, match="partial_fit cannot fit a noise component"):
+        GaussianMixture(2, noise=True).partial_fit(X)
