@@ -251,3 +251,16 @@ def test_warm_start_and_partial_fit_keep_to_the_model_they_continue():
     assert model.noise_weight_ == weight
     with pytest.raises(ValueError, match="partial_fit cannot fit a noise component"):
         GaussianMixture(2, noise=True).partial_fit(X)
+
+
+def test_compare_notes_that_psis_loo_does_not_apply_to_a_noise_fit():
+    from bayesgmm import compare
+
+    X, _ = _data("spherical2d")
+    fits = {
+        "noise": GaussianMixture(2, engine="map", noise=True).fit(X),
+        "plain": GaussianMixture(2, engine="em").fit(X),
+    }
+    table = compare(fits, X)
+    assert "noise component" in str(table.loo_note.sel(model="noise").item())
+    assert float(table.bic.sel(model="noise")) < float(table.bic.sel(model="plain"))
