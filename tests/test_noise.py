@@ -264,3 +264,15 @@ def test_compare_notes_that_psis_loo_does_not_apply_to_a_noise_fit():
     table = compare(fits, X)
     assert "noise component" in str(table.loo_note.sel(model="noise").item())
     assert float(table.bic.sel(model="noise")) < float(table.bic.sel(model="plain"))
+
+
+def test_every_covariance_family_fits_with_a_noise_component():
+    from bayesgmm.families import ONE_DIMENSIONAL_MODELS, family_names
+
+    X, truth = _data("spherical2d")
+    for covariance_type in sorted(set(family_names()) - set(ONE_DIMENSIONAL_MODELS)):
+        model = GaussianMixture(2, covariance_type=covariance_type, noise=True, random_state=0)
+        model.fit(X)
+        trace = np.asarray(model.lower_bounds_)
+        assert np.all(np.diff(trace) >= -1e-10 * np.abs(trace[1:])), covariance_type
+        assert ((model.predict(X) == -1) == truth).mean() > 0.9, covariance_type
