@@ -101,6 +101,12 @@ class GaussianMixture(FittedMixtureMethods):
         NaN in ``X``: "error" refuses them; "marginalize" fits each row on its observed
         values (missing at random assumed) and lets the predictions, :meth:`impute` and
         :meth:`sample_missing` take rows with NaN.  In-memory data only.  See ``docs/missing.md``.
+    noise, noise_volume, noise_init : bool, float, boolean array (n_samples,), optional
+        mclust's noise component: a uniform density ``1 / noise_volume`` (default:
+        mclust's ``hypvol`` of the data) that absorbs outliers, starting with the rows
+        flagged in ``noise_init`` (default: Byers & Raftery's nearest-neighbour guess).
+        ``predict`` labels its rows -1, ``predict_proba`` has its probability last,
+        ``weights_`` sum to ``1 - noise_weight_``.  See ``docs/robustness.md``.
 
     Attributes
     ----------
@@ -111,6 +117,8 @@ class GaussianMixture(FittedMixtureMethods):
         (log-likelihood, log posterior or ELBO, by engine).
     prior_
         MAP and VB: the prior used, every hyperparameter explicit.
+    noise_weight_, noise_log_volume_
+        ``noise=True``: the noise component's weight and log volume.
     weight_concentration_, mean_precision_, degrees_of_freedom_, ...
         VB: the posterior hyperparameters and the prior's values, as scikit-learn's
         BayesianGaussianMixture names them.
@@ -149,6 +157,9 @@ class GaussianMixture(FittedMixtureMethods):
         accelerate: bool = False,
         stopping: str = "change",
         missing: str = "error",
+        noise: bool = False,
+        noise_volume: float | None = None,
+        noise_init=None,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -176,6 +187,9 @@ class GaussianMixture(FittedMixtureMethods):
         self.accelerate = accelerate
         self.stopping = stopping
         self.missing = missing
+        self.noise = noise
+        self.noise_volume = noise_volume
+        self.noise_init = noise_init
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -414,30 +428,14 @@ class GaussianMixture(FittedMixtureMethods):
         so refitting it on the same data reproduces the fit.
         """
         spec = result.spec
-        estimator = cls(
-            n_components=(
-                spec.n_components if result.pruning is None else result.pruning.initial_n_components
-            ),
-            covariance_type=spec.covariance_type,
-            tol=spec.tol,
-            reg_covar=spec.reg_covar,
-            max_iter=spec.max_iter,
-            n_init=spec.n_init,
-            init_params=spec.init_params,
-            random_state=spec.random_state,
-            warm_start=spec.warm_start,
-            engine=spec.engine,
-            prune=spec.prune,
-            learning_method=spec.learning_method,
-            batch_size=spec.batch_size,
-            learning_decay=spec.learning_decay,
-            learning_offset=spec.learning_offset,
-            total_samples=spec.total_samples,
-            accelerate=spec.accelerate,
-            stopping=spec.stopping,
-            missing=spec.missing,
-            prior=spec.prior,
-        )
+        # every setting the spec records, but the per-fit starting points (spent by the fit)
+        spent = {"weights_init", "means_init", "precisions_init", "responsibilities_init"}
+        spent.add("noise_init")
+        names = [n for n in cls._param_names() if hasattr(spec, n) and n not in spent]
+        settings = {name: getattr(spec, name) for name in names}
+        if result.pruning is not None:
+            settings["n_components"] = result.pruning.initial_n_components
+        estimator = cls(**settings)
         estimator._set_result(result)
         estimator.prior = getattr(estimator, "prior_", spec.prior)
         return estimator

@@ -117,6 +117,12 @@ class ModelSpec:
     stopping: str = "change"
     # NaN in X: "error" refuses them, "marginalize" fits the observed values (bayesgmm.data.incomplete)
     missing: str = "error"
+    # mclust's noise component (bayesgmm.engines.noise): a uniform background of density
+    # 1 / noise_volume (None: mclust's hypvol of the data, set when the fit starts), started
+    # from the rows flagged in noise_init (None: Byers & Raftery's nearest-neighbour guess)
+    noise: bool = False
+    noise_volume: float | None = None
+    noise_init: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -157,11 +163,60 @@ class ModelSpec:
                 f"while their squares converge, got {decay}"
             )
         set_("learning_decay", decay)
+        self._check_noise()
         if self.total_samples is not None:
             total = _real("total_samples", self.total_samples)
             if total <= 0:
                 raise ValueError(f"total_samples must be positive, got {total}")
             set_("total_samples", total)
+
+    def _check_noise(self) -> None:
+        set_ = lambda k, v: object.__setattr__(self, k, v)
+        if not isinstance(self.noise, (bool, np.bool_)):
+            raise TypeError(f"noise must be True or False, got {self.noise!r}")
+        set_("noise", bool(self.noise))
+        for name in ("noise_volume", "noise_init"):
+            if getattr(self, name) is not None and not self.noise:
+                raise ValueError(
+                    f"{name} is given but noise=False: set noise=True to fit a noise "
+                    f"component, or leave {name} at None"
+                )
+        if self.noise_volume is not None:
+            volume = _real("noise_volume", self.noise_volume)
+            if volume <= 0:
+                raise ValueError(
+                    f"noise_volume must be positive (the volume of the data's region), got {volume}"
+                )
+            set_("noise_volume", volume)
+        if self.noise_init is not None:
+            mask = np.array(self.noise_init)  # a private copy
+            if mask.ndim != 1 or mask.dtype != np.bool_:
+                raise TypeError(
+                    "noise_init must be a one-dimensional boolean array, True for the rows that "
+                    f"start in the noise component; got {mask.dtype} of shape {mask.shape}"
+                )
+            mask.setflags(write=False)
+            set_("noise_init", mask)
+        if not self.noise:
+            return
+        if self.learning_method != "batch":
+            raise ValueError(
+                "noise=True needs learning_method='batch': the noise component's volume and "
+                "start come from the whole data set"
+            )
+        if self.responsibilities_init is not None:
+            raise ValueError(
+                "noise=True starts from noise_init (or its nearest-neighbour guess) and the "
+                "init_params guess on the other rows; responsibilities_init is not used with "
+                "it: give noise_init instead"
+            )
+        if self.missing != "error":
+            raise ValueError(
+                f"noise=True with missing={self.missing!r} is not supported: the uniform "
+                "background's density over a row's observed coordinates would need a volume "
+                "for every missingness pattern. Fit the noise model on the complete rows, or "
+                "fill the missing values first (GaussianMixture(missing='marginalize').impute)"
+            )
 
     @property
     def family(self):
@@ -179,6 +234,17 @@ class ModelSpec:
                 "multivariate models) for several features"
             )
         check_responsibilities_rows(self.responsibilities_init, n_samples)
+        if self.noise_init is not None and n_samples is not None:
+            if self.noise_init.shape[0] != n_samples:
+                raise ValueError(
+                    f"noise_init flags {self.noise_init.shape[0]} rows but X has {n_samples}; "
+                    "give one True/False per row"
+                )
+            if self.noise_init.sum() > n_samples - K:
+                raise ValueError(
+                    f"noise_init flags {int(self.noise_init.sum())} of {n_samples} rows as noise, "
+                    f"leaving fewer than n_components={K} to start the Gaussians from"
+                )
         if self.weights_init is not None:
             w = self.weights_init
             if w.shape != (K,):
@@ -216,9 +282,9 @@ def check_warm_start(spec: Any, previous: Any) -> None:
     # a pruned fit has fewer components than asked for and continues with the survivors
     pruned_from_this = previous.pruning is not None and previous.n_components < spec.n_components
     compared = (
-        ("covariance_type", "engine")
+        ("covariance_type", "engine", "noise")
         if pruned_from_this
-        else ("n_components", "covariance_type", "engine")
+        else ("n_components", "covariance_type", "engine", "noise")
     )
     changed = [
         f"{name}={getattr(spec, name)!r} (previous fit: {getattr(previous.spec, name)!r})"

@@ -18,9 +18,7 @@ from .families import CovarianceFamily
 from .kernels.cache import announce_first_compile
 from .kernels.forms import KernelForm, form_named
 from .kernels.missing import (
-    MissingPatterns,
     incomplete_conditionals,
-    incomplete_statistics,
     missing_patterns,
 )
 
@@ -38,12 +36,15 @@ class GaussianTerms:
         ``full`` kernel, (K, D) square roots of precisions for ``diag``
     log_offset : (K,) float64, log weight + log det U - D/2 log 2 pi (+ engine terms)
     kernel : the :class:`~bayesgmm.kernels.forms.KernelForm` that evaluates these terms
+    has_noise : True when the last of the K rows is a uniform background (mclust's noise
+        component, :meth:`with_noise`), not a Gaussian
     """
 
     means: np.ndarray
     factor: np.ndarray
     log_offset: np.ndarray
     kernel: KernelForm
+    has_noise: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.kernel, str):  # a form by name ("full"/"diag") is accepted too
@@ -75,6 +76,34 @@ class GaussianTerms:
             kernel=family.kernel,
         )
 
+    def with_noise(self, log_weight: float, log_volume: float) -> GaussianTerms:
+        """These terms and a uniform background of density ``weight / volume`` as one more row.
+
+        The background is a pseudo-component with a zero precision factor, so
+        the kernel's ``log rho = log_offset - 0.5 ||U (x - m)||^2`` is the
+        constant ``log weight - log volume`` for every row, and the kernel's
+        log-sum-exp is the log-likelihood of the mixture with its noise term
+        (mclust's).  Its mean, the centre of the Gaussian means, only keeps its
+        statistics finite; :func:`accumulate` keeps nothing of them but the count.
+        """
+        if self.has_noise:
+            raise ValueError("these terms already have a noise component")
+        shape = (1, *self.factor.shape[1:])
+        return GaussianTerms(
+            means=np.ascontiguousarray(
+                np.vstack([self.means, self.means.mean(axis=0, keepdims=True)])
+            ),
+            factor=np.ascontiguousarray(np.concatenate([self.factor, np.zeros(shape)])),
+            log_offset=np.append(self.log_offset, float(log_weight) - float(log_volume)),
+            kernel=self.kernel,
+            has_noise=True,
+        )
+
+    @property
+    def n_gaussians(self) -> int:
+        """The Gaussian components of these terms (all rows but the noise's)."""
+        return self.means.shape[0] - int(self.has_noise)
+
 
 @dataclass(frozen=True)
 class SuffStats:
@@ -88,6 +117,8 @@ class SuffStats:
     loglik : summed log-likelihood (the E-step's log-sum-exp) at the terms used
     center : (K, D) the means the moments are taken about
     total_weight : number of rows, or the sum of sample weights
+    noise_count : summed responsibilities of the noise component (mclust's uniform
+        background), 0 without one; ``nk.sum() + noise_count`` is ``total_weight``
     """
 
     nk: np.ndarray
@@ -96,6 +127,7 @@ class SuffStats:
     loglik: float
     center: np.ndarray
     total_weight: float
+    noise_count: float = 0.0
 
     def __add__(self, other: SuffStats) -> SuffStats:
         if not np.array_equal(self.center, other.center):
@@ -107,6 +139,20 @@ class SuffStats:
             self.loglik + other.loglik,
             self.center,
             self.total_weight + other.total_weight,
+            self.noise_count + other.noise_count,
+        )
+
+    def without_noise_row(self) -> SuffStats:
+        """Statistics of a pass with a noise row (``GaussianTerms.with_noise``): the
+        Gaussian rows, and the noise row's count as ``noise_count``."""
+        return SuffStats(
+            self.nk[:-1],
+            self.sx[:-1],
+            self.sxx[:-1],
+            self.loglik,
+            self.center[:-1],
+            self.total_weight,
+            self.noise_count + float(self.nk[-1]),
         )
 
     @property
@@ -145,6 +191,7 @@ class SuffStats:
             self.loglik,
             np.asarray(center, dtype=np.float64),
             self.total_weight,
+            self.noise_count,
         )
 
     def scaled(self, factor: float) -> SuffStats:
@@ -156,6 +203,7 @@ class SuffStats:
             self.loglik * factor,
             self.center,
             self.total_weight * factor,
+            self.noise_count * factor,
         )
 
 
@@ -211,8 +259,20 @@ def accumulate(
     float32 ``X`` is computed in float32 (the statistics are float64 sums of
     float32 tile sums, see :mod:`bayesgmm.kernels.estep32`) unless
     ``allow_float32`` is False or the components' scales are outside the
-    bounds above; then, as float64 ``X`` always, in float64.
+    bounds above; then, as float64 ``X`` always, in float64.  Terms with a
+    noise row give the Gaussian rows' statistics and the noise row's count
+    (:meth:`SuffStats.without_noise_row`).
     """
+    stats = _accumulate(X, terms, sample_weight, allow_float32)
+    return stats.without_noise_row() if terms.has_noise else stats
+
+
+def _accumulate(
+    X: np.ndarray,
+    terms: GaussianTerms,
+    sample_weight: np.ndarray | None,
+    allow_float32: bool,
+) -> SuffStats:
     weights = _EMPTY if sample_weight is None else sample_weight
     total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
     if allow_float32 and X.dtype == np.float32 and _float32_suffices(terms):
@@ -278,7 +338,8 @@ def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
 def _float32_suffices(terms: GaussianTerms) -> bool:
     if not terms.kernel.has_float32_kernel:
         return False
-    roots = np.abs(np.diagonal(terms.factor, axis1=1, axis2=2))
+    # a noise row's zero factor is no scale: the kernel multiplies its deviations by zero
+    roots = np.abs(np.diagonal(terms.factor[: terms.n_gaussians], axis1=1, axis2=2))
     return bool(
         np.all((roots >= FLOAT32_MIN_PRECISION_ROOT) & (roots <= FLOAT32_MAX_PRECISION_ROOT))
     )
@@ -410,31 +471,6 @@ def has_nan(X: np.ndarray) -> bool:
         if not np.isnan(X.sum(dtype=np.float64)):
             return False
     return bool(np.isnan(X).any())
-
-
-def accumulate_incomplete(
-    X: np.ndarray,
-    terms: GaussianTerms,
-    sample_weight: np.ndarray | None,
-    patterns: MissingPatterns,
-    complete_rows: np.ndarray,
-) -> SuffStats:
-    """One E-step pass over rows with missing values, folded into statistics.
-
-    The complete rows (``complete_rows``, the C-contiguous copy of
-    ``X[patterns.complete]``) go through :func:`accumulate`; the rows of each
-    missingness pattern add what :func:`~bayesgmm.kernels.missing.incomplete_statistics`
-    gives (conditional expectations, conditional covariances, the observed-data
-    log-likelihood), all about the terms' means.  The result is an ordinary
-    additive :class:`SuffStats`.
-    """
-    weights = None if sample_weight is None else sample_weight[patterns.complete]
-    nk, sx, sxx, loglik = incomplete_statistics(X, patterns, terms, sample_weight)
-    if complete_rows.shape[0]:
-        stats = accumulate(complete_rows, terms, weights)
-        nk, sx, sxx, loglik = nk + stats.nk, sx + stats.sx, sxx + stats.sxx, loglik + stats.loglik
-    total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
-    return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)
 
 
 def _log_responsibilities_incomplete(X: np.ndarray, terms: GaussianTerms):

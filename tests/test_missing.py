@@ -21,10 +21,10 @@ from test_objective import ENGINES_AND_PRIORS, _fit_trace
 
 import bayesgmm
 from bayesgmm import GaussianMixture
-from bayesgmm.data.incomplete import IncompleteData
+from bayesgmm.data.incomplete import IncompleteData, accumulate_incomplete
 from bayesgmm.engines.base import mixture_terms
 from bayesgmm.kernels.missing import missing_patterns
-from bayesgmm.stats import accumulate_incomplete, log_responsibilities
+from bayesgmm.stats import log_responsibilities
 
 
 def _with_holes(X, fraction, seed):

@@ -28,6 +28,9 @@ ENGINES_AND_PRIORS = {
         VBPrior("dirichlet_distribution", weight_concentration=0.01),
     ),
 }
+# mclust's noise component (noise=True) on top of each engine
+NOISE_CASES = {"em-noise": ("em", None), "map-noise": ("map", MAPPrior()), "vb-noise": ("vb", None)}
+ENGINES_AND_PRIORS.update(NOISE_CASES)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -65,6 +68,7 @@ def test_objective_never_decreases(
         max_iter=25,
         init_params=init_params,
         random_state=seed,
+        noise=case in NOISE_CASES,
     )
     trace, reseeded = _fit_trace(gm, X, engine)
     drops = np.diff(trace)

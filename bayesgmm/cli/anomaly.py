@@ -7,6 +7,11 @@ P-th percentile of the rows being scored, which flags P% of any batch (what
 ``--anomaly-percentile`` did before the fit stored its training quantiles).
 Every threshold is in the data's own units, as the ``log_density`` column: a
 standardised fit's training quantiles are shifted by the standardisation's log-Jacobian.
+
+A fit with a noise component (``bayesgmm fit --noise``) gets a ``noise_probability``
+column, and without any of those options its ``anomaly`` column flags the rows the
+noise component explains better than every cluster (probability above 1/2, mclust's
+classification as noise).
 """
 
 from __future__ import annotations
@@ -57,3 +62,10 @@ def _percentile(value: float, option: str) -> float:
         return check_percentile(value)
     except ValueError:
         raise ValueError(f"{option} must lie between 0 and 100, got {value:g}") from None
+
+
+def noise_anomalies(model, X) -> np.ndarray | None:
+    """Each row's probability under the model's noise component, or None without one."""
+    if not model.has_noise_component:
+        return None
+    return model.noise_probability(X)

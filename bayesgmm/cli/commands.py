@@ -99,8 +99,10 @@ def _predict(args: argparse.Namespace) -> int:
     table = pd.DataFrame({"component": model.predict(X)})
     if args.proba:
         proba = model.predict_proba(X)
-        for k in range(proba.shape[1]):
+        for k in range(model.n_components_fitted):
             table[f"p{k}"] = proba[:, k]
+        if proba.shape[1] > model.n_components_fitted:  # the noise component's, last
+            table["p_noise"] = proba[:, -1]
     _write_csv(_keyed(table, rows), args.out)
     return EXIT_OK
 
@@ -108,7 +110,7 @@ def _predict(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .anomaly import anomaly_threshold
+    from .anomaly import anomaly_threshold, noise_anomalies
 
     model = _load_model(args.result)
     rows, X, scaling = _model_rows(model, args)
@@ -117,6 +119,16 @@ def _score(args: argparse.Namespace) -> int:
     log_density = model.score_samples(X) + log_jacobian
     table = pd.DataFrame({"log_density": log_density})
     chosen = anomaly_threshold(args, model, log_density, log_jacobian)
+    noise = noise_anomalies(model, X)
+    if noise is not None:
+        table["noise_probability"] = noise
+    if chosen is None and noise is not None:
+        table["anomaly"] = model.is_anomaly(X)
+        print(
+            f"{int(table['anomaly'].sum())} of {len(table)} rows more probably noise than "
+            "any cluster: the noise component's probability is above 1/2",
+            file=sys.stderr,
+        )
     if chosen is not None:
         threshold, source = chosen
         table["anomaly"] = log_density <= threshold
@@ -205,6 +217,8 @@ def _fit(args: argparse.Namespace) -> int:
     }
     if args.prune is not None:
         estimator_params["prune"] = args.prune
+    if args.noise:
+        estimator_params["noise"] = True
     # "all" is mclust's 14 models (E and V for one column): count what will be fitted
     covariances = all_models(frame.shape[1]) if args.covariance == [ALL_MODELS] else args.covariance
     described = (

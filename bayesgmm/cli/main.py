@@ -216,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="remove components lighter than weight W and refit (e.g. 0.01)",
     )
     fit.add_argument(
+        "--noise",
+        action="store_true",
+        help="add mclust's noise component, a uniform background that absorbs outliers "
+        "(label -1; its probability is what 'score' flags as anomalies)",
+    )
+    fit.add_argument(
         "--criterion",
         choices=("bic", "aic", "icl"),
         default="bic",

@@ -2,7 +2,7 @@
 
 :class:`IncompleteData` is an :class:`~bayesgmm.data.sources.InMemoryData`
 whose statistics pass marginalises each row's missing coordinates
-(:func:`bayesgmm.stats.accumulate_incomplete`): the complete rows go through the
+(:func:`accumulate_incomplete`): the complete rows go through the
 E-step kernel unchanged, each missingness pattern through the vectorised
 algebra of :mod:`bayesgmm.kernels.missing`.  The statistics stay additive, so
 every engine and family, mini-batch EM and ``partial_fit`` use them unchanged.
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.missing import missing_patterns
-from ..stats import GaussianTerms, SuffStats, accumulate_incomplete, has_nan
+from ..kernels.missing import MissingPatterns, incomplete_statistics, missing_patterns
+from ..stats import GaussianTerms, SuffStats, accumulate, has_nan
 from .moments import DataMoments, data_moments
 from .scores import RowScores, log_densities
 from .sources import InMemoryData
@@ -128,3 +128,28 @@ def _observed_variances(
     squares = weights @ np.where(observed, (X.astype(np.float64) - mean) ** 2, 0.0)
     counts = weights @ observed
     return squares / np.maximum(counts - 1.0, 1.0)
+
+
+def accumulate_incomplete(
+    X: np.ndarray,
+    terms: GaussianTerms,
+    sample_weight: np.ndarray | None,
+    patterns: MissingPatterns,
+    complete_rows: np.ndarray,
+) -> SuffStats:
+    """One E-step pass over rows with missing values, folded into statistics.
+
+    The complete rows (``complete_rows``, the C-contiguous copy of
+    ``X[patterns.complete]``) go through :func:`accumulate`; the rows of each
+    missingness pattern add what :func:`~bayesgmm.kernels.missing.incomplete_statistics`
+    gives (conditional expectations, conditional covariances, the observed-data
+    log-likelihood), all about the terms' means.  The result is an ordinary
+    additive :class:`SuffStats`.
+    """
+    weights = None if sample_weight is None else sample_weight[patterns.complete]
+    nk, sx, sxx, loglik = incomplete_statistics(X, patterns, terms, sample_weight)
+    if complete_rows.shape[0]:
+        stats = accumulate(complete_rows, terms, weights)
+        nk, sx, sxx, loglik = nk + stats.nk, sx + stats.sx, sxx + stats.sxx, loglik + stats.loglik
+    total = float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+    return SuffStats(nk, sx, sxx, float(loglik), terms.means, total)

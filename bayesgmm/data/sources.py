@@ -37,6 +37,7 @@ from .init import (
     statistics_from_assignment,
 )
 from .moments import DataMoments, data_moments, feature_variances
+from .noise import log_hypervolume, nearest_neighbour_noise
 from .scores import RowScores, log_densities
 
 
@@ -119,6 +120,27 @@ class DataSource(ABC):
     @abstractmethod
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[DataSource]:
         """One pass over the rows in mini-batches, in an order drawn from ``rng``."""
+
+    # ------------------------------------------------- the noise component (data/noise.py)
+    def noise_log_volume(self) -> float:
+        """The log of mclust's ``hypvol`` of the rows of positive weight."""
+        raise NotImplementedError(
+            f"noise=True is not available for {type(self).__name__} yet: its volume and start "
+            "need the rows in memory; fit an in-memory array, or give noise_volume and "
+            "noise_init with in-memory data"
+        )
+
+    def noise_guess(self) -> np.ndarray:
+        """A boolean mask of the rows that start in the noise component (nearest neighbours)."""
+        raise NotImplementedError(
+            f"noise=True is not available for {type(self).__name__} yet; fit an in-memory array"
+        )
+
+    def rows_without(self, mask: np.ndarray) -> DataSource:
+        """The source of the rows not flagged in ``mask`` (the Gaussians' start)."""
+        raise NotImplementedError(
+            f"noise=True is not available for {type(self).__name__} yet; fit an in-memory array"
+        )
 
 
 class InMemoryData(DataSource):
@@ -213,6 +235,42 @@ class InMemoryData(DataSource):
         if key is not None:
             self._starts[key] = (stats, rng.bit_generator.state)
         return _in_form(stats, diagonal)
+
+    def _positive_rows(self) -> np.ndarray:
+        if self.sample_weight is None or self.sample_weight.all():
+            return self.X
+        return self.X[np.flatnonzero(self.sample_weight)]
+
+    def noise_log_volume(self) -> float:
+        if getattr(self, "_noise_log_volume", None) is None:
+            self._noise_log_volume = log_hypervolume(self._positive_rows())
+        return self._noise_log_volume
+
+    def noise_guess(self) -> np.ndarray:
+        if getattr(self, "_noise_guess", None) is None:
+            mask = np.zeros(self.n_samples, dtype=bool)
+            positive = (
+                np.arange(self.n_samples)
+                if self.sample_weight is None
+                else np.flatnonzero(self.sample_weight)
+            )
+            mask[positive] = nearest_neighbour_noise(self.X[positive])
+            self._noise_guess = mask
+        return self._noise_guess
+
+    def rows_without(self, mask: np.ndarray) -> InMemoryData:
+        # kept for the last mask: a sweep's cells and restarts share one start's rows
+        # (and so its hierarchical tree)
+        key = np.packbits(mask).tobytes()
+        cached = getattr(self, "_rows_without", None)
+        if cached is None or cached[0] != key:
+            kept = np.flatnonzero(~mask)
+            weights = None if self.sample_weight is None else self.sample_weight[kept]
+            subset = InMemoryData(
+                np.ascontiguousarray(self.X[kept]), weights, reuse_starts=self._starts is not None
+            )
+            cached = self._rows_without = (key, subset)
+        return cached[1]
 
     def given_statistics(self, responsibilities, n_components, diagonal):
         labels, resp = (

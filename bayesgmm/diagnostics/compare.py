@@ -132,6 +132,11 @@ def compare(
                     f"point estimate (engine={result.spec.engine!r}): no posterior "
                     "draws, PSIS-LOO does not apply"
                 )
+            elif result.parameters.noise is not None:
+                notes[label] = (
+                    "noise component: its draws would leave the uniform background out, "
+                    "PSIS-LOO does not apply"
+                )
             elif weights is not None or _is_weighted(result):
                 notes[label] = "sample-weighted: PSIS-LOO leaves out one unweighted row at a time"
             else:

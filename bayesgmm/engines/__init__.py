@@ -22,6 +22,7 @@ from .base import (
 )
 from .em import EMEngine
 from .map import MAPEngine
+from .noise import with_noise
 from .vb import VBEngine
 
 ENGINES: dict[str, type[Engine]] = {}
@@ -58,9 +59,14 @@ def make_engine(spec: Any, n_features: int, moments: DataMoments | None = None) 
     """The one factory: the engine of ``spec`` for data with ``n_features`` (and its moments).
 
     ``moments`` resolve data-dependent prior defaults; without them (an engine
-    rebuilt for a saved fit) the saved state carries the resolved prior.
+    rebuilt for a saved fit) the saved state carries the resolved prior.  A spec
+    with ``noise=True`` gets the engine with mclust's noise component
+    (:mod:`bayesgmm.engines.noise`).
     """
-    return engine_class(spec.engine).from_spec(spec, n_features, moments)
+    chosen = engine_class(spec.engine)
+    if getattr(spec, "noise", False):
+        chosen = with_noise(chosen)
+    return chosen.from_spec(spec, n_features, moments)
 
 
 def restore(

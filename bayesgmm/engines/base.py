@@ -28,13 +28,35 @@ EMPTY_COMPONENT_GUARD = 10 * np.finfo(np.float64).eps
 
 
 @dataclass(frozen=True)
+class NoiseComponent:
+    """mclust's noise component: a uniform density ``weight / volume`` over the data's region.
+
+    ``weight`` is its mixture weight (the Gaussians' weights then sum to ``1 - weight``),
+    ``log_volume`` the log of the region's volume (mclust's ``hypvol`` by default).
+    """
+
+    weight: float
+    log_volume: float
+
+    @property
+    def log_weight(self) -> float:
+        with np.errstate(divide="ignore"):  # a weight of 0 is log weight -inf
+            return float(np.log(self.weight))
+
+
+@dataclass(frozen=True)
 class MixtureParameters:
-    """A point estimate of the mixture in scikit-learn's storage conventions."""
+    """A point estimate of the mixture in scikit-learn's storage conventions.
+
+    ``noise`` is the uniform background of a ``noise=True`` fit (None without one);
+    with it, ``weights`` sum to ``1 - noise.weight``.
+    """
 
     weights: np.ndarray
     means: np.ndarray
     covariances: np.ndarray
     precisions_cholesky: np.ndarray
+    noise: NoiseComponent | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +103,15 @@ def finite_covariances(family: CovarianceFamily, factor: np.ndarray) -> np.ndarr
 
 
 def mixture_terms(family: CovarianceFamily, parameters: MixtureParameters) -> GaussianTerms:
-    """Kernel terms of a plain Gaussian mixture (its log-likelihood, for any engine)."""
+    """Kernel terms of a mixture's point estimate (its log-likelihood, for any engine),
+    with its noise component as the terms' last row when it has one."""
     with np.errstate(divide="ignore"):  # a zero weight (weights_init) is log weight -inf
         log_weights = np.log(parameters.weights)
-    return GaussianTerms.gaussian(
+    terms = GaussianTerms.gaussian(
         family, log_weights, parameters.means, parameters.precisions_cholesky
     )
+    noise = parameters.noise
+    return terms if noise is None else terms.with_noise(noise.log_weight, noise.log_volume)
 
 
 def merge_initial_parameters(

@@ -13,6 +13,11 @@ scikit-learn's outlier detectors name the same ideas ``contamination`` (a fracti
 ``decision_function`` (here too: negative for anomalies) and ``predict`` returning
 -1 for outliers, whose name a mixture uses for the component labels: here it is
 :meth:`is_anomaly`, True for anomalies.
+
+A model with mclust's noise component (``noise=True``) has a second, model-based
+answer: the rows whose probability under the noise component (:meth:`noise_probability`)
+is above 1/2, those ``predict`` labels -1.  :meth:`is_anomaly` gives that when it is
+asked for neither a percentile nor a threshold.
 """
 
 from __future__ import annotations
@@ -35,6 +40,25 @@ class AnomalyMethods:
         def _check_fitted(self) -> None: ...
 
         def score_samples(self, X) -> Any: ...
+
+        def predict_proba(self, X) -> Any: ...
+
+        _terms: Any
+
+    @property
+    def has_noise_component(self) -> bool:
+        """Whether the fitted model has mclust's noise component (``noise=True``)."""
+        self._check_fitted()
+        return bool(self._terms.has_noise)
+
+    def noise_probability(self, X) -> np.ndarray:
+        """Each row's posterior probability of the noise component (``predict_proba``'s last
+        column); lazy for Dask input.  Raises ``ValueError`` for a model without one."""
+        if not self.has_noise_component:
+            raise ValueError(
+                f"this {type(self).__name__} has no noise component; fit it with noise=True"
+            )
+        return self.predict_proba(X)[:, -1]
 
     def anomaly_threshold(self, percentile: float = DEFAULT_PERCENTILE) -> float:
         """The log-density at the ``percentile``-th percentile of the training rows.
@@ -84,7 +108,9 @@ class AnomalyMethods:
         X : array-like (n_samples, n_features), or a Dask array (the result is then lazy)
         percentile : float in [0, 100], default 5
             The threshold is the training rows' log-density at this percentile
-            (:meth:`anomaly_threshold`).
+            (:meth:`anomaly_threshold`).  A model with a noise component, given
+            neither ``percentile`` nor ``threshold``, flags the rows whose
+            :meth:`noise_probability` is above 1/2 instead.
         threshold : float, optional
             A log-density to use instead (in the units of ``score_samples``); give
             either ``percentile`` or ``threshold``.
@@ -97,6 +123,8 @@ class AnomalyMethods:
         """
         if threshold is not None and percentile is not None:
             raise ValueError("give either percentile or threshold, not both")
+        if threshold is None and percentile is None and self.has_noise_component:
+            return self.noise_probability(X) > 0.5
         if threshold is None:
             threshold = self.anomaly_threshold(
                 DEFAULT_PERCENTILE if percentile is None else percentile

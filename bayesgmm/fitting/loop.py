@@ -11,6 +11,7 @@ ELBO does (as its BayesianGaussianMixture).  :mod:`bayesgmm.fitting.restarts` ru
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,8 @@ import numpy as np
 from ..data.sources import DataSource
 from ..engines import Engine, engine_class
 from ..engines import make_engine as build_engine
-from ..engines.base import ITERATE_ASCENT, TOL_SUMMED, mixture_terms
+from ..engines.base import ITERATE_ASCENT, TOL_SUMMED, NoiseComponent, mixture_terms
+from ..engines.noise import NoisyState
 from ..spec import ModelSpec
 from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
@@ -32,8 +34,31 @@ def moments_for(spec: ModelSpec, data: DataSource):
 
 
 def make_engine(spec: ModelSpec, data: DataSource) -> Engine:
-    """The engine of ``spec`` for ``data`` (:func:`bayesgmm.engines.make_engine`, with the moments)."""
+    """The engine of ``spec`` for ``data`` (:func:`bayesgmm.engines.make_engine`, with the moments).
+
+    A noise component without a given volume gets mclust's ``hypvol`` of ``data``:
+    the engine's spec, and so the result and its file, carry the volume used.
+    """
+    if spec.noise and spec.noise_volume is None:
+        spec = dataclasses.replace(spec, noise_volume=float(np.exp(data.noise_log_volume())))
     return build_engine(spec, data.n_features, moments_for(spec, data))
+
+
+def noise_start(spec: ModelSpec, data: DataSource) -> tuple[np.ndarray, float]:
+    """The rows a noise fit starts with in the noise component, and their share of the weight.
+
+    ``noise_init`` when given, else Byers & Raftery's nearest-neighbour guess
+    (:func:`bayesgmm.data.noise.nearest_neighbour_noise`), as mclust's documentation
+    starts ``Mclust(X, initialization = list(noise = ...))``.
+    """
+    mask = spec.noise_init if spec.noise_init is not None else data.noise_guess()
+    subset = data.rows_without(mask)
+    if subset.n_samples < spec.n_components:
+        raise ValueError(
+            f"the noise start flags {int(mask.sum())} of {data.n_samples} rows as noise, "
+            f"leaving fewer than n_components={spec.n_components}; give noise_init"
+        )
+    return mask, (data.total_weight - subset.total_weight) / data.total_weight
 
 
 def initial_state(
@@ -48,12 +73,26 @@ def initial_state(
     def estep(point):  # for engines that start from the responsibilities of a given mixture
         return data.accumulate(mixture_terms(engine.family, point))
 
+    noisy = spec.noise
+    if noisy:
+        # mclust's start: the Gaussians from the rows outside the noise guess (its hc on
+        # them), the background's weight the guess's share; the first M-step sees both
+        mask, share = noise_start(spec, data)
+        start = NoisyState(None, NoiseComponent(share, engine.noise_log_volume))
     if all(value is not None for value in user_given):
         # the user fixed the whole starting point: no data-driven guess is needed
-        return engine.with_initial_parameters(None, *user_given, estep=estep)
+        return engine.with_initial_parameters(start if noisy else None, *user_given, estep=estep)
     diagonal = engine.family.kernel.is_diagonal
     if spec.responsibilities_init is not None:  # the user's start replaces init_params' guess
         stats = data.given_statistics(spec.responsibilities_init, spec.n_components, diagonal)
+    elif noisy:
+        rest = data.rows_without(mask)
+        stats = rest.initial_statistics(spec.n_components, spec.init_params, diagonal, rng)
+        stats = dataclasses.replace(
+            stats,
+            total_weight=data.total_weight,
+            noise_count=data.total_weight - rest.total_weight,
+        )
     else:
         stats = data.initial_statistics(spec.n_components, spec.init_params, diagonal, rng)
     if empty_components is not None:  # e.g. a k-means cluster that ended empty

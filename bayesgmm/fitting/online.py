@@ -87,6 +87,11 @@ def online_step(
     statistics (their log-likelihood is the batch's, at the state before the update).
     """
     spec = engine.spec
+    if spec.noise:
+        raise ValueError(
+            "partial_fit cannot fit a noise component: its volume and start come from the "
+            "whole data set. Use fit(X) with noise=True"
+        )
     batch_stats = batch.accumulate(engine.terms(state))
     running = running.updated(batch_stats, spec.learning_decay, spec.learning_offset)
     state = engine.update(running.average.scaled(total_weight), previous=state)

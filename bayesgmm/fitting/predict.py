@@ -82,12 +82,18 @@ class FittedMixtureMethods(AnomalyMethods):
         return float(self.score_samples(X).mean())
 
     def predict(self, X) -> np.ndarray:
-        """The most probable component of each row (lazy for Dask input)."""
+        """The most probable component of each row (lazy for Dask input); ``-1`` for the rows
+        the noise component (``noise=True``) explains best."""
         return self._per_row(X, _label_rows, dtype=np.intp)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Posterior probability of each component for each row (rows sum to 1; lazy for Dask)."""
-        return self._per_row(X, _probability_rows, n_columns=self.n_components_fitted)
+        """Posterior probability of each component for each row (rows sum to 1; lazy for Dask).
+
+        With a noise component (``noise=True``) the last of the ``n_components + 1``
+        columns is the noise component's probability.
+        """
+        columns = self.n_components_fitted + int(self._terms.has_noise)
+        return self._per_row(X, _probability_rows, n_columns=columns)
 
     def impute(self, X) -> np.ndarray:
         """``X`` with each missing value (NaN) replaced by its conditional mean given the row's
@@ -227,7 +233,10 @@ def _log_density_rows(X: np.ndarray, terms) -> np.ndarray:
 
 
 def _label_rows(X: np.ndarray, terms) -> np.ndarray:
-    return log_responsibilities(X, terms)[1].argmax(axis=1)
+    labels = log_responsibilities(X, terms)[1].argmax(axis=1)
+    if terms.has_noise:  # the noise component's column is the last: mclust's label 0, ours -1
+        labels[labels == terms.n_gaussians] = -1
+    return labels
 
 
 def _probability_rows(X: np.ndarray, terms) -> np.ndarray:

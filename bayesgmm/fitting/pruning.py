@@ -18,6 +18,10 @@ the expected weight under q.
 
 Two ways to choose what to remove:
 
+A noise component (``noise=True``) is never pruned: the weights compared are the
+Gaussians' (``weights_``, which with noise sum to one minus the noise weight), and
+:func:`restricted_terms` always keeps the noise row.
+
 * :func:`prune_below` (the ``prune=`` option and the ``prune(threshold, X)`` methods of
   :class:`~bayesgmm.FitResult` and the estimator): every component whose weight is below the
   threshold, repeatedly, until none is.  The heaviest component is never
@@ -56,12 +60,19 @@ if TYPE_CHECKING:  # annotations only: the result is built on top of this mechan
 
 
 def restricted_terms(terms: GaussianTerms, keep: np.ndarray) -> GaussianTerms:
-    """The E-step terms of the components flagged in ``keep`` only."""
+    """The E-step terms of the Gaussian components flagged in ``keep`` only.
+
+    A noise component is always kept: it is no Gaussian, and ``keep`` (one flag per
+    Gaussian) does not name it.
+    """
+    if terms.has_noise:
+        keep = np.append(keep, True)
     return GaussianTerms(
         means=np.ascontiguousarray(terms.means[keep]),
         factor=np.ascontiguousarray(terms.factor[keep]),
         log_offset=np.ascontiguousarray(terms.log_offset[keep]),
         kernel=terms.kernel,
+        has_noise=terms.has_noise,
     )
 
 

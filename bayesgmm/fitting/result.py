@@ -26,7 +26,8 @@ from ..data.validation import as_feature_matrix, as_sample_weight, check_feature
 from ..diagnostics import criteria
 from ..diagnostics.arviz import to_arviz
 from ..engines import ENGINES, Engine, MixtureParameters
-from ..engines.base import mixture_terms
+from ..engines.base import NoiseComponent, mixture_terms
+from ..engines.noise import NOISE_WEIGHT_VARIABLE
 from ..exceptions import SavedFitError
 from ..families import family_names
 from ..spec import ModelSpec, prune_threshold
@@ -61,6 +62,8 @@ _OPTIONAL_SPEC_ATTRS = {
     "accelerate": bool,
     "stopping": str,
     "missing": str,
+    "noise": bool,
+    "noise_volume": float,
 }
 
 
@@ -126,8 +129,11 @@ class FitResult:
 
     @property
     def n_parameters(self) -> int:
-        """Free parameters, counted as scikit-learn's ``_n_parameters``."""
-        return self.spec.family.n_parameters(self.n_components, self.n_features)
+        """Free parameters, counted as scikit-learn's ``_n_parameters``; a noise component
+        adds two, its weight and its volume (estimated from the data), as mclust's
+        ``nMclustParams(..., noise = TRUE)`` counts them."""
+        count = self.spec.family.n_parameters(self.n_components, self.n_features)
+        return count + 2 * int(self.parameters.noise is not None)
 
     def bic(self, convention: str = "sklearn") -> float:
         """Bayesian information criterion on the fitting data.
@@ -317,10 +323,17 @@ class FitResult:
             "precisions_cholesky": family.covariance_shape(K, D),
         }
         arrays = {name: saved.variable(ds, name, shape) for name, shape in expected.items()}
-        saved.check_parameter_values(family, arrays)
+        noise = None
+        if spec.noise:
+            noise = _saved_noise(ds, spec)
+            saved.check_parameter_values(family, arrays, noise.weight)
+        else:
+            saved.check_parameter_values(family, arrays)
         trace = saved.variable(ds, "objective_trace", (saved.attr(attrs, "n_iter", int),))
         saved.check_fit_numbers(attrs, trace)
-        engine_variables = saved.engine_variables(ds, spec, D, MixtureParameters(**arrays))
+        engine_variables = saved.engine_variables(
+            ds, spec, D, MixtureParameters(**arrays, noise=noise)
+        )
         standardization = None
         if any(name in ds.variables for name in _STANDARDIZATION_VARIABLES):
             standardization = Standardization.from_variables(
@@ -334,7 +347,7 @@ class FitResult:
         verify_checksums(ds)
         return cls(
             spec=spec,
-            parameters=MixtureParameters(**arrays),
+            parameters=MixtureParameters(**arrays, noise=noise),
             engine_variables=engine_variables,
             trace=trace,
             converged=saved.flag(attrs, "converged"),
@@ -350,12 +363,28 @@ class FitResult:
         )
 
 
+def _saved_noise(ds: xr.Dataset, spec: ModelSpec) -> NoiseComponent:
+    """The noise component of a saved ``noise=True`` fit: its weight and the spec's volume."""
+    if spec.noise_volume is None:
+        raise SavedFitError(
+            "the file's model has noise=1 but no attribute 'noise_volume'; the file is damaged"
+        )
+    weight = float(saved.variable(ds, NOISE_WEIGHT_VARIABLE, ()))
+    if not 0.0 <= weight <= 1.0:
+        raise SavedFitError(
+            f"variable {NOISE_WEIGHT_VARIABLE!r} must lie in [0, 1], found {weight}; "
+            "the file is damaged"
+        )
+    return NoiseComponent(weight, float(np.log(spec.noise_volume)))
+
+
 _VARIABLE_DOCS = {
     "weights": {"long_name": "mixture weights"},
     "means": {"long_name": "component means"},
     "covariances": {"long_name": "component covariances (shape per covariance_type)"},
     "precisions_cholesky": {"long_name": "upper Cholesky factors U of the precisions, P = U U^T"},
     "objective_trace": {"long_name": "per-sample objective before each iteration's update"},
+    NOISE_WEIGHT_VARIABLE: {"long_name": "weight of the uniform noise component"},
 }
 
 

@@ -105,15 +105,22 @@ def check_finite(name: str, values: np.ndarray) -> None:
         raise SavedFitError(f"variable {name!r} holds NaN or infinite values; the file is damaged")
 
 
-def check_parameter_values(family: CovarianceFamily, arrays: dict[str, np.ndarray]) -> None:
-    """Refuse parameters no fit can produce: predictions from them would be garbage."""
+def check_parameter_values(
+    family: CovarianceFamily, arrays: dict[str, np.ndarray], noise_weight: float = 0.0
+) -> None:
+    """Refuse parameters no fit can produce: predictions from them would be garbage.
+
+    ``noise_weight`` is the weight of a noise component (the Gaussians' weights then
+    sum to one minus it).
+    """
     for name, values in arrays.items():
         check_finite(name, values)
     weights = arrays["weights"]
-    total = weights.sum()
+    total = weights.sum() + noise_weight
     if np.any(weights < 0) or not abs(total - 1.0) <= WEIGHT_SUM_TOLERANCE:
         raise SavedFitError(
-            f"variable 'weights' must be non-negative and sum to 1, found sum {total:.10g}"
+            "variable 'weights' (with 'noise_weight', if any) must be non-negative and sum "
+            f"to 1, found sum {total:.10g}"
         )
     factor, stored = arrays["precisions_cholesky"], arrays["covariances"]
     family.check_precisions_cholesky(factor)

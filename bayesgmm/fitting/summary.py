@@ -84,6 +84,11 @@ def summary_text(result: FitResult) -> str:
         else:
             lines.append("covariance shared by every component:")
             lines += grid(short, _covariance_rows(covariances[0], short, diagonal, heading=False))
+    if p.noise is not None:
+        lines.append(
+            f"noise component (label -1): weight {p.noise.weight:.4f}, uniform over a volume "
+            f"of {np.exp(p.noise.log_volume):.5g}"
+        )
     return "\n".join(lines)
 
 

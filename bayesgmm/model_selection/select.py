@@ -49,6 +49,9 @@ SWEEP_PARAMETERS = (
     "accelerate",
     "stopping",
     "missing",
+    "noise",
+    "noise_volume",
+    "noise_init",
 )
 # settings every sweep stores; sweeps saved before "accelerate"/"stopping" existed lack them and
 # get the estimator's defaults back (accelerate is stored as 0/1: netCDF has no booleans)
@@ -357,9 +360,13 @@ def _settings(spec, data, weights, names, seed, weight_threshold, estimator_para
     )
     if spec.prune is not None:
         attrs["prune"] = spec.prune
+    if spec.noise:  # netCDF has no booleans: the flag is stored as 1
+        attrs["noise"] = 1
+        if spec.noise_volume is not None:
+            attrs["noise_volume"] = spec.noise_volume
     if names is not None:
         attrs["feature_names"] = [str(n) for n in names]
-    unstored = [name for name in ("prior",) if estimator_params.get(name) is not None]
+    unstored = [name for name in ("prior", "noise_init") if estimator_params.get(name) is not None]
     if unstored:
         attrs["unstored_parameters"] = unstored
     return attrs
@@ -453,6 +460,10 @@ def sweep_model(
     )
     if "prune" in attrs:
         params["prune"] = attrs["prune"]
+    if "noise" in attrs:
+        params["noise"] = bool(attrs["noise"])
+    if "noise_volume" in attrs:
+        params["noise_volume"] = float(attrs["noise_volume"])
     params.update(estimator_params)
     return GaussianMixture(
         int(n_components),

@@ -11,6 +11,9 @@ from scipy import stats
 from ..data.validation import as_feature_matrix
 from .common import _axes, _estimator, _feature_index, _result, component_slots
 
+# the colour of rows a noise component (noise=True) explains
+NOISE_GREY = np.array([0.6, 0.6, 0.6])
+
 
 def plot_mixture(
     model,
@@ -75,9 +78,10 @@ def plot_mixture(
     slots, colors = component_slots(order, K)
     ax = _axes(ax)
     size = point_size if point_size is not None else float(np.clip(2000 / len(data), 2, 30))
-    ax.scatter(
-        data[:, i], data[:, j], c=np.clip(resp @ colors, 0, 1), s=size, linewidths=0, alpha=0.8
-    )
+    shade = resp[:, :K] @ colors
+    if resp.shape[1] > K:  # a noise component's probability (its last column) shades grey
+        shade = shade + resp[:, K:] * NOISE_GREY
+    ax.scatter(data[:, i], data[:, j], c=np.clip(shade, 0, 1), s=size, linewidths=0, alpha=0.8)
     p = result.parameters
     for k in slots[slots >= 0]:
         covariance = result.spec.family.dense_covariance(p.covariances, k, D)
