@@ -27,14 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .missing_stats import incomplete_pass
 
 if TYPE_CHECKING:  # annotations only: the terms are read by attribute
     from ..stats import GaussianTerms
 
 LOG_2PI = np.log(2.0 * np.pi)
+_NO_WEIGHTS = np.empty(0, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,16 @@ class MissingPatterns:
     @property
     def n_incomplete(self) -> int:
         return int(sum(p.rows.size for p in self.incomplete))
+
+    @cached_property
+    def grouped(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The incomplete rows as the compiled pass reads them: their indices pattern after
+        pattern (n,), each pattern's bounds in that order (P + 1,) and observed masks (P, D)."""
+        order = np.concatenate([p.rows for p in self.incomplete]).astype(np.int64)
+        sizes = [p.rows.size for p in self.incomplete]
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        observed = np.array([p.observed for p in self.incomplete], dtype=np.bool_)
+        return order, bounds, observed
 
 
 def missing_patterns(X: np.ndarray) -> MissingPatterns:
@@ -196,32 +210,24 @@ def incomplete_statistics(
     conditional expectation (first moments) and of its outer product, plus the
     conditional covariance of its missing coordinates (second moments; the
     diagonal only in the diagonal form); ``loglik`` sums the rows' observed-data
-    log-densities.  Sample weights multiply everything a row adds.
+    log-densities.  Sample weights multiply everything a row adds.  Computed by
+    the compiled :func:`~bayesgmm.kernels.missing_stats.incomplete_pass`, all
+    patterns in one call.
     """
     K, D = terms.means.shape
-    diagonal = terms.kernel.is_diagonal
-    nk, sx = np.zeros(K), np.zeros((K, D))
-    sxx = np.zeros((K, D)) if diagonal else np.zeros((K, D, D))
-    loglik = 0.0
-    for pattern, conditionals in incomplete_conditionals(X, patterns, terms):
-        norm, log_resp = conditionals.normalised()
-        w = None if sample_weight is None else sample_weight[pattern.rows]
-        resp = np.exp(log_resp) if w is None else np.exp(log_resp) * w[:, None]
-        loglik += float(norm.sum() if w is None else norm @ w)
-        pattern_nk = resp.sum(axis=0)
-        nk += pattern_nk
-        missing = np.flatnonzero(~pattern.observed)
-        deviations = conditionals.deviations  # (K, n, D)
-        covariance = pattern_nk[:, None, None] * conditionals.conditional_covariance
-        sx += np.einsum("nk,knd->kd", resp, deviations)
-        if diagonal:
-            sxx += np.einsum("nk,knd->kd", resp, deviations**2)
-            sxx[:, missing] += np.diagonal(covariance, axis1=1, axis2=2)
-        else:
-            weighted = deviations * resp.T[:, :, None]
-            sxx += np.swapaxes(weighted, 1, 2) @ deviations
-            sxx[:, missing[:, None], missing[None, :]] += covariance
-    return nk, sx, sxx, loglik
+    if not patterns.incomplete:
+        sxx_shape = (K, D) if terms.kernel.is_diagonal else (K, D, D)
+        return np.zeros(K), np.zeros((K, D)), np.zeros(sxx_shape), 0.0
+    covariances, log_det = dense_covariances(terms.factor, terms.kernel.is_diagonal)
+    order, bounds, observed = patterns.grouped
+    rows = np.ascontiguousarray(X[order], dtype=np.float64)
+    weights = _NO_WEIGHTS if sample_weight is None else np.ascontiguousarray(sample_weight[order])
+    nk, sx, sxx, loglik = incomplete_pass(
+        rows, bounds, observed, weights, terms.means, covariances, terms.log_offset - log_det
+    )
+    if terms.kernel.is_diagonal:
+        sxx = np.ascontiguousarray(np.diagonal(sxx, axis1=1, axis2=2))
+    return nk, sx, sxx, float(loglik)
 
 
 def conditional_expectations(
