@@ -17,6 +17,7 @@ write_with_header <- function(frame, name, header) {
 edda_bic <- list()
 edda <- list()
 classes <- list()
+class_bic <- list()
 for (spec in list(c("diabetes", "class"), c("thyroid", "Diagnosis"))) {
   name <- spec[1]
   frame <- read.csv(file.path(datasets, paste0(name, ".csv")))
@@ -35,6 +36,11 @@ for (spec in list(c("diabetes", "class"), c("thyroid", "Diagnosis"))) {
   m <- MclustDA(X, cl, verbose = FALSE)
   for (label in levels(m$class)) {
     model <- m$models[[label]]
+    table <- model$BIC  # G x model, NA where mclust could not fit
+    cells <- expand.grid(G = as.integer(rownames(table)), model = colnames(table))
+    class_bic[[paste(name, label)]] <- data.frame(
+      dataset = name, class = label, G = cells$G, model = cells$model,
+      bic = format(as.vector(table), digits = 17))
     classes[[paste(name, label)]] <- data.frame(
       dataset = name, class = label, n = model$n, model = model$modelName, G = model$G,
       bic = format(max(model$BIC, na.rm = TRUE), digits = 17), loglik = format(model$loglik, digits = 17),
@@ -47,3 +53,5 @@ write_with_header(do.call(rbind, edda), "edda.csv",
   "MclustDA(X, class, modelType = \"EDDA\"): chosen model, loglik, df, BIC, training errors")
 write_with_header(do.call(rbind, classes), "mclustda.csv",
   "MclustDA(X, class) (G = 1:5, 14 models): per class the BIC-chosen model; errors: training errors of the whole classifier")
+write_with_header(do.call(rbind, class_bic), "mclustda_bic.csv",
+  "MclustDA(X, class): every class's BIC table (G x model; NA: not fitted), mclust's sign")
