@@ -71,6 +71,8 @@ class GaussianMixtureClassifier:
         The chosen families.
     n_components_ : ndarray of int (n_classes,)
         Components of each class's model (1 for EDDA).
+    n_iter_ : ndarray of int (n_classes,)
+        Engine updates of each class's model (EDDA: 1, the update from the labels).
     mixture_ : GaussianMixture
         EDDA: the fitted mixture, one component per class.
     mixtures_ : list of GaussianMixture
@@ -200,6 +202,8 @@ class GaussianMixtureClassifier:
             names = None
         else:
             X, names = as_feature_matrix(X)
+            # the class models are fitted and evaluated in float64 whatever the input's dtype
+            X = X.astype(np.float64, copy=False)
             n_samples, n_features = X.shape
         classes, codes = class_codes(y, n_samples, data_conversion_warning())
         weights = as_sample_weight(sample_weight, n_samples)
@@ -224,6 +228,7 @@ class GaussianMixtureClassifier:
                 mixture_=mixture,
                 covariance_type_=mixture.covariance_type,
                 n_components_=np.ones(len(classes), dtype=np.int64),
+                n_iter_=np.ones(len(classes), dtype=np.int64),  # the one engine update
             )
         else:
             ks = _component_counts(self.n_components)
@@ -235,6 +240,7 @@ class GaussianMixtureClassifier:
                 mixtures_=mixtures,
                 covariance_type_=np.array([m.covariance_type for m in mixtures]),
                 n_components_=np.array([m.n_components_fitted for m in mixtures], dtype=np.int64),
+                n_iter_=np.array([m.n_iter_ for m in mixtures], dtype=np.int64),
             )
         fitted.update(
             classes_=classes,
@@ -307,6 +313,7 @@ class GaussianMixtureClassifier:
     def _validated(self, X) -> np.ndarray:
         self._check_fitted()
         data, names = as_feature_matrix(X)
+        data = data.astype(np.float64, copy=False)
         check_features(
             data,
             names,
@@ -348,7 +355,8 @@ class GaussianMixtureClassifier:
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of each row (labels of ``classes_``)."""
-        return self.classes_[self.predict_log_proba(X).argmax(axis=1)]
+        best = self.predict_log_proba(X).argmax(axis=1)  # checks the fit before classes_ is read
+        return self.classes_[best]
 
     def uncertainty(self, X) -> np.ndarray:
         """mclust's uncertainty of each row's class: 1 - its largest posterior probability."""
