@@ -209,7 +209,7 @@ class GaussianMixtureClassifier:
         weights = as_sample_weight(sample_weight, n_samples)
         totals = np.bincount(codes, weights=weights, minlength=len(classes))
         if np.any(totals <= 0):
-            empty = [classes[i] for i in np.flatnonzero(totals <= 0)]
+            empty = [_python(classes[i]) for i in np.flatnonzero(totals <= 0)]
             raise ValueError(
                 f"class {empty[0]!r} has zero total sample weight, so its model cannot be fitted; "
                 "drop its rows or give them positive weights"
@@ -261,7 +261,7 @@ class GaussianMixtureClassifier:
             return totals / totals.sum()
         given = self.priors
         if isinstance(given, Mapping):
-            missing = [c for c in classes if c not in given]
+            missing = [_python(c) for c in classes if c not in given]
             if missing:
                 raise ValueError(f"priors has no entry for class {missing[0]!r}")
             given = [given[c] for c in classes]
@@ -394,3 +394,8 @@ class GaussianMixtureClassifier:
     def from_datatree(cls, tree: xr.DataTree) -> GaussianMixtureClassifier:
         """A fitted classifier from :meth:`to_datatree`'s tree (e.g. opened from a file)."""
         return from_datatree(cls, tree)
+
+
+def _python(label: Any) -> Any:
+    """A label as a plain Python value, so that messages show 'b', not np.str_('b')."""
+    return label.item() if isinstance(label, np.generic) else label

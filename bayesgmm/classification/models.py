@@ -163,7 +163,8 @@ def fit_mclustda(
                     best_model(sweep, X[rows], "bic", sample_weight=weights, **estimator_params)
                 )
         except ValueError as exc:
-            raise ValueError(f"class {label!r} ({int(rows.sum())} rows): {exc}") from exc
+            name = label.item() if isinstance(label, np.generic) else label
+            raise ValueError(f"class {name!r} ({int(rows.sum())} rows): {exc}") from exc
         sweeps.append(sweep.drop_attrs(deep=False))
     stacked = xr.concat(sweeps, dim="class", combine_attrs="drop_conflicts")
     return models, stacked.assign_coords({"class": np.arange(len(classes))})
