@@ -251,7 +251,7 @@ class GaussianMixtureClassifier:
         self._set_fitted(fitted, names)
         if dask_input:
             self.training_error_ = np.nan
-            self.confusion_matrix_ = None
+            self.confusion_matrix_: xr.DataArray | None = None
         else:
             self._training_confusion(X, codes, weights)
         return self

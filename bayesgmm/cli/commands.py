@@ -264,7 +264,9 @@ def _fit(args: argparse.Namespace) -> int:
     chosen = _with_standardization(best_model(sweep, X, args.criterion), scaling)
     winner = best(sweep, args.criterion)
     label = f"{winner['engine']} {winner['covariance_type']} K={winner['n_components']}"
-    summary = chosen.result_.summary()
+    from ..report import quality_text
+
+    summary = chosen.result_.summary() + "\n\n" + quality_text({label: chosen}, X)
     print(f"\nbest by {args.criterion.upper()}: {label}\n{summary}")
     if out is not None:
         _save(chosen, out, args.overwrite)
@@ -331,7 +333,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..datasets import load_faithful
     from ..diagnostics import compare
     from ..estimator import GaussianMixture
-    from ..report import components_table
+    from ..report import components_table, quality_text
 
     X = load_faithful()
     models = {
@@ -391,6 +393,8 @@ def _demo(args: argparse.Namespace) -> int:
         "",
         "the EM fit:",
         models["em"].result_.summary(),
+        "",
+        quality_text(models, X),
     ]
     text = "\n".join(parts)
     print(text, flush=True)
