@@ -104,6 +104,9 @@ def write_report(
 ) -> list[Path]:
     """Write figures of ``models`` fitted to ``X``, their netCDF files and ``summary.txt``.
 
+    ``uncertainty.png`` (two features or more) shades each row by its uncertainty;
+    :func:`quality_text` gives the cluster-quality lines for the summary.
+
     Parameters
     ----------
     folder : path
@@ -113,8 +116,6 @@ def write_report(
         its components coloured as the first model's clusters they match
         (:func:`component_orders`); the files keep each model's own labels.
     X : the data the models were fitted to (in the models' units)
-    (``uncertainty.png`` shades each row by its uncertainty, for two features or more;
-    :func:`quality_text` gives the cluster-quality lines for the summary.)
     table : criteria_table Dataset, optional
         Drawn ranked by ``criterion`` (``criteria.png``).
     sweep : select() Dataset, optional

@@ -85,11 +85,6 @@ def _write_csv(frame, out: str | None) -> None:
 
 # ------------------------------------------------------------------ commands
 def _show(args: argparse.Namespace) -> int:
-    from ..io import is_classifier_file, load_classifier
-
-    if Path(args.result).exists() and is_classifier_file(args.result):
-        print(load_classifier(args.result).summary())
-        return EXIT_OK
     model = _load_model(args.result)
     print(model.result_.summary())
     if args.data:
@@ -105,39 +100,9 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _predict_classes(args: argparse.Namespace) -> int:
-    """``predict`` with a saved classifier: each row's class, the class probabilities, the uncertainty."""
-    import pandas as pd
-
-    from ..io import load_classifier
-
-    classifier = load_classifier(args.result)
-    names = _model_columns(classifier)
-    rows = read_data(args, args.columns or names)
-    frame = rows.features
-    if frame.shape[1] != classifier.n_features_in_:
-        raise UsageError(
-            f"{args.data}: {frame.shape[1]} numeric column(s) {list(frame.columns)}, but the "
-            f"classifier has {classifier.n_features_in_} features; name them with --columns"
-        )
-    if args.columns and names is not None:
-        frame = frame.set_axis(names, axis=1)
-    proba = classifier.predict_proba(frame)
-    table = pd.DataFrame({"class": classifier.classes_[proba.argmax(axis=1)]})
-    for c, label in enumerate(classifier.classes_):
-        table[f"p_{label}"] = proba[:, c]
-    table["uncertainty"] = 1.0 - proba.max(axis=1)
-    _write_csv(_keyed(table, rows), args.out)
-    return EXIT_OK
-
-
 def _predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..io import is_classifier_file
-
-    if Path(args.result).exists() and is_classifier_file(args.result):
-        return _predict_classes(args)
     model = _load_model(args.result)
     rows, X, _ = _model_rows(model, args)
     table = pd.DataFrame({"component": model.predict(X)})
@@ -241,8 +206,6 @@ def _fit(args: argparse.Namespace) -> int:
     from ..model_selection.mclust_summary import format_mclust_bic
     from ..model_selection.select import best, best_model, select, sweep_model
 
-    if args.label is not None:
-        return _fit_classifier(args)
     if args.components is None:
         args.components = list(range(1, 9))
     out = _checked_out(args)
@@ -352,74 +315,6 @@ def _fit(args: argparse.Namespace) -> int:
         print(f"wrote report {describe_files(folder, written)}")
     if out is None and not args.save_all:
         print("\n(nothing saved: pass --out result.nc to save the best fit)")
-    return EXIT_OK
-
-
-def _fit_classifier(args: argparse.Namespace) -> int:
-    """``fit --label``: a GaussianMixtureClassifier, its summary and cross-validated error."""
-    from ..classification import GaussianMixtureClassifier, cross_validated_error
-    from ..families import ALL_MODELS
-
-    unused = [
-        option
-        for option, given in (
-            ("--standardize", args.standardize),
-            ("--prune", args.prune is not None),
-            ("--mclust", args.mclust),
-            ("--save-all", args.save_all),
-            ("--report", args.report),
-            ("--accelerate", args.accelerate),
-        )
-        if given
-    ]
-    if unused:
-        raise UsageError(f"{', '.join(unused)} cannot be used with --label (a classifier)")
-    if args.kind == "edda" and len(args.engine) > 1:
-        raise UsageError("--kind edda fits with one engine; give one --engine")
-    if args.folds < 0 or args.folds == 1:
-        raise UsageError(f"--folds {args.folds}: give 2 or more folds, or 0 to skip")
-    out = _checked_out(args)
-    rows = read_data(args, args.columns)
-    X, y = rows.features, rows.labels.to_numpy()
-    ks = args.components if args.components is not None else list(range(1, 6))
-    covariance = ALL_MODELS if args.covariance == [ALL_MODELS] else args.covariance
-    classifier = GaussianMixtureClassifier(
-        args.kind,
-        n_components=ks,
-        covariance_type=covariance,
-        engine=args.engine[0] if args.kind == "edda" else args.engine,
-        tol=args.tol,
-        max_iter=args.max_iter,
-        n_init=args.n_init,
-        random_state=args.seed,
-    )
-    classes = sorted({str(v) for v in y})
-    described = "all" if covariance == ALL_MODELS else ",".join(covariance)
-    what = (
-        f"K {_describe_ks(ks)}, covariance {described}"
-        if args.kind == "mclustda"
-        else f"covariance {described}"
-    )
-    print(
-        f"{args.data}: {len(X)} rows x {X.shape[1]} features ({', '.join(X.columns)}), "
-        f"{len(classes)} class{'' if len(classes) == 1 else 'es'} in {args.label!r} ({', '.join(classes)}); fitting "
-        f"{args.kind} ({what}; engine {','.join(args.engine)}; seed {args.seed})",
-        flush=True,
-    )
-    classifier.fit(X, y)
-    print(classifier.summary(), flush=True)
-    if args.folds:
-        if args.folds > len(X):
-            raise UsageError(f"--folds {args.folds} is more than the {len(X)} rows")
-        error, standard_error = cross_validated_error(
-            classifier, X, y, n_folds=args.folds, random_state=args.seed
-        )
-        print(
-            f"{args.folds}-fold cross-validated error = {error:.4f} (standard error {standard_error:.4f})"
-        )
-    if out is not None:
-        _save(classifier, out, args.overwrite)
-        print(f"\nwrote {out}")
     return EXIT_OK
 
 

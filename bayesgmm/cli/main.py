@@ -19,6 +19,7 @@ import numpy as np
 from .. import __version__
 from ..engines import ENGINES
 from ..families import ALL_MODELS, MCLUST_MODELS, SKLEARN_COVARIANCE_TYPES, family_names
+from .classify import fit_command, predict_command, show_command
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -26,10 +27,7 @@ from .commands import (
     UsageError,
     WorkFailed,
     _demo,
-    _fit,
-    _predict,
     _score,
-    _show,
 )
 from .output import one_line_warnings
 from .reading import add_reading_options
@@ -275,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--top", type=int, default=15, help="rows of the ranked table to print (0: all)"
     )
     fit.add_argument("--no-progress", action="store_true", help="no progress bar")
-    fit.set_defaults(run=_fit)
+    fit.set_defaults(run=fit_command)
 
     show = command(
         "show",
@@ -289,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the cluster quality (uncertainty, entropy, silhouette, separation) "
         "on these rows, e.g. the fitting data",
     )
-    show.set_defaults(run=_show)
+    show.set_defaults(run=show_command)
 
     predict = command(
         "predict",
@@ -305,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reading_options(predict, MODEL_COLUMNS_HELP)
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
     predict.add_argument("--proba", action="store_true", help="add each component's probability")
-    predict.set_defaults(run=_predict)
+    predict.set_defaults(run=predict_command)
 
     score = command(
         "score",
