@@ -202,8 +202,7 @@ class GaussianMixtureClassifier:
             names = None
         else:
             X, names = as_feature_matrix(X)
-            # the class models are fitted and evaluated in float64 whatever the input's dtype
-            X = X.astype(np.float64, copy=False)
+            X = _kernel_ready(X)
             n_samples, n_features = X.shape
         classes, codes = class_codes(y, n_samples, data_conversion_warning())
         weights = as_sample_weight(sample_weight, n_samples)
@@ -313,7 +312,7 @@ class GaussianMixtureClassifier:
     def _validated(self, X) -> np.ndarray:
         self._check_fitted()
         data, names = as_feature_matrix(X)
-        data = data.astype(np.float64, copy=False)
+        data = _kernel_ready(data)
         check_features(
             data,
             names,
@@ -399,3 +398,13 @@ class GaussianMixtureClassifier:
 def _python(label: Any) -> Any:
     """A label as a plain Python value, so that messages show 'b', not np.str_('b')."""
     return label.item() if isinstance(label, np.generic) else label
+
+
+def _kernel_ready(X: np.ndarray) -> np.ndarray:
+    """``X`` as a writeable C-contiguous float64 array (a copy only when it is not one).
+
+    The class models are fitted and evaluated in float64 whatever the input's dtype, and a
+    read-only input (a memory map) would make Numba compile a second, read-only variant of
+    every kernel it reaches: minutes of compiling on a fresh machine to save one copy.
+    """
+    return np.require(X, dtype=np.float64, requirements=["C", "W"])
