@@ -234,6 +234,6 @@ def quality_text(models: Mapping[str, Any], X) -> str:
     """Cluster quality of each model on ``X`` (:mod:`bayesgmm.diagnostics.quality`), as text."""
     lines = []
     for label, model in models.items():
-        prefix = f"{label}: " if len(models) > 1 else ""
-        lines += [prefix + line for line in quality_lines(cluster_quality(model, X))]
+        quality = quality_lines(cluster_quality(model, X))
+        lines += [f"{label}:", *("  " + line for line in quality)] if len(models) > 1 else quality
     return "\n".join(lines)

@@ -25,8 +25,8 @@ def classifier_summary(classifier: Any) -> str:
         result = classifier.mixture_.result_
         lines += [
             f"log-likelihood {result.log_likelihood:.3f}, n = {result.n_samples}, "
-            f"parameters {int(chosen.n_parameters)}, BIC {float(chosen.bic):.3f} "
-            "(lower is better; mclust's BIC is its negative)",
+            f"parameters {int(chosen.n_parameters)}, BIC {float(chosen.bic):.3f}",
+            "(BIC: lower is better; mclust's BIC is its negative)",
             "",
         ]
     lines.append(f"{'class':<{width}} {'n':>8} {'prior':>7}  model  G")

@@ -196,13 +196,14 @@ def cluster_quality(
 
 
 def quality_lines(quality: xr.Dataset) -> list[str]:
-    """A few lines of text for ``bayesgmm show`` and the report."""
+    """A few lines of text (under 90 characters) for ``bayesgmm show`` and the report."""
     u = quality["uncertainty"].values
     return [
-        f"Cluster quality: normalised entropy {float(quality.normalized_entropy):.3f} "
-        f"(0 = every row certain), silhouette {float(quality.silhouette):.3f}, "
-        f"smallest Bhattacharyya distance between components "
+        f"cluster quality: normalised entropy {float(quality.normalized_entropy):.3f} "
+        f"(0: every row certain), silhouette {float(quality.silhouette):.3f},",
+        "  smallest Bhattacharyya distance between two components "
         f"{float(quality.min_separation):.3f}",
-        f"Uncertainty (1 - largest responsibility): median {np.median(u):.3f}, "
-        f"{int(np.sum(u > 0.2))} of {u.size} rows above 0.2, largest {u.max():.3f}",
+        f"uncertainty (1 - largest responsibility): median {np.median(u):.3f}, "
+        f"largest {u.max():.3f},",
+        f"  {int(np.sum(u > 0.2))} of {u.size} rows above 0.2",
     ]
