@@ -10,6 +10,7 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._version import __version__
 from .bayesian import BayesianGaussianMixture
+from .classification import GaussianMixtureClassifier, cross_validated_error
 from .diagnostics import align_components, compare
 from .engines.priors import MAPPrior, VBPrior
 from .estimator import GaussianMixture
@@ -36,6 +37,7 @@ __all__ = [
     "ConvergenceWarning",
     "FitResult",
     "GaussianMixture",
+    "GaussianMixtureClassifier",
     "MAPPrior",
     "ModelSpec",
     "NotFittedError",
@@ -49,6 +51,7 @@ __all__ = [
     "combine_fits",
     "compare",
     "criteria_table",
+    "cross_validated_error",
     "load",
     "load_result",
     "permute_components",

@@ -118,3 +118,25 @@ class DataScaleWarning(UserWarning):
 class OverparameterizedWarning(UserWarning):
     """Models of a sweep have fewer than 5 rows of data per free parameter (or more parameters
     than rows): their likelihood, and so their BIC, AIC and ICL, cannot be trusted."""
+
+
+class DataConversionWarning(UserWarning):
+    """Input was converted to the form the estimator needs (a column-vector ``y`` raveled).
+
+    As :class:`ConvergenceWarning`: when scikit-learn is loaded, the warning issued is also an
+    instance of ``sklearn.exceptions.DataConversionWarning`` (:func:`data_conversion_warning`).
+    """
+
+
+def data_conversion_warning() -> type[DataConversionWarning]:
+    """The category to warn with: :class:`DataConversionWarning`, and scikit-learn's if loaded."""
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    theirs = getattr(sklearn_exceptions, "DataConversionWarning", None)
+    if not isinstance(theirs, type) or not issubclass(theirs, Warning):
+        return DataConversionWarning
+    return _compatible_data_conversion_warning(theirs)
+
+
+@functools.cache
+def _compatible_data_conversion_warning(theirs: type) -> type[DataConversionWarning]:
+    return type("DataConversionWarning", (DataConversionWarning, theirs), {"__module__": __name__})

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .diagnostics.alignment import match_components
+from .diagnostics.quality import cluster_quality, quality_lines, responsibilities
 from .io import save
 
 DPI = 110
@@ -103,6 +104,9 @@ def write_report(
 ) -> list[Path]:
     """Write figures of ``models`` fitted to ``X``, their netCDF files and ``summary.txt``.
 
+    ``uncertainty.png`` (two features or more) shades each row by its uncertainty;
+    :func:`quality_text` gives the cluster-quality lines for the summary.
+
     Parameters
     ----------
     folder : path
@@ -159,6 +163,12 @@ def write_report(
         plotting.plot_weights(model, ax=ax, order=orders[label])
         _prefix_title(ax, label)
     written.append(save_figure(figure, folder, "weights.png"))
+    if all(model.n_features_in_ >= 2 for model in models.values()):
+        figure, axes = new_figure(len(models))
+        for ax, (label, model) in zip(axes, models.items()):
+            plotting.plot_uncertainty(responsibilities(model, X), X, ax=ax, title=label)
+            _label_standardised(ax, standardised)
+        written.append(save_figure(figure, folder, "uncertainty.png"))
 
     for label, model in models.items():
         written.append(save(model, folder / f"{file_stem}-{label}.nc", overwrite=True))
@@ -218,3 +228,12 @@ def components_table(models: Mapping[str, Any]):
             row["distance"] = distance
             rows.append(row)
     return pd.DataFrame(rows).set_index(["model", "cluster"])
+
+
+def quality_text(models: Mapping[str, Any], X) -> str:
+    """Cluster quality of each model on ``X`` (:mod:`bayesgmm.diagnostics.quality`), as text."""
+    lines = []
+    for label, model in models.items():
+        quality = quality_lines(cluster_quality(model, X))
+        lines += [f"{label}:", *("  " + line for line in quality)] if len(models) > 1 else quality
+    return "\n".join(lines)

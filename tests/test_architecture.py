@@ -24,7 +24,7 @@ LAYERS = (
     ("diagnostics",),
     ("spec", "fitting"),
     ("estimator", "bayesian"),
-    ("model_selection", "io"),
+    ("model_selection", "classification", "io"),
     ("plotting", "report"),
     ("cli",),
 )

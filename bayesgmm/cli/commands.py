@@ -88,6 +88,16 @@ def _write_csv(frame, out: str | None) -> None:
 def _show(args: argparse.Namespace) -> int:
     model = _load_model(args.result)
     print(model.result_.summary())
+    if args.data:
+        from ..io import read_rows
+        from ..report import quality_text
+
+        rows = read_rows(args.data, _model_columns(model))
+        for note in rows.notes:
+            print(f"{args.data}: {note}", file=sys.stderr)
+        scaling = model.result_.standardization
+        X = rows.features if scaling is None else scaling.transform(rows.features)
+        print(f"\non {args.data} ({len(X)} rows):\n{quality_text({'fit': model}, X)}")
     return EXIT_OK
 
 
@@ -194,17 +204,24 @@ def _format_ranked(frame, top: int, pruned: bool, n_rows: int) -> str:
     return "\n".join([table, *size_legend(marks, n_rows)])
 
 
+def _checked_out(args: argparse.Namespace) -> Path | None:
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not args.overwrite:
+        raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    if out is not None and out.suffix != ".nc":
+        raise UsageError(f"--out {out}: a fit is saved as netCDF; give a name ending in .nc")
+    return out
+
+
 def _fit(args: argparse.Namespace) -> int:
     from ..data.standardize import Standardization
     from ..families import ALL_MODELS, all_models
     from ..model_selection.mclust_summary import format_mclust_bic
     from ..model_selection.select import best, best_model, select, sweep_model
 
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not args.overwrite:
-        raise UsageError(f"{out} exists; pass --overwrite to replace it")
-    if out is not None and out.suffix != ".nc":
-        raise UsageError(f"--out {out}: a fit is saved as netCDF; give a name ending in .nc")
+    if args.components is None:
+        args.components = list(range(1, 9))
+    out = _checked_out(args)
     frame = read_data(args, args.columns).features
     scaling = Standardization.of(frame) if args.standardize else None
     X = frame if scaling is None else scaling.transform(frame)
@@ -280,7 +297,9 @@ def _fit(args: argparse.Namespace) -> int:
     chosen = _with_standardization(best_model(sweep, X, args.criterion), scaling)
     winner = best(sweep, args.criterion)
     label = f"{winner['engine']} {winner['covariance_type']} K={winner['n_components']}"
-    summary = chosen.result_.summary()
+    from ..report import quality_text
+
+    summary = chosen.result_.summary() + "\n\n" + quality_text({label: chosen}, X)
     print(f"\nbest by {args.criterion.upper()}: {label}\n{summary}")
     if out is not None:
         _save(chosen, out, args.overwrite)
@@ -347,7 +366,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..datasets import load_faithful
     from ..diagnostics import compare
     from ..estimator import GaussianMixture
-    from ..report import components_table
+    from ..report import components_table, quality_text
 
     X = load_faithful()
     models = {
@@ -407,6 +426,8 @@ def _demo(args: argparse.Namespace) -> int:
         "",
         "the EM fit:",
         models["em"].result_.summary(),
+        "",
+        quality_text(models, X),
     ]
     text = "\n".join(parts)
     print(text, flush=True)

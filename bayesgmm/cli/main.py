@@ -19,6 +19,7 @@ import numpy as np
 from .. import __version__
 from ..engines import ENGINES
 from ..families import ALL_MODELS, MCLUST_MODELS, SKLEARN_COVARIANCE_TYPES, family_names
+from .classify import fit_command, predict_command, show_command
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -26,10 +27,7 @@ from .commands import (
     UsageError,
     WorkFailed,
     _demo,
-    _fit,
-    _predict,
     _score,
-    _show,
 )
 from .output import one_line_warnings
 from .reading import add_reading_options
@@ -174,9 +172,32 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--components",
         type=_parse_components,
-        default=_parse_components("1-8"),
         metavar="KS",
-        help="numbers of components: 1-8, 3, 2,4,6 (default 1-8)",
+        help="numbers of components: 1-8, 3, 2,4,6 (default 1-8; with --label, per class 1-5)",
+    )
+    classify = fit.add_argument_group(
+        "classification",
+        "with --label, fit a classifier (R mclust's MclustDA or EDDA) instead of a clustering: "
+        "print its summary and cross-validated error, save it with --out",
+    )
+    classify.add_argument(
+        "--label",
+        metavar="COLUMN",
+        help="the column of class labels (any values); its rows train a classifier",
+    )
+    classify.add_argument(
+        "--kind",
+        choices=("mclustda", "edda"),
+        default="mclustda",
+        help="mclustda: a mixture per class chosen by BIC over --components and --covariance; "
+        "edda: one Gaussian per class, one covariance type shared by the classes (default "
+        "mclustda)",
+    )
+    classify.add_argument(
+        "--folds",
+        type=int,
+        default=10,
+        help="folds of the cross-validated error (default 10; 0 skips it)",
     )
     fit.add_argument(
         "--covariance",
@@ -267,22 +288,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--top", type=int, default=15, help="rows of the ranked table to print (0: all)"
     )
     fit.add_argument("--no-progress", action="store_true", help="no progress bar")
-    fit.set_defaults(run=_fit)
+    fit.set_defaults(run=fit_command)
 
     show = command(
         "show",
         "print a readable summary of a saved fit",
         "Print the settings, fit quality and every component of a saved fit.",
     )
-    show.add_argument("result", help="a fit saved by bayesgmm (.nc)")
-    show.set_defaults(run=_show)
+    show.add_argument("result", help="a fit (or classifier) saved by bayesgmm (.nc)")
+    show.add_argument(
+        "--data",
+        metavar="FILE",
+        help="also print the cluster quality (uncertainty, entropy, silhouette, separation) "
+        "on these rows, e.g. the fitting data",
+    )
+    show.set_defaults(run=show_command)
 
     predict = command(
         "predict",
         "most probable component of each row",
         "Label each row with its most probable component (and, with --proba, every "
         "component's probability), in the order of the rows, each beside its key: the id "
-        "column, or the row's number in the file (1 = the first row of data).",
+        "column, or the row's number in the file (1 = the first row of data). For a saved "
+        "classifier (fit --label): each row's class, every class's probability and the "
+        "uncertainty.",
     )
     predict.add_argument("result", help="a fit saved by bayesgmm (.nc)")
     predict.add_argument(
@@ -291,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reading_options(predict, MODEL_COLUMNS_HELP)
     predict.add_argument("--out", help="CSV file to write (default: standard output)")
     predict.add_argument("--proba", action="store_true", help="add each component's probability")
-    predict.set_defaults(run=_predict)
+    predict.set_defaults(run=predict_command)
 
     score = command(
         "score",

@@ -84,6 +84,7 @@ def read_data(args: argparse.Namespace, columns: list[str] | None) -> Rows:
         na_values=args.na_values,
         header=args.header,
         id_column=args.id_column,
+        label_column=getattr(args, "label", None),
     )
     for note in rows.notes:
         print(f"{args.data}: {note}", file=sys.stderr)

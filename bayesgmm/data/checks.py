@@ -145,9 +145,11 @@ def check_data(
         dominated = np.flatnonzero(varying & (reg_covar > REG_COVAR_WARN_FRACTION * variances))
         if dominated.size:
             j = dominated[np.argmin(variances[dominated])]
+            # a feature that varies only among rows of zero weight has weighted variance 0
+            ratio = reg_covar / variances[j] if variances[j] > 0 else np.inf
             warnings.warn(
                 DataScaleWarning(
-                    f"reg_covar={reg_covar:g} is {reg_covar / variances[j]:.3g} times the variance "
+                    f"reg_covar={reg_covar:g} is {ratio:.3g} times the variance "
                     f"of feature {j} ({variances[j]:.3g}). reg_covar is an absolute variance in "
                     "the data's squared units (as in scikit-learn), so it will inflate the "
                     "covariances and blur the components. Standardise X, or set reg_covar to "

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .._lazy import xr
+from ..classification import GaussianMixtureClassifier
+from ..classification.saving import FORMAT as CLASSIFIER_FORMAT
 from ..estimator import GaussianMixture
 from ..exceptions import SavedFitError
 from ..fitting.result import FitResult
@@ -34,10 +36,14 @@ def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     into place, so an interrupted save leaves any previous file intact.
     An existing file is replaced only with ``overwrite=True``.
     """
-    if hasattr(result, "result_"):
-        result = result.result_
-    dataset = result.to_dataset() if isinstance(result, FitResult) else result
-    if not isinstance(dataset, xr.Dataset):
+    dataset: Any
+    if isinstance(result, GaussianMixtureClassifier):
+        dataset = result.to_datatree()  # one group per class model (classification/saving.py)
+    else:
+        if hasattr(result, "result_"):
+            result = result.result_
+        dataset = result.to_dataset() if isinstance(result, FitResult) else result
+    if not isinstance(dataset, (xr.Dataset, xr.DataTree)):
         raise TypeError(f"cannot save a {type(result).__name__}; give a fitted GaussianMixture")
     path = Path(path)
     if path.exists() and not overwrite:
@@ -47,7 +53,10 @@ def save(result: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        dataset.to_netcdf(temporary, engine="h5netcdf", invalid_netcdf=False)
+        if isinstance(dataset, xr.DataTree):
+            dataset.to_netcdf(temporary, engine="h5netcdf")
+        else:
+            dataset.to_netcdf(temporary, engine="h5netcdf", invalid_netcdf=False)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -103,12 +112,15 @@ def _read_dataset(path: Path) -> xr.Dataset:
 
 
 def load(path: str | os.PathLike):
-    """Read a saved fit and return a fitted :class:`~bayesgmm.GaussianMixture`.
+    """Read a saved fit and return a fitted :class:`~bayesgmm.GaussianMixture`
+    (or a :class:`~bayesgmm.GaussianMixtureClassifier`, if the file holds one).
 
     A fit made on standardised features (``bayesgmm fit --standardize``) warns
     that its parameters are in standardised units: put new rows on that scale
     with ``model.result_.standardization.transform(X)`` before predicting.
     """
+    if is_classifier_file(path):
+        return load_classifier(path)
     result = load_result(path)
     if result.standardization is not None:
         warnings.warn(
@@ -119,3 +131,30 @@ def load(path: str | os.PathLike):
             stacklevel=2,
         )
     return GaussianMixture.from_result(result)
+
+
+def is_classifier_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds a saved :class:`~bayesgmm.GaussianMixtureClassifier`."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            found = file.attrs.get("format")
+    except (OSError, KeyError):
+        return False
+    if isinstance(found, bytes):
+        found = found.decode()
+    return bool(found == CLASSIFIER_FORMAT)
+
+
+def load_classifier(path: str | os.PathLike) -> GaussianMixtureClassifier:
+    """Read a :class:`~bayesgmm.GaussianMixtureClassifier` saved by :func:`save`."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with xr.open_datatree(path, engine="h5netcdf") as tree:
+            loaded = tree.load()
+    except Exception as exc:
+        raise SavedFitError(f"{path} is not a readable netCDF file: {exc}") from None
+    return GaussianMixtureClassifier.from_datatree(loaded)

@@ -119,12 +119,15 @@ class Rows:
     notes : tuple of str
         How the file was read when it was not pandas' default, every column
         and row not used and why.
+    labels : pandas.Series or None
+        The class label of each row, when a ``label_column`` was read.
     """
 
     features: object
     row_numbers: np.ndarray
     key: object | None
     notes: tuple[str, ...]
+    labels: object | None = None
 
     def key_column(self):
         """The id column's values, or the row numbers as a Series named ``row``."""
@@ -175,6 +178,7 @@ def read_rows(
     na_values: Sequence[str] = (),
     header: bool | None = None,
     id_column: str | None = None,
+    label_column: str | None = None,
 ) -> Rows:
     """Read CSV, TSV, Parquet, netCDF or Zarr: the features, row numbers, row key and notes.
 
@@ -203,6 +207,8 @@ def read_rows(
         given, it does unless every field in it is a number.
     id_column : str, optional
         The column that keys the rows; never a feature.
+    label_column : str, optional
+        The column of class labels (any type); never a feature, returned as ``labels``.
 
     Raises
     ------
@@ -240,6 +246,19 @@ def read_rows(
     if len(frame) == 0:
         raise DataFileError(f"{path}: no rows to use")
     numbers = np.arange(1, len(frame) + 1)
+    labels = None
+    if label_column is not None:
+        if label_column not in frame.columns:
+            raise DataFileError(
+                f"{path}: no column {label_column!r} to take the labels from; it has "
+                f"{list(frame.columns)}"
+            )
+        if columns and label_column in columns:
+            raise DataFileError(
+                f"{path}: {label_column!r} is the label column; leave it out of --columns"
+            )
+        labels = frame[label_column]
+        frame = frame.drop(columns=label_column)
     chosen = choose_columns(
         frame, path, numbers, columns=columns, id_column=id_column, decimal=decimal
     )
@@ -248,6 +267,7 @@ def read_rows(
     for name in features.columns:
         if not pd.api.types.is_numeric_dtype(features[name]):
             features = features.assign(**{name: as_numbers(features[name], decimal)})
+    missing_label = np.zeros(len(frame), dtype=bool) if labels is None else labels.isna().to_numpy()
     incomplete = features.isna().any(axis=1).to_numpy()
     if incomplete.any() and keep_missing:
         notes.append(
@@ -255,9 +275,14 @@ def read_rows(
             "values kept: the model marginalises them"
         )
         incomplete = np.zeros_like(incomplete)
-    elif incomplete.any():
+    incomplete = incomplete | missing_label  # a row without its label cannot train a classifier
+    if incomplete.any():
         first = int(np.flatnonzero(incomplete)[0])
-        where = features.columns[features.iloc[first].isna().to_numpy()][0]
+        where = (
+            label_column
+            if missing_label[first]
+            else features.columns[features.iloc[first].isna().to_numpy()][0]
+        )
         if not dropna:
             raise DataFileError(
                 f"{path}: {int(incomplete.sum())} row(s) have missing values (first: row "
@@ -272,7 +297,9 @@ def read_rows(
     if not keep.any():
         raise DataFileError(f"{path}: no rows to use")
     key = None if chosen.key is None else frame[chosen.key][keep].reset_index(drop=True)
-    return Rows(features[keep].reset_index(drop=True), numbers[keep], key, tuple(notes))
+    if labels is not None:
+        labels = labels[keep].reset_index(drop=True)
+    return Rows(features[keep].reset_index(drop=True), numbers[keep], key, tuple(notes), labels)
 
 
 def read_table(path: str | Path, columns: Sequence[str] | None = None, *, dropna: bool = False):

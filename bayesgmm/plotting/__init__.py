@@ -14,6 +14,7 @@ from .common import component_colors
 from .criteria import plot_compare, plot_criteria, plot_criteria_table
 from .mixture import plot_density, plot_mixture
 from .posterior import plot_trace, plot_weights, weight_intervals
+from .uncertainty import plot_uncertainty
 
 __all__ = [
     "component_colors",
@@ -23,6 +24,7 @@ __all__ = [
     "plot_density",
     "plot_mixture",
     "plot_trace",
+    "plot_uncertainty",
     "plot_weights",
     "weight_intervals",
 ]
