@@ -31,7 +31,12 @@ def _mclust_fit(name: str) -> GaussianMixture:
     row = REFERENCE[name]
     X, _ = _data(name)
     return GaussianMixture(
-        int(row["G"]), covariance_type=FAMILY[row["model"]], noise=True, tol=1e-6, max_iter=500
+        int(row["G"]),
+        covariance_type=FAMILY[row["model"]],
+        noise=True,
+        tol=1e-6,
+        max_iter=500,
+        random_state=0,
     ).fit(X)
 
 
