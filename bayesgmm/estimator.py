@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,8 @@ from .data.init import as_generator
 from .diagnostics import to_arviz
 from .engines import restore
 from .fitting import loop, restarts
-from .fitting.online import RunningStatistics, online_step
+from .fitting.online import OnlineProgress as _OnlineProgress
+from .fitting.online import online_step
 from .fitting.predict import FittedMixtureMethods
 from .fitting.result import FitResult
 from .spec import ModelSpec, check_warm_start
@@ -57,13 +57,13 @@ class GaussianMixture(FittedMixtureMethods):
     verbose : int, default 0
         1 prints each initialisation's outcome; 2 also every ``verbose_interval`` iterations.
     verbose_interval : int, default 10
-    engine : {"em", "map", "vb"}, default "em"
+    engine : {"em", "map", "vb", "gibbs"}, default "em"
         The update equations: maximum-likelihood EM; MAP-EM, the posterior mode
-        under conjugate priors (mclust's Bayesian regularisation); or
-        variational Bayes (scikit-learn's BayesianGaussianMixture).  See
-        ``docs/engines.md``.
+        under conjugate priors (mclust's Bayesian regularisation);
+        variational Bayes (scikit-learn's BayesianGaussianMixture); or the Gibbs
+        sampler of the posterior whose mode MAP-EM finds.  See ``docs/engines.md``.
     prior : MAPPrior or VBPrior, optional
-        The prior of ``engine="map"`` (:class:`bayesgmm.MAPPrior`) or
+        The prior of ``engine="map"`` and ``"gibbs"`` (:class:`bayesgmm.MAPPrior`) or
         ``engine="vb"`` (:class:`bayesgmm.VBPrior`); None takes its defaults
         from the data.  EM takes no prior.
     prune : float or None, default None
@@ -98,6 +98,12 @@ class GaussianMixture(FittedMixtureMethods):
         iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
         limiting objective is within ``tol`` of the current one (Böhning 1994), which does
         not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
+    n_chains, n_draws, n_warmup, thin : int, default 4, 1000, 500 and 1
+        ``engine="gibbs"`` only: the sampler runs ``n_chains`` chains, each from its own
+        start (``init_params``), of ``n_warmup`` discarded sweeps and then ``n_draws`` kept
+        draws, one every ``thin`` sweeps (:mod:`bayesgmm.fitting.sampling`).  The fitted
+        parameters are the posterior mean of the relabelled draws; ``to_arviz`` returns the
+        chains.  ``n_init``, ``tol`` and ``max_iter`` do not apply to it.
 
     Attributes
     ----------
@@ -145,6 +151,10 @@ class GaussianMixture(FittedMixtureMethods):
         total_samples: float | None = None,
         accelerate: bool = False,
         stopping: str = "change",
+        n_chains: int = 4,
+        n_draws: int = 1000,
+        n_warmup: int = 500,
+        thin: int = 1,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -171,6 +181,7 @@ class GaussianMixture(FittedMixtureMethods):
         self.total_samples = total_samples
         self.accelerate = accelerate
         self.stopping = stopping
+        self.n_chains, self.n_draws, self.n_warmup, self.thin = n_chains, n_draws, n_warmup, thin
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -476,19 +487,6 @@ class GaussianMixture(FittedMixtureMethods):
         """
         self._check_fitted()
         return to_arviz(self.result_, X, draws=draws, random_state=random_state)
-
-
-@dataclass(frozen=True)
-class _OnlineProgress:
-    """What successive partial_fit calls carry forward."""
-
-    engine: Any
-    state: Any
-    running: RunningStatistics = field(default_factory=RunningStatistics)
-    trace: list = field(default_factory=list)
-    log_likelihood: float = 0.0
-    n_samples: int = 0
-    total_weight: float = 0.0
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -114,6 +114,12 @@ class ModelSpec:
     accelerate: bool = False
     # the stopping rule: "change" (scikit-learn's) or "aitken" (bayesgmm.fitting.acceleration)
     stopping: str = "change"
+    # the Gibbs sampler's chains (bayesgmm.fitting.sampling): n_warmup discarded sweeps, then
+    # n_draws kept draws every thin-th sweep, in each of n_chains chains
+    n_chains: int = 4
+    n_draws: int = 1000
+    n_warmup: int = 500
+    thin: int = 1
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -143,6 +149,10 @@ class ModelSpec:
         set_("stopping", _choice("stopping", self.stopping, STOPPING_RULES))
         if self.prune is not None:
             set_("prune", prune_threshold(self.prune))
+        set_("n_chains", _integer("n_chains", self.n_chains, 1))
+        set_("n_draws", _integer("n_draws", self.n_draws, 1))
+        set_("n_warmup", _integer("n_warmup", self.n_warmup, 0))
+        set_("thin", _integer("thin", self.thin, 1))
         set_("learning_method", _choice("learning_method", self.learning_method, LEARNING_METHODS))
         set_("batch_size", _integer("batch_size", self.batch_size, 1))
         set_("learning_offset", _real("learning_offset", self.learning_offset))

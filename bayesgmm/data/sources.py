@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..stats import GaussianTerms, SuffStats, accumulate
+from ..stats import GaussianTerms, SuffStats, accumulate, allocate
 from .hierarchical import HC_SUBSET, HierarchicalTree, hierarchical_tree
 from .init import (
     hierarchical_statistics,
@@ -120,6 +120,20 @@ class DataSource(ABC):
     def batches(self, batch_size: int, rng: np.random.Generator) -> Iterator[DataSource]:
         """One pass over the rows in mini-batches, in an order drawn from ``rng``."""
 
+    def allocate(
+        self,
+        terms: GaussianTerms,
+        rng: np.random.Generator,
+        pivot: np.ndarray | None = None,
+        allocation: np.ndarray | None = None,
+    ) -> tuple[SuffStats, np.ndarray]:
+        """One Gibbs pass: every row's component drawn at ``terms`` (one uniform per row from
+        ``rng``), folded into hard-allocation statistics; see :func:`bayesgmm.stats.allocate`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot run the Gibbs sampler's pass yet; fit in-memory data "
+            "(a NumPy array) with engine='gibbs'"
+        )
+
 
 class InMemoryData(DataSource):
     """Rows held in memory as one validated array.
@@ -158,6 +172,12 @@ class InMemoryData(DataSource):
 
     def accumulate(self, terms: GaussianTerms) -> SuffStats:
         return accumulate(self.X, terms, self.sample_weight)
+
+    def allocate(self, terms, rng, pivot=None, allocation=None):
+        uniforms = rng.random(self.n_samples)
+        return allocate(
+            self.X, terms, uniforms, self.sample_weight, pivot=pivot, allocation=allocation
+        )
 
     def _compute_moments(self) -> DataMoments:
         return data_moments(self.X, self.sample_weight)

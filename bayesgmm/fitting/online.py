@@ -29,7 +29,7 @@ its ``partial_fit``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -130,3 +130,16 @@ def run_minibatch_loop(
             converged = True
             break
     return state, trace, converged
+
+
+@dataclass(frozen=True)
+class OnlineProgress:
+    """What successive ``partial_fit`` calls carry forward."""
+
+    engine: Any
+    state: Any
+    running: RunningStatistics = field(default_factory=RunningStatistics)
+    trace: list = field(default_factory=list)
+    log_likelihood: float = 0.0
+    n_samples: int = 0
+    total_weight: float = 0.0

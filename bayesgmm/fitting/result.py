@@ -60,6 +60,10 @@ _OPTIONAL_SPEC_ATTRS = {
     "total_samples": float,
     "accelerate": bool,
     "stopping": str,
+    "n_chains": int,
+    "n_draws": int,
+    "n_warmup": int,
+    "thin": int,
 }
 
 
