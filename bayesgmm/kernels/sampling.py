@@ -32,6 +32,7 @@ from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
 from .estep import TILE, load_tile, load_weights, quad_columns4
+from .vecmath import exp_shifted_add, log_positive, sum_product
 
 
 @njit(cache=True, nogil=True)
@@ -85,46 +86,188 @@ def _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _draw_tile(lp, uniforms, t0, m, wt, chosen, lse):
+def _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits):
     """Each row's component ``chosen[t]`` by inverse CDF; its log-sum-exp into ``lse``.
 
-    Returns ``sum_t wt[t] lse[t]``.
+    Normalised as :func:`.estep.normalise_tile` does (same exp and log), every
+    loop along the tile's rows so that it vectorises.  ``prob`` (K, TILE) receives
+    the unnormalised probabilities, ``scratch`` is (4, TILE).  Returns
+    ``sum_t wt[t] lse[t]``.
     """
     K = lp.shape[0]
-    loglik = 0.0
+    top, tot, target, cumulative = scratch[0], scratch[1], scratch[2], scratch[3]
     for t in range(m):
-        top = lp[0, t]
-        for k in range(1, K):
-            top = max(top, lp[k, t])
-        total = 0.0
-        for k in range(K):
-            value = np.exp(lp[k, t] - top)
-            lp[k, t] = value  # the unnormalised probability, reused for the draw
-            total += value
-        lse[t] = top + np.log(total)
-        loglik += wt[t] * lse[t]
-        target = uniforms[t0 + t] * total
-        k = 0
-        cumulative = lp[0, t]
-        # the last component takes what round-off leaves above the cumulative sum
-        while cumulative <= target and k < K - 1:
-            k += 1
-            cumulative += lp[k, t]
-        chosen[t] = k
+        top[t] = lp[0, t]
+    for k in range(1, K):
+        for t in range(m):
+            top[t] = max(top[t], lp[k, t])
+    for t in range(m):
+        tot[t] = 0.0
+    for k in range(K):
+        exp_shifted_add(lp[k], top, prob[k], tot, bits, m)
+    log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
+    for t in range(m):
+        lse[t] += top[t]
+    loglik = sum_product(wt, lse, m)
+    for t in range(m):
+        target[t] = uniforms[t0 + t] * tot[t]
+        cumulative[t] = 0.0
+        chosen[t] = 0
+    # chosen = the first k whose cumulative probability exceeds the target (the last
+    # component takes what round-off leaves): count the k < K - 1 that do not
+    for k in range(K - 1):
+        row = prob[k]
+        for t in range(m):
+            cumulative[t] += row[t]
+            chosen[t] += 1 if cumulative[t] <= target[t] else 0
     return loglik
 
 
 @njit(cache=True, nogil=True)
-def _record(chosen, t0, m, wt, allocation, pivot, agreement, block):
+def _record(chosen, t0, m, wt, allocation, pivot, agreement):
     if allocation.shape[0] > 0:
         for t in range(m):
             allocation[t0 + t] = chosen[t]
     if pivot.shape[0] > 0:
         for t in range(m):
-            agreement[block, chosen[t], pivot[t0 + t]] += wt[t]
+            agreement[chosen[t], pivot[t0 + t]] += wt[t]
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
+def _allocate_block_full(
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation, start, stop,
+    nk, sx, sxx, agreement,
+):  # fmt: skip
+    """Rows ``start .. stop`` of :func:`allocate_stats_full` into one block's statistics;
+    returns their log-likelihood.  (The parallel loop only calls this: its body stays small,
+    which keeps Numba's parallel compilation short.)"""
+    D = X.shape[1]
+    K = means.shape[0]
+    xt = np.empty((D, TILE))
+    d = np.empty((D, TILE))
+    lp = np.empty((K, TILE))
+    y = np.empty(TILE)
+    y2 = np.empty(TILE)
+    y3 = np.empty(TILE)
+    y4 = np.empty(TILE)
+    q = np.empty(TILE)
+    wt = np.empty(TILE)
+    lse = np.empty(TILE)
+    chosen = np.empty(TILE, dtype=np.int64)
+    prob = np.empty((K, TILE))
+    scratch = np.empty((4, TILE))
+    bits = np.empty(TILE, dtype=np.int64)
+    row = np.empty(D)
+    loglik = 0.0
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile(X, t0, m, xt)
+        load_weights(sample_weight, t0, m, wt)
+        _tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
+        loglik += _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits)
+        _record(chosen, t0, m, wt, allocation, pivot, agreement)
+        for t in range(m):
+            w = wt[t]
+            if w == 0.0:
+                continue
+            k = chosen[t]
+            nk[k] += w
+            for i in range(D):
+                row[i] = xt[i, t] - means[k, i]
+                sx[k, i] += w * row[i]
+            for i in range(D):
+                wi = w * row[i]
+                for j in range(i, D):
+                    sxx[k, i, j] += wi * row[j]
+    return loglik
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _allocate_block_diag(
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation, start, stop,
+    nk, sx, sxx, agreement,
+):  # fmt: skip
+    """Rows ``start .. stop`` of :func:`allocate_stats_diag` (see :func:`_allocate_block_full`)."""
+    D = X.shape[1]
+    K = means.shape[0]
+    xt = np.empty((D, TILE))
+    lp = np.empty((K, TILE))
+    q = np.empty(TILE)
+    wt = np.empty(TILE)
+    lse = np.empty(TILE)
+    chosen = np.empty(TILE, dtype=np.int64)
+    prob = np.empty((K, TILE))
+    scratch = np.empty((4, TILE))
+    bits = np.empty(TILE, dtype=np.int64)
+    loglik = 0.0
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile(X, t0, m, xt)
+        load_weights(sample_weight, t0, m, wt)
+        _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
+        loglik += _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits)
+        _record(chosen, t0, m, wt, allocation, pivot, agreement)
+        for t in range(m):
+            w = wt[t]
+            if w == 0.0:
+                continue
+            k = chosen[t]
+            nk[k] += w
+            for i in range(D):
+                v = xt[i, t] - means[k, i]
+                sx[k, i] += w * v
+                sxx[k, i] += w * v * v
+    return loglik
+
+
+@njit(cache=True, nogil=True)
+def _sum_blocks(nk, sx, sxx, agreement, loglik):
+    """The blocks' statistics summed in block order (reproducible sums)."""
+    total_nk = np.zeros(nk.shape[1:])
+    total_sx = np.zeros(sx.shape[1:])
+    total_sxx = np.zeros(sxx.shape[1:])
+    total_agreement = np.zeros(agreement.shape[1:])
+    total_loglik = 0.0
+    for block in range(nk.shape[0]):
+        total_nk += nk[block]
+        total_sx += sx[block]
+        total_sxx += sxx[block]
+        total_agreement += agreement[block]
+        total_loglik += loglik[block]
+    return total_nk, total_sx, total_sxx, total_loglik, total_agreement
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _blocks_full(
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+    nk, sx, sxx, agreement, loglik,
+):  # fmt: skip
+    # nothing but the parallel loop: every array operation in a parallel function becomes
+    # a parfor of its own, and those made the first compile three times longer (measured)
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = _allocate_block_full(
+            X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+            start, stop, nk[block], sx[block], sxx[block], agreement[block],
+        )  # fmt: skip
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _blocks_diag(
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+    nk, sx, sxx, agreement, loglik,
+):  # fmt: skip
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = _allocate_block_diag(
+            X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+            start, stop, nk[block], sx[block], sxx[block], agreement[block],
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
 def allocate_stats_full(
     X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation
 ):
@@ -151,51 +294,13 @@ def allocate_stats_full(
     sxx = np.zeros((n_blocks, K, D, D))
     agreement = np.zeros((n_blocks, K, K))
     loglik = np.zeros(n_blocks)
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        xt = np.empty((D, TILE))
-        d = np.empty((D, TILE))
-        lp = np.empty((K, TILE))
-        y = np.empty(TILE)
-        y2 = np.empty(TILE)
-        y3 = np.empty(TILE)
-        y4 = np.empty(TILE)
-        q = np.empty(TILE)
-        wt = np.empty(TILE)
-        lse = np.empty(TILE)
-        chosen = np.empty(TILE, dtype=np.int64)
-        row = np.empty(D)
-        for t0 in range(start, stop, TILE):
-            m = min(TILE, stop - t0)
-            load_tile(X, t0, m, xt)
-            load_weights(sample_weight, t0, m, wt)
-            _tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
-            loglik[block] += _draw_tile(lp, uniforms, t0, m, wt, chosen, lse)
-            _record(chosen, t0, m, wt, allocation, pivot, agreement, block)
-            for t in range(m):
-                w = wt[t]
-                if w == 0.0:
-                    continue
-                k = chosen[t]
-                nk[block, k] += w
-                for i in range(D):
-                    row[i] = xt[i, t] - means[k, i]
-                    sx[block, k, i] += w * row[i]
-                for i in range(D):
-                    wi = w * row[i]
-                    for j in range(i, D):
-                        sxx[block, k, i, j] += wi * row[j]
-    total_nk = np.zeros(K)
-    total_sx = np.zeros((K, D))
-    total_sxx = np.zeros((K, D, D))
-    total_agreement = np.zeros((K, K))
-    total_loglik = 0.0
-    for block in range(n_blocks):  # fixed order: reproducible sums
-        total_nk += nk[block]
-        total_sx += sx[block]
-        total_sxx += sxx[block]
-        total_agreement += agreement[block]
-        total_loglik += loglik[block]
+    _blocks_full(
+        X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+        nk, sx, sxx, agreement, loglik,
+    )  # fmt: skip
+    total_nk, total_sx, total_sxx, total_loglik, total_agreement = _sum_blocks(
+        nk, sx, sxx, agreement, loglik
+    )
     for k in range(K):
         for i in range(D):
             for j in range(i + 1, D):
@@ -203,7 +308,7 @@ def allocate_stats_full(
     return total_nk, total_sx, total_sxx, total_loglik, total_agreement
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def allocate_stats_diag(
     X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation
 ):
@@ -219,40 +324,8 @@ def allocate_stats_diag(
     sxx = np.zeros((n_blocks, K, D))
     agreement = np.zeros((n_blocks, K, K))
     loglik = np.zeros(n_blocks)
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        xt = np.empty((D, TILE))
-        lp = np.empty((K, TILE))
-        q = np.empty(TILE)
-        wt = np.empty(TILE)
-        lse = np.empty(TILE)
-        chosen = np.empty(TILE, dtype=np.int64)
-        for t0 in range(start, stop, TILE):
-            m = min(TILE, stop - t0)
-            load_tile(X, t0, m, xt)
-            load_weights(sample_weight, t0, m, wt)
-            _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
-            loglik[block] += _draw_tile(lp, uniforms, t0, m, wt, chosen, lse)
-            _record(chosen, t0, m, wt, allocation, pivot, agreement, block)
-            for t in range(m):
-                w = wt[t]
-                if w == 0.0:
-                    continue
-                k = chosen[t]
-                nk[block, k] += w
-                for i in range(D):
-                    v = xt[i, t] - means[k, i]
-                    sx[block, k, i] += w * v
-                    sxx[block, k, i] += w * v * v
-    total_nk = np.zeros(K)
-    total_sx = np.zeros((K, D))
-    total_sxx = np.zeros((K, D))
-    total_agreement = np.zeros((K, K))
-    total_loglik = 0.0
-    for block in range(n_blocks):
-        total_nk += nk[block]
-        total_sx += sx[block]
-        total_sxx += sxx[block]
-        total_agreement += agreement[block]
-        total_loglik += loglik[block]
-    return total_nk, total_sx, total_sxx, total_loglik, total_agreement
+    _blocks_diag(
+        X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+        nk, sx, sxx, agreement, loglik,
+    )  # fmt: skip
+    return _sum_blocks(nk, sx, sxx, agreement, loglik)
