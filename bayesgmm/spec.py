@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .data.responsibilities import check_responsibilities, check_responsibilities_rows
-from .engines import ENGINES
+from .engines import ENGINES, ITERATE_SAMPLING
 from .families import ONE_DIMENSIONAL_MODELS, family_named, family_names
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hc")
@@ -149,6 +149,18 @@ class ModelSpec:
         set_("stopping", _choice("stopping", self.stopping, STOPPING_RULES))
         if self.prune is not None:
             set_("prune", prune_threshold(self.prune))
+        if ENGINES[self.engine].iteration == ITERATE_SAMPLING:
+            for name, value, plain in (
+                ("learning_method", self.learning_method, "batch"),
+                ("accelerate", self.accelerate, False),
+                ("stopping", self.stopping, "change"),
+            ):
+                if value != plain:
+                    raise ValueError(
+                        f"{name}={value!r} changes how an optimiser iterates, but "
+                        f"engine={self.engine!r} samples: its chains run n_warmup + n_draws * "
+                        f"thin sweeps over all the data. Leave {name} at {plain!r}"
+                    )
         set_("n_chains", _integer("n_chains", self.n_chains, 1))
         set_("n_draws", _integer("n_draws", self.n_draws, 1))
         set_("n_warmup", _integer("n_warmup", self.n_warmup, 0))

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..data.sources import DataSource
-from ..engines import Engine
+from ..engines import ITERATE_SAMPLING, Engine
 from ..stats import SuffStats
 from .loop import objective_converged
 
@@ -86,6 +86,11 @@ def online_step(
     Returns the new state, the new running statistics and the batch's own
     statistics (their log-likelihood is the batch's, at the state before the update).
     """
+    if engine.iteration == ITERATE_SAMPLING:
+        raise ValueError(
+            f"partial_fit makes mini-batch EM updates, but engine={engine.name!r} samples the "
+            "posterior given all the data: use fit"
+        )
     spec = engine.spec
     batch_stats = batch.accumulate(engine.terms(state))
     running = running.updated(batch_stats, spec.learning_decay, spec.learning_offset)
