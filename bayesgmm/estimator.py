@@ -478,15 +478,16 @@ class GaussianMixture(FittedMixtureMethods):
         self._check_fitted()
         return self.result_.to_dataset()
 
-    def to_arviz(self, X, *, draws: int | None = None, random_state=None):
+    def to_arviz(self, X, *, draws=None, random_state=None, posterior_predictive=False):
         """Posterior draws and pointwise log-likelihood as an ArviZ :class:`xarray.DataTree`.
 
-        VB draws from its variational posterior, MAP from the conjugate posterior
-        given the responsibilities on ``X``, EM stores its point estimate as one
-        draw.  ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`.
+        VB draws from its variational posterior, MAP from the conjugate posterior given the
+        responsibilities on ``X``, Gibbs returns its chains, EM stores its point estimate as
+        one draw.  ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`.
         """
         self._check_fitted()
-        return to_arviz(self.result_, X, draws=draws, random_state=random_state)
+        options = dict(draws=draws, random_state=random_state)
+        return to_arviz(self.result_, X, posterior_predictive=posterior_predictive, **options)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -191,7 +191,12 @@ def faithful_fit():
 def test_faithful_chains_mix_and_agree_with_map(faithful_fit):
     import arviz as az
 
-    tree = faithful_fit.to_arviz(FAITHFUL)
+    tree = faithful_fit.to_arviz(FAITHFUL, posterior_predictive=True, random_state=1)
+    replicates = tree.posterior_predictive["x"]
+    assert replicates.dims == ("chain", "draw", "obs_id", "feature")
+    np.testing.assert_allclose(
+        replicates.mean(("chain", "draw", "obs_id")), FAITHFUL.mean(0), rtol=0.01
+    )
     assert dict(tree.posterior.sizes)["chain"] == 4
     assert dict(tree.posterior.sizes)["draw"] == 250
     rhat = az.rhat(tree, var_names=["weights", "means"])

@@ -35,7 +35,7 @@ from .checks import (
     _fitting_data,
     _refuse_weighted,
 )
-from .draws import pointwise_log_likelihood, posterior_draws
+from .draws import pointwise_log_likelihood, posterior_draws, replicate_rows
 from .fitted import as_result
 
 if TYPE_CHECKING:  # annotations only: the diagnostics sit below the fitting layer
@@ -43,7 +43,14 @@ if TYPE_CHECKING:  # annotations only: the diagnostics sit below the fitting lay
 
 
 # ---------------------------------------------------------------- DataTree
-def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) -> xr.DataTree:
+def to_arviz(
+    model,
+    X,
+    *,
+    draws: int | None = None,
+    random_state: Any = None,
+    posterior_predictive: bool = False,
+) -> xr.DataTree:
     """A fit as an ArviZ :class:`xarray.DataTree`: posterior draws and pointwise log-likelihood.
 
     Parameters
@@ -58,6 +65,11 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
     random_state : None, int or numpy Generator
         Seed of the draws.  The seed used is stored in the ``random_state``
         attribute, so passing it again reproduces the DataTree.
+    posterior_predictive : bool, default False
+        Also a ``posterior_predictive`` group: ``x`` on ``chain, draw, obs_id,
+        feature``, one replicate of the data's rows drawn from each draw's mixture
+        (seeded by ``random_state`` too).  Memory: ``draws x n_samples x
+        n_features`` doubles.
 
     Returns
     -------
@@ -100,6 +112,7 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
     chains = engine_type.iteration == ITERATE_SAMPLING
     if chains:
         # a sampler's draws are its chains, stored with the fit: nothing to draw here
+        # (posterior_predictive replicates still need a seed, set below)
         if draws is not None:
             warnings.warn(
                 f"engine={engine!r} stores its Markov chains: the DataTree holds them as they are "
@@ -158,8 +171,6 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
         "n_components": result.n_components,
         "bayesgmm_version": __version__,
     }
-    if seed is not None:
-        attrs["random_state"] = seed
     if engine_type.label_switching is not None:
         attrs["label_switching"] = engine_type.label_switching
     groups = {
@@ -167,6 +178,15 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
         "log_likelihood": {OBSERVED_NAME: by_chain(log_likelihood)},
         "observed_data": {OBSERVED_NAME: data},
     }
+    if posterior_predictive:
+        if seed is None:
+            seed = recordable_seed(random_state)
+        # a stream of its own: the draws of MAP and VB used default_rng(seed)
+        stream = np.random.default_rng([seed, 1])
+        replicates = replicate_rows(family, sample, data.shape[0], stream)
+        groups["posterior_predictive"] = {OBSERVED_NAME: by_chain(replicates)}
+    if seed is not None:
+        attrs["random_state"] = seed
     if sample.log_posterior is not None:
         # ArviZ's name for the log posterior density of each draw
         groups["sample_stats"] = {"lp": by_chain(sample.log_posterior)}
