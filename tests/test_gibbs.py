@@ -308,3 +308,16 @@ def test_other_conjugate_families_sample(covariance_type):
     tree = model.to_arviz(X)
     assert tree.posterior["covariances"].dims[:2] == ("chain", "draw")
     assert np.all(np.isfinite(model.score_samples(X)))
+
+
+def test_dask_data_are_refused_with_a_clear_error():
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    model = GaussianMixture(2, engine="gibbs", n_draws=5, n_warmup=1)
+    with (
+        dask.config.set(scheduler="synchronous"),
+        pytest.raises(NotImplementedError, match="fit in-memory data"),
+    ):
+        model.fit(da.from_array(FAITHFUL, chunks=100))
+    assert not hasattr(model, "result_")
