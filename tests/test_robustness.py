@@ -192,7 +192,7 @@ BAD_PARAMETERS = [
         ValueError,
         "covariance_type='ful' is not one of the valid choices: 'full', 'tied', 'diag', 'spherical'",
     ),
-    (dict(engine="gibbs"), ValueError, "engine='gibbs' is not one of the valid choices: 'em'"),
+    (dict(engine="hmc"), ValueError, "engine='hmc' is not one of the valid choices: 'em'"),
     (
         dict(init_params="kmeans++"),
         ValueError,

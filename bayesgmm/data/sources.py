@@ -56,6 +56,8 @@ class DataSource(ABC):
     n_samples: int
     n_features: int
     total_weight: float
+    # whether :meth:`allocate` (the Gibbs sampler's pass) is implemented
+    can_allocate: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -157,6 +159,8 @@ class InMemoryData(DataSource):
         sets it: every covariance type and engine of one K starts from the same
         partition.  Holds O(K D^2) numbers per start.
     """
+
+    can_allocate = True
 
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray | None = None, *, reuse_starts: bool = False

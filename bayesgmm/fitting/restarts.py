@@ -61,6 +61,11 @@ def fit(
     # a sampler's chains are its restarts: each starts from its own init_params start
     sampling = engine.iteration == ITERATE_SAMPLING
     runs = 1 if warm or sampling else spec.n_init
+    if sampling and not data.can_allocate:  # before any start is computed on the data
+        raise NotImplementedError(
+            f"{type(data).__name__} cannot run the Gibbs sampler's pass yet; fit in-memory data "
+            f"(a NumPy array) with engine={engine.name!r}"
+        )
     if not warm and runs > 1 and spec.responsibilities_init is not None:
         # scikit-learn's KMeans does the same for explicit initial centres
         warnings.warn(
