@@ -9,11 +9,10 @@ import numpy as np
 
 from ._lazy import xr
 from .data.checks import checked_data_source
-from .data.init import as_generator
 from .diagnostics import to_arviz
 from .engines import restore
-from .fitting import loop, restarts
-from .fitting.online import OnlineProgress, online_step
+from .fitting import restarts
+from .fitting.online import OnlineProgress, online_update
 from .fitting.predict import FittedMixtureMethods
 from .fitting.result import FitResult
 from .spec import ModelSpec, check_warm_start
@@ -56,13 +55,13 @@ class GaussianMixture(FittedMixtureMethods):
     verbose : int, default 0
         1 prints each initialisation's outcome; 2 also every ``verbose_interval`` iterations.
     verbose_interval : int, default 10
-    engine : {"em", "map", "vb"}, default "em"
+    engine : {"em", "map", "vb", "gibbs"}, default "em"
         The update equations: maximum-likelihood EM; MAP-EM, the posterior mode
-        under conjugate priors (mclust's Bayesian regularisation); or
-        variational Bayes (scikit-learn's BayesianGaussianMixture).  See
-        ``docs/engines.md``.
+        under conjugate priors (mclust's Bayesian regularisation);
+        variational Bayes (scikit-learn's BayesianGaussianMixture); or the Gibbs
+        sampler of the posterior whose mode MAP-EM finds.  See ``docs/engines.md``.
     prior : MAPPrior or VBPrior, optional
-        The prior of ``engine="map"`` (:class:`bayesgmm.MAPPrior`) or
+        The prior of ``engine="map"`` and ``"gibbs"`` (:class:`bayesgmm.MAPPrior`) or
         ``engine="vb"`` (:class:`bayesgmm.VBPrior`); None takes its defaults
         from the data.  EM takes no prior.
     prune : float or None, default None
@@ -107,6 +106,12 @@ class GaussianMixture(FittedMixtureMethods):
         flagged in ``noise_init`` (default: Byers & Raftery's nearest-neighbour guess).
         ``predict`` labels its rows -1, ``predict_proba`` has its probability last,
         ``weights_`` sum to ``1 - noise_weight_``.  See ``docs/robustness.md``.
+    n_chains, n_draws, n_warmup, thin : int, default 4, 1000, 500 and 1
+        ``engine="gibbs"`` only: the sampler runs ``n_chains`` chains, each from its own
+        start (``init_params``), of ``n_warmup`` discarded sweeps and then ``n_draws`` kept
+        draws, one every ``thin`` sweeps (:mod:`bayesgmm.fitting.sampling`).  The fitted
+        parameters are the posterior mean of the relabelled draws; ``to_arviz`` returns the
+        chains.  ``n_init``, ``tol`` and ``max_iter`` do not apply to it.
 
     Attributes
     ----------
@@ -160,6 +165,10 @@ class GaussianMixture(FittedMixtureMethods):
         noise: bool = False,
         noise_volume: float | None = None,
         noise_init=None,
+        n_chains: int = 4,
+        n_draws: int = 1000,
+        n_warmup: int = 500,
+        thin: int = 1,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -190,6 +199,7 @@ class GaussianMixture(FittedMixtureMethods):
         self.noise = noise
         self.noise_volume = noise_volume
         self.noise_init = noise_init
+        self.n_chains, self.n_draws, self.n_warmup, self.thin = n_chains, n_draws, n_warmup, thin
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -306,48 +316,12 @@ class GaussianMixture(FittedMixtureMethods):
             n_components=spec.n_components if starts else None,
             missing=spec.missing,
         )
-        if progress is None:
-            engine = loop.make_engine(spec, data)
-            if hasattr(self, "result_"):
-                self._check_same_features(data, names)
-                state = engine.state_from_saved(
-                    self.result_.parameters, self.result_.engine_variables
-                )
-            else:
-                spec.check_initial_parameters(data.n_features, data.n_samples)
-                if data.n_samples < spec.n_components:
-                    raise ValueError(
-                        f"the first partial_fit chunk has {data.n_samples} rows but n_components="
-                        f"{spec.n_components}; start with a chunk of at least one row per component"
-                    )
-                state = loop.initial_state(engine, data, as_generator(spec.random_state))
-            progress = OnlineProgress(engine, state)
-        else:
+        if progress is not None or hasattr(self, "result_"):
             self._check_same_features(data, names)
-        engine = progress.engine
-        seen_weight = progress.total_weight + data.total_weight
-        total = seen_weight if spec.total_samples is None else spec.total_samples
-        state, running, batch = online_step(engine, progress.state, progress.running, data, total)
-        objective = batch.loglik / batch.total_weight + engine.penalty(progress.state) / total
-        trace = [*progress.trace, objective]
-        loglik = progress.log_likelihood + batch.loglik
-        result = FitResult.from_fit(
-            spec=spec,
-            engine=engine,
-            state=state,
-            trace=np.asarray(trace, dtype=np.float64),
-            converged=False,
-            lower_bound=objective,
-            objective=loglik + engine.penalty(state),
-            log_likelihood=loglik,
-            n_samples=progress.n_samples + data.n_samples,
-            total_weight=seen_weight,
-            feature_names=names,
-        )
+        previous = getattr(self, "result_", None) if progress is None else None
+        result, progress = online_update(spec, data, names, progress, previous)
         self._set_result(result, data.dtype if starts else None)
-        self._online = OnlineProgress(
-            engine, state, running, trace, loglik, result.n_samples, seen_weight
-        )
+        self._online = progress
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
@@ -478,15 +452,16 @@ class GaussianMixture(FittedMixtureMethods):
         self._check_fitted()
         return self.result_.to_dataset()
 
-    def to_arviz(self, X, *, draws: int | None = None, random_state=None):
+    def to_arviz(self, X, *, draws=None, random_state=None, posterior_predictive=False):
         """Posterior draws and pointwise log-likelihood as an ArviZ :class:`xarray.DataTree`.
 
-        VB draws from its variational posterior, MAP from the conjugate posterior
-        given the responsibilities on ``X``, EM stores its point estimate as one
-        draw.  ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`.
+        VB draws from its variational posterior, MAP from the conjugate posterior given the
+        responsibilities on ``X``, Gibbs returns its chains, EM stores its point estimate as
+        one draw.  ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`.
         """
         self._check_fitted()
-        return to_arviz(self.result_, X, draws=draws, random_state=random_state)
+        options = dict(draws=draws, random_state=random_state)
+        return to_arviz(self.result_, X, posterior_predictive=posterior_predictive, **options)
 
 
 def _same(a: Any, b: Any) -> bool:

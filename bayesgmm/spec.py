@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .data.responsibilities import check_responsibilities, check_responsibilities_rows
-from .engines import ENGINES
+from .engines import ENGINES, ITERATE_SAMPLING
 from .families import ONE_DIMENSIONAL_MODELS, family_named, family_names
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hc")
@@ -123,6 +123,12 @@ class ModelSpec:
     noise: bool = False
     noise_volume: float | None = None
     noise_init: np.ndarray | None = None
+    # the Gibbs sampler's chains (bayesgmm.fitting.sampling): n_warmup discarded sweeps, then
+    # n_draws kept draws every thin-th sweep, in each of n_chains chains
+    n_chains: int = 4
+    n_draws: int = 1000
+    n_warmup: int = 500
+    thin: int = 1
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)
@@ -153,6 +159,33 @@ class ModelSpec:
         set_("missing", _choice("missing", self.missing, MISSING_VALUES))
         if self.prune is not None:
             set_("prune", prune_threshold(self.prune))
+        if ENGINES[self.engine].iteration == ITERATE_SAMPLING:
+            for name, value, plain in (
+                ("learning_method", self.learning_method, "batch"),
+                ("accelerate", self.accelerate, False),
+                ("stopping", self.stopping, "change"),
+            ):
+                if value != plain:
+                    raise ValueError(
+                        f"{name}={value!r} changes how an optimiser iterates, but "
+                        f"engine={self.engine!r} samples: its chains run n_warmup + n_draws * "
+                        f"thin sweeps over all the data. Leave {name} at {plain!r}"
+                    )
+            for name, value, plain in (
+                ("missing", self.missing, "error"),
+                ("noise", self.noise, False),
+            ):
+                if value is not plain and value != plain:
+                    raise ValueError(
+                        f"{name}={value!r} is not available with engine={self.engine!r}: the "
+                        "sampler draws each row's component from its complete values, with no "
+                        "missing coordinates and no background component. Use engine='map' "
+                        f"(the same posterior's mode), or leave {name} at {plain!r}"
+                    )
+        set_("n_chains", _integer("n_chains", self.n_chains, 1))
+        set_("n_draws", _integer("n_draws", self.n_draws, 1))
+        set_("n_warmup", _integer("n_warmup", self.n_warmup, 0))
+        set_("thin", _integer("thin", self.thin, 1))
         set_("learning_method", _choice("learning_method", self.learning_method, LEARNING_METHODS))
         set_("batch_size", _integer("batch_size", self.batch_size, 1))
         set_("learning_offset", _real("learning_offset", self.learning_offset))

@@ -216,7 +216,7 @@ class SuffStats:
 SERIAL_WORK = 1 << 22
 
 
-def _pass_work(n_rows: int, terms: GaussianTerms) -> int:
+def pass_work(n_rows: int, terms: GaussianTerms) -> int:
     K, D = terms.means.shape
     per_pair = terms.kernel.work_per_pair(D)
     return n_rows * K * (per_pair + 8)  # + 8: the exp, log and normalisation of each pair
@@ -283,7 +283,7 @@ def _accumulate(
         return _accumulate_full_float32_in_float64(X, terms, weights, total)
     nk, sx, sxx, loglik = run_kernel(
         terms.kernel.estep_stats,
-        _pass_work(X.shape[0], terms),
+        pass_work(X.shape[0], terms),
         X,
         weights,
         terms.means,
@@ -324,7 +324,7 @@ def _accumulate_full_float32_in_float64(X, terms, weights, total) -> SuffStats:
         w = weights[rows] if weights.shape[0] else weights
         part = run_kernel(
             terms.kernel.estep_stats,
-            _pass_work(chunk.shape[0], terms),
+            pass_work(chunk.shape[0], terms),
             chunk,
             w,
             terms.means,
@@ -356,7 +356,7 @@ def _accumulate_float32(X, terms, weights, total) -> SuffStats | None:
     lo = (terms.means - hi).astype(np.float32)
     nk, sx, sxx, loglik = run_kernel(
         terms.kernel.estep_stats32,
-        _pass_work(X.shape[0], terms),
+        pass_work(X.shape[0], terms),
         X,
         weights,
         hi,
@@ -376,7 +376,7 @@ def log_rho(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     def rho(rows):
         return run_kernel(
             terms.kernel.log_rho,
-            _pass_work(rows.shape[0], terms),
+            pass_work(rows.shape[0], terms),
             rows,
             terms.means,
             terms.factor,

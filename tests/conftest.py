@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 
 from bayesgmm.datasets import load_faithful
+from bayesgmm.engines import ENGINES, ITERATE_ASCENT
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
+# The engines that iterate to an optimum (EM, MAP, VB), in registry order.  The tests of a
+# deterministic fit (invariants, restarts, mini-batches, Dask, scikit-learn's checks, sweeps)
+# run over these; the Gibbs sampler's fits are chains of random draws, tested in test_gibbs.py.
+ASCENT_ENGINES = [name for name, engine in ENGINES.items() if engine.iteration == ITERATE_ASCENT]
 
 # The suite must pass on a 2-core machine with both cores taken by other processes, where
 # starting a process that imports NumPy, Numba and Dask takes several times as long as on a

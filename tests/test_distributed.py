@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from conftest import (
+    ASCENT_ENGINES,
     COVARIANCE_TYPES,
     DASK_TIMEOUTS,
     LOADED_MACHINE_FACTOR,
@@ -28,7 +29,6 @@ from distributed import Client, LocalCluster
 from bayesgmm import GaussianMixture, ModelSpec, fitting
 from bayesgmm.data.distributed import DaskData
 from bayesgmm.data.moments import data_moments
-from bayesgmm.engines import ENGINES
 
 pytestmark = pytest.mark.filterwarnings("ignore::bayesgmm.ConvergenceWarning")  # tol=0 runs
 
@@ -283,7 +283,7 @@ def test_starting_a_cluster_leaves_the_client_able_to_compile(client):
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("engine", ASCENT_ENGINES)
 def test_cluster_fit_equals_in_memory_fit(client, data, engine, covariance_type, weighted):
     weights = (
         np.random.default_rng(2).integers(0, 4, size=len(data)).astype(float) if weighted else None

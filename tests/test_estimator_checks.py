@@ -15,14 +15,14 @@ covariance is singular: the data-derived default priors of MAP and VB are regula
 import warnings
 
 import pytest
+from conftest import ASCENT_ENGINES
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bayesgmm import GaussianMixture
-from bayesgmm.engines import ENGINES
 
 # small fits keep the ~50 checks per engine at a few seconds (scikit-learn tests its own
 # GaussianMixture with the same settings)
-ESTIMATORS = [GaussianMixture(engine=engine, n_init=2, max_iter=20) for engine in ENGINES]
+ESTIMATORS = [GaussianMixture(engine=engine, n_init=2, max_iter=20) for engine in ASCENT_ENGINES]
 
 
 with warnings.catch_warnings():

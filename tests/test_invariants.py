@@ -15,16 +15,15 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import COVARIANCE_TYPES, make_mixture
+from conftest import ASCENT_ENGINES, COVARIANCE_TYPES, make_mixture
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from bayesgmm import ConvergenceWarning, GaussianMixture, SingularCovarianceError
-from bayesgmm.engines import ENGINES
 from bayesgmm.exceptions import EmptyComponentWarning
 
-ENGINE_NAMES = list(ENGINES)
+ENGINE_NAMES = ASCENT_ENGINES
 INIT_METHODS = ["kmeans", "k-means++", "random", "random_from_data", "hc"]
 FIT_SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -12,14 +12,13 @@ matplotlib.use("Agg")  # before pyplot: tests never need a display
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from conftest import COVARIANCE_TYPES, make_mixture
+from conftest import ASCENT_ENGINES, COVARIANCE_TYPES, make_mixture
 from matplotlib.patches import Ellipse
 from scipy.stats import beta as scipy_beta
 
 import bayesgmm
 from bayesgmm import GaussianMixture, plotting
 from bayesgmm.datasets import load_faithful
-from bayesgmm.engines import ENGINES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -44,7 +43,7 @@ def sweep():
         load_faithful(),
         range(1, 5),
         COVARIANCE_TYPES,
-        sorted(ENGINES),
+        sorted(ASCENT_ENGINES),
         random_state=0,
         progress=False,
     )
@@ -107,8 +106,8 @@ def test_mixture_plot_refuses_bad_features():
 
 def test_criteria_plot_has_a_panel_per_engine_and_a_line_per_covariance_type(sweep, tmp_path):
     axes = plotting.plot_criteria(sweep, ["bic", "aic"])
-    assert len(axes) == len(ENGINES)
-    for panel, engine in zip(axes, sorted(ENGINES)):
+    assert len(axes) == len(ASCENT_ENGINES)
+    for panel, engine in zip(axes, sorted(ASCENT_ENGINES)):
         curves = [line for line in panel.lines if len(line.get_xdata()) == 4]
         assert len(curves) == 2 * 4
         bic_tied = sweep.bic.sel(engine=engine, covariance_type="tied").values
@@ -118,7 +117,7 @@ def test_criteria_plot_has_a_panel_per_engine_and_a_line_per_covariance_type(swe
 
 
 def test_criteria_plot_checks_its_axes_and_criteria(sweep):
-    figure, axes = plt.subplots(1, len(ENGINES) + 1)
+    figure, axes = plt.subplots(1, len(ASCENT_ENGINES) + 1)
     with pytest.raises(ValueError, match="pass one Axes per engine"):
         plotting.plot_criteria(sweep, ax=axes)
     with pytest.raises(ValueError, match="'loo' is not one of"):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import COVARIANCE_TYPES, make_mixture
+from conftest import ASCENT_ENGINES, COVARIANCE_TYPES, make_mixture
 from reference import full_covariances, log_rho
 from scipy.special import logsumexp
 
@@ -42,7 +42,7 @@ def with_a_stray_component(X, K=4):
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
-@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("engine", sorted(ASCENT_ENGINES))
 def test_pruning_removes_every_component_below_the_threshold(
     engine, covariance_type, separated_clusters
 ):

@@ -22,7 +22,7 @@ from bayesgmm import GaussianMixture, ModelSpec
             ValueError,
             "'kmeans', 'k-means\\+\\+', 'random', 'random_from_data'",
         ),
-        (dict(engine="gibbs"), ValueError, "engine='gibbs' is not one of"),
+        (dict(engine="hmc"), ValueError, "engine='hmc' is not one of"),
         (dict(warm_start="yes"), TypeError, "warm_start must be True or False"),
         (dict(weights_init=[0.5, np.nan]), ValueError, "weights_init contains NaN"),
     ],

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..stats import GaussianTerms, SuffStats, accumulate
+from .allocation import allocate
 from .hierarchical import HC_SUBSET, HierarchicalTree, hierarchical_tree
 from .init import (
     hierarchical_statistics,
@@ -57,6 +58,8 @@ class DataSource(ABC):
     n_samples: int
     n_features: int
     total_weight: float
+    # whether :meth:`allocate` (the Gibbs sampler's pass) is implemented
+    can_allocate: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -142,6 +145,20 @@ class DataSource(ABC):
             f"noise=True is not available for {type(self).__name__} yet; fit an in-memory array"
         )
 
+    def allocate(
+        self,
+        terms: GaussianTerms,
+        rng: np.random.Generator,
+        pivot: np.ndarray | None = None,
+        allocation: np.ndarray | None = None,
+    ) -> tuple[SuffStats, np.ndarray]:
+        """One Gibbs pass: every row's component drawn at ``terms`` (one uniform per row from
+        ``rng``), folded into hard-allocation statistics; see :func:`bayesgmm.data.allocation.allocate`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot run the Gibbs sampler's pass yet; fit in-memory data "
+            "(a NumPy array) with engine='gibbs'"
+        )
+
 
 class InMemoryData(DataSource):
     """Rows held in memory as one validated array.
@@ -166,6 +183,8 @@ class InMemoryData(DataSource):
         partition.  Holds O(K D^2) numbers per start.
     """
 
+    can_allocate = True
+
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray | None = None, *, reuse_starts: bool = False
     ):
@@ -186,6 +205,12 @@ class InMemoryData(DataSource):
         """The rows as given, for what scores them anew (criteria): ``X`` itself here;
         with missing values, their NaN (:class:`~bayesgmm.data.incomplete.IncompleteData`)."""
         return self.X
+
+    def allocate(self, terms, rng, pivot=None, allocation=None):
+        uniforms = rng.random(self.n_samples)
+        return allocate(
+            self.X, terms, uniforms, self.sample_weight, pivot=pivot, allocation=allocation
+        )
 
     def _compute_moments(self) -> DataMoments:
         return data_moments(self.X, self.sample_weight)

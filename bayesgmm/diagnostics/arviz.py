@@ -1,9 +1,12 @@
 """A fit as an ArviZ DataTree, and ArviZ's PSIS-LOO of it.
 
-The draws are independent (one chain), not MCMC: ArviZ's ``ess`` and ``rhat``
-measure the autocorrelation and mixing of Markov chains and mean nothing here,
-so nothing in this module reports them, and PSIS-LOO is run with a relative
-efficiency ``reff = 1``.  ArviZ is imported only when one of these functions
+The draws of VB and MAP are independent (one chain), not MCMC: ArviZ's ``ess`` and
+``rhat`` measure the autocorrelation and mixing of Markov chains and mean nothing
+there, and PSIS-LOO is run with a relative efficiency ``reff = 1``.  A sampling
+engine (``engine="gibbs"``) stores Markov chains: the DataTree holds them as they
+are (dims ``chain, draw``, relabelled), with the log posterior density of each
+draw in ``sample_stats`` (``lp``); R-hat, ESS and trace plots apply, and PSIS-LOO
+estimates its relative efficiency from the chains.  ArviZ is imported only when one of these functions
 runs, so ``import bayesgmm`` stays fast.  An engine without a posterior (EM)
 stores its point estimate as one draw; PSIS-LOO then does not apply
 (``Engine.supports_loo``).
@@ -19,8 +22,9 @@ import numpy as np
 from .._lazy import xr
 from .._version import __version__
 from ..data.init import recordable_seed
-from ..engines import engine_class
+from ..engines import ITERATE_SAMPLING, engine_class
 from .checks import (
+    _CHAINS_NOTE,
     _INDEPENDENT_NOTE,
     DEFAULT_DRAWS,
     MIN_LOO_DRAWS,
@@ -31,7 +35,7 @@ from .checks import (
     _fitting_data,
     _refuse_weighted,
 )
-from .draws import pointwise_log_likelihood, posterior_draws
+from .draws import pointwise_log_likelihood, posterior_draws, replicate_rows
 from .fitted import as_result
 
 if TYPE_CHECKING:  # annotations only: the diagnostics sit below the fitting layer
@@ -39,7 +43,14 @@ if TYPE_CHECKING:  # annotations only: the diagnostics sit below the fitting lay
 
 
 # ---------------------------------------------------------------- DataTree
-def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) -> xr.DataTree:
+def to_arviz(
+    model,
+    X,
+    *,
+    draws: int | None = None,
+    random_state: Any = None,
+    posterior_predictive: bool = False,
+) -> xr.DataTree:
     """A fit as an ArviZ :class:`xarray.DataTree`: posterior draws and pointwise log-likelihood.
 
     Parameters
@@ -54,6 +65,11 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
     random_state : None, int or numpy Generator
         Seed of the draws.  The seed used is stored in the ``random_state``
         attribute, so passing it again reproduces the DataTree.
+    posterior_predictive : bool, default False
+        Also a ``posterior_predictive`` group: ``x`` on ``chain, draw, obs_id,
+        feature``, one replicate of the data's rows drawn from each draw's mixture
+        (seeded by ``random_state`` too).  Memory: ``draws x n_samples x
+        n_features`` doubles.
 
     Returns
     -------
@@ -68,7 +84,10 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
         is one chain: the draws are independent, so MCMC diagnostics (ESS,
         R-hat) do not apply.  ``attrs["posterior_kind"]`` is
         ``"variational"``, ``"conjugate_given_responsibilities"`` or
-        ``"point_estimate"`` (EM).
+        ``"point_estimate"`` (EM).  ``engine="gibbs"``: the fit's chains (dims
+        ``chain, draw``; ``draws`` is ignored), a ``sample_stats`` group with
+        ``lp``, the log posterior density of each draw, ``attrs["posterior_kind"]
+        == "mcmc"`` and ``attrs["label_switching"]`` naming the relabelling.
 
     Raises
     ------
@@ -90,7 +109,20 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
     _refuse_weighted(result)
     engine = result.spec.engine
     engine_type = engine_class(engine)
-    if not engine_type.has_posterior:
+    chains = engine_type.iteration == ITERATE_SAMPLING
+    if chains:
+        # a sampler's draws are its chains, stored with the fit: nothing to draw here
+        # (posterior_predictive replicates still need a seed, set below)
+        if draws is not None:
+            warnings.warn(
+                f"engine={engine!r} stores its Markov chains: the DataTree holds them as they are "
+                f"and draws={draws} is ignored; set n_draws (and n_chains) when fitting",
+                UserWarning,
+                stacklevel=2,
+            )
+        seed = None
+        sample = posterior_draws(result)
+    elif not engine_type.has_posterior:
         if draws is not None and draws != 1:
             warnings.warn(
                 f"engine={engine!r} has no posterior: its DataTree holds the point estimate as one "
@@ -108,10 +140,15 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
     log_likelihood = pointwise_log_likelihood(family, sample, data)
 
     features = _feature_coordinate(result)
+    C = sample.n_chains
+
+    def by_chain(values):  # (draws, ...) chain after chain -> (chain, draw, ...)
+        return values.reshape(C, values.shape[0] // C, *values.shape[1:])
+
     posterior = {
-        "weights": sample.weights[None],
-        "means": sample.means[None],
-        "covariances": sample.covariances[None],
+        "weights": by_chain(sample.weights),
+        "means": by_chain(sample.means),
+        "covariances": by_chain(sample.covariances),
     }
     dims = {
         "weights": ["component"],
@@ -121,26 +158,40 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
         OBSERVED_NAME: [OBSERVATION_DIM, "feature"],
     }
     if sample.stick_fractions is not None:
-        posterior["stick_fractions"] = sample.stick_fractions[None]
+        posterior["stick_fractions"] = by_chain(sample.stick_fractions)
     kind = sample.kind
+    note = _CHAINS_NOTE if chains else _INDEPENDENT_NOTE
     attrs = {
         "posterior_kind": kind,
         "posterior_description": engine_type.posterior_description,
-        "draws_are_independent": 1,
-        "note": _INDEPENDENT_NOTE,
+        "draws_are_independent": int(not chains),
+        "note": note,
         "engine": engine,
         "covariance_type": family.name,
         "n_components": result.n_components,
         "bayesgmm_version": __version__,
     }
+    if engine_type.label_switching is not None:
+        attrs["label_switching"] = engine_type.label_switching
+    groups = {
+        "posterior": posterior,
+        "log_likelihood": {OBSERVED_NAME: by_chain(log_likelihood)},
+        "observed_data": {OBSERVED_NAME: data},
+    }
+    if posterior_predictive:
+        if seed is None:
+            seed = recordable_seed(random_state)
+        # a stream of its own: the draws of MAP and VB used default_rng(seed)
+        stream = np.random.default_rng([seed, 1])
+        replicates = replicate_rows(family, sample, data.shape[0], stream)
+        groups["posterior_predictive"] = {OBSERVED_NAME: by_chain(replicates)}
     if seed is not None:
         attrs["random_state"] = seed
+    if sample.log_posterior is not None:
+        # ArviZ's name for the log posterior density of each draw
+        groups["sample_stats"] = {"lp": by_chain(sample.log_posterior)}
     tree = az.from_dict(
-        {
-            "posterior": posterior,
-            "log_likelihood": {OBSERVED_NAME: log_likelihood[None]},
-            "observed_data": {OBSERVED_NAME: data},
-        },
+        groups,
         dims=dims,
         coords={
             "component": np.arange(result.n_components),
@@ -148,7 +199,7 @@ def to_arviz(model, X, *, draws: int | None = None, random_state: Any = None) ->
             "feature2": features.copy(),
             OBSERVATION_DIM: np.arange(data.shape[0]),
         },
-        attrs={"/": attrs, "posterior": {"posterior_kind": kind, "note": _INDEPENDENT_NOTE}},
+        attrs={"/": attrs, "posterior": {"posterior_kind": kind, "note": note}},
     )
     return tree
 
@@ -166,7 +217,9 @@ def loo(model, X, *, draws: int | None = None, random_state: Any = None):
     if not engine_class(result.spec.engine).supports_loo:
         raise ValueError(_no_loo_reason(result))
     tree = to_arviz(result, X, draws=draws, random_state=random_state)
-    return az.loo(tree, pointwise=True, var_name=OBSERVED_NAME, reff=1.0)
+    # independent draws: reff = 1; Markov chains: ArviZ estimates it from their ESS
+    chains = engine_class(result.spec.engine).iteration == ITERATE_SAMPLING
+    return az.loo(tree, pointwise=True, var_name=OBSERVED_NAME, reff=None if chains else 1.0)
 
 
 def _no_loo_reason(result: FitResult) -> str:

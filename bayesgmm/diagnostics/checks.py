@@ -30,6 +30,10 @@ OBSERVED_NAME = "x"
 _INDEPENDENT_NOTE = (
     "one chain of independent draws, not MCMC: effective sample size and R-hat do not apply"
 )
+_CHAINS_NOTE = (
+    "Markov chains of a sampler, relabelled (see label_switching): R-hat, effective sample "
+    "size and trace plots apply"
+)
 
 
 # ------------------------------------------------------------------ checks

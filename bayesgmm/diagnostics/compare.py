@@ -11,7 +11,7 @@ import numpy as np
 from .._lazy import xr
 from ..data.init import recordable_seed
 from ..data.validation import as_feature_matrix, as_sample_weight
-from ..engines import engine_class
+from ..engines import ITERATE_SAMPLING, engine_class
 from .alignment import alignment_variables
 from .arviz import loo
 from .checks import (
@@ -23,7 +23,9 @@ from .checks import (
     _is_weighted,
 )
 from .criteria import criteria_table
+from .draws import posterior_draws
 from .fitted import as_result
+from .mixing import draws_mixing
 
 if TYPE_CHECKING:  # annotations only: the diagnostics sit below the fitting layer
     from ..fitting.result import FitResult
@@ -61,7 +63,8 @@ def compare(
         reference whose components the others' are aligned to.
     X : array-like
     draws : int, default :data:`DEFAULT_DRAWS` (1000)
-        Posterior draws per VB or MAP fit (at least :data:`MIN_LOO_DRAWS`).
+        Posterior draws per VB or MAP fit (at least :data:`MIN_LOO_DRAWS`); a Gibbs
+        fit's stored chains are its draws.
     random_state : None, int or numpy Generator
         One seed; each model's own seed is derived from it and stored in the
         ``random_state`` variable, so ``model.to_arviz(X, draws=...,
@@ -140,7 +143,9 @@ def compare(
             elif weights is not None or _is_weighted(result):
                 notes[label] = "sample-weighted: PSIS-LOO leaves out one unweighted row at a time"
             else:
-                elpd_data[label] = loo(result, data, draws=n_draws, random_state=int(seed))
+                # a sampler's stored chains are its draws
+                own = None if _is_sampler(result) else n_draws
+                elpd_data[label] = loo(result, data, draws=own, random_state=int(seed))
         frame = None
         if len(elpd_data) >= 2:
             frame = az.compare(elpd_data, round_to="none")
@@ -152,8 +157,9 @@ def compare(
     table.attrs.update(
         ranked_by=criterion,
         loo_method=(
-            f"PSIS-LOO (arviz {az.__version__}), reff=1: the draws are independent, one "
-            "chain; ESS and R-hat do not apply"
+            f"PSIS-LOO (arviz {az.__version__}): reff=1 for independent draws (MAP, VB: one "
+            "chain, ESS and R-hat do not apply); a sampler's chains (engine='gibbs') as they "
+            "are, reff from their ESS, R-hat and ESS in the rhat and ess_bulk columns"
         ),
         draws=n_draws,
         aligned_to=labels[0],
@@ -226,7 +232,7 @@ def _loo_columns(labels, results, elpd_data, frame, notes, seeds, n_draws) -> xr
         ),
         draws=xr.Variable(
             "model",
-            np.array([n_draws if _has_posterior(results[label]) else 1 for label in labels]),
+            np.array([_draws_of(results[label], n_draws) for label in labels]),
         ),
         random_state=xr.Variable(
             "model",
@@ -244,7 +250,45 @@ def _loo_columns(labels, results, elpd_data, frame, notes, seeds, n_draws) -> xr
         ),
         loo_note=xr.Variable("model", np.array([notes.get(label, "") for label in labels])),
     )
+    variables.update(_mixing_columns(labels, results))
     return xr.Dataset(variables, coords={"model": labels})
+
+
+def _mixing_columns(labels, results) -> dict:
+    """R-hat and bulk ESS of each sampler's chains (weights and means); NaN for the others."""
+    rhat, ess = np.full(len(labels), np.nan), np.full(len(labels), np.nan)
+    for i, label in enumerate(labels):
+        result = results[label]
+        if _is_sampler(result):
+            check = draws_mixing(result.spec.engine, posterior_draws(result))
+            if check is not None:
+                rhat[i], ess[i] = check.max_rhat, check.min_ess_bulk
+    return {
+        "rhat": xr.Variable(
+            "model",
+            rhat,
+            attrs={
+                "long_name": "largest rank-normalised split R-hat of the weights and means of a "
+                "sampler's chains (NaN: independent draws or a point estimate)"
+            },
+        ),
+        "ess_bulk": xr.Variable(
+            "model",
+            ess,
+            attrs={"long_name": "smallest bulk effective sample size of the weights and means"},
+        ),
+    }
+
+
+def _is_sampler(result: FitResult) -> bool:
+    return engine_class(result.spec.engine).iteration == ITERATE_SAMPLING
+
+
+def _draws_of(result: FitResult, n_draws: int) -> int:
+    """The draws behind a model's row: a sampler's stored chains, ``n_draws`` or 1 (EM)."""
+    if _is_sampler(result):
+        return result.spec.n_chains * result.spec.n_draws
+    return n_draws if _has_posterior(result) else 1
 
 
 def _has_posterior(result: FitResult) -> bool:

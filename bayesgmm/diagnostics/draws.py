@@ -111,3 +111,19 @@ def pointwise_log_likelihood(
         terms = GaussianTerms.gaussian(family, log_weights, p.means, p.precisions_cholesky)
         out[s] = logsumexp_rows(log_rho(X, terms))
     return out
+
+
+def replicate_rows(
+    family: CovarianceFamily, draws: PosteriorDraws, n_rows: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``n_rows`` rows drawn from each draw's mixture, shape (draws, rows, features)."""
+    S, (K, D) = draws.n_draws, draws.means.shape[1:]
+    out = np.empty((S, n_rows, D))
+    for s in range(S):
+        labels = rng.choice(K, size=n_rows, p=draws.weights[s] / draws.weights[s].sum())
+        noise = rng.standard_normal((n_rows, D))
+        for k in range(K):
+            rows = labels == k
+            root = np.linalg.cholesky(family.dense_covariance(draws.covariances[s], k, D))
+            out[s, rows] = draws.means[s, k] + noise[rows] @ root.T
+    return out

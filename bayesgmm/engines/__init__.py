@@ -1,4 +1,4 @@
-"""Engines: the update equations of EM, MAP-EM and variational Bayes.
+"""Engines: the update equations of EM, MAP-EM, variational Bayes and the Gibbs sampler.
 
 Each engine is found by name in :data:`ENGINES`; all share the E-step kernels.
 A new engine is one module defining an :class:`Engine` subclass plus one
@@ -21,6 +21,7 @@ from .base import (
     PosteriorDraws,
 )
 from .em import EMEngine
+from .gibbs import GibbsEngine
 from .map import MAPEngine
 from .noise import with_noise
 from .vb import VBEngine
@@ -81,7 +82,7 @@ def restore(
     return engine, engine.state_from_saved(parameters, variables)
 
 
-for _engine in (EMEngine, MAPEngine, VBEngine):
+for _engine in (EMEngine, MAPEngine, VBEngine, GibbsEngine):
     register_engine(_engine)
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "ITERATE_SAMPLING",
     "EMEngine",
     "Engine",
+    "GibbsEngine",
     "MAPEngine",
     "MixtureParameters",
     "PosteriorDraws",

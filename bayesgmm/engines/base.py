@@ -67,7 +67,9 @@ class PosteriorDraws:
     (full ``(S, K, D, D)``, tied ``(S, D, D)``, diag ``(S, K, D)``, spherical
     ``(S, K)``); ``precisions_cholesky`` is stored like scikit-learn's
     ``precisions_cholesky_``.  ``stick_fractions`` holds the Beta sticks of a
-    Dirichlet-process VB fit (None otherwise).
+    Dirichlet-process VB fit (None otherwise).  A sampler's draws are ``n_chains``
+    Markov chains of ``S / n_chains`` draws each, chain after chain; independent
+    draws are one "chain".
     """
 
     kind: str
@@ -76,6 +78,10 @@ class PosteriorDraws:
     covariances: np.ndarray
     precisions_cholesky: np.ndarray
     stick_fractions: np.ndarray | None = None
+    # draws of a sampler come in chains: the leading axis holds ``n_chains`` runs of equal
+    # length one after the other (chain-major); ``log_posterior`` is each draw's (or None)
+    n_chains: int = 1
+    log_posterior: np.ndarray | None = None
 
     @property
     def n_draws(self) -> int:
@@ -168,6 +174,9 @@ class Engine(ABC):
     posterior_description: ClassVar[str] = "point estimate stored as a single draw"
     # True when the engine has a posterior to draw from (False: its point estimate is one draw)
     has_posterior: ClassVar[bool] = False
+    # how a sampler's draws were relabelled against label switching (ArviZ attrs); None when
+    # the draws need no relabelling (independent draws of one posterior with fixed labels)
+    label_switching: ClassVar[str | None] = None
     # True when PSIS-LOO over the draws estimates out-of-sample fit (not for a point estimate)
     supports_loo: ClassVar[bool] = False
     # True when posterior_draws needs the fitting data's statistics (MAP's posterior is
@@ -379,6 +388,12 @@ class Engine(ABC):
             p.precisions_cholesky[None],
         )
 
+    def with_draws(self, state: Any, draws: Any) -> Any:
+        """A sampling engine's state after its chains ran: ``draws`` (a
+        :class:`~bayesgmm.engines.draws.ChainDraws`, relabelled) kept in it and its point
+        estimate made of them.  ``state`` is a state of the same fit (its prior)."""
+        raise NotImplementedError(f"engine={self.name!r} is not a sampling engine")
+
     def weight_posterior(self, state: Any, stats: SuffStats | None = None) -> np.ndarray | None:
         """Dirichlet concentration of the weights' posterior (K,), or None if there is none.
 
@@ -401,7 +416,7 @@ sample or summed, by ``Engine.tol_applies_to``) falls below ``tol`` or ``max_ite
 (EM, MAP, VB)."""
 
 ITERATE_SAMPLING = "sampling"
-"""``Engine.iteration`` reserved for a sampler (a Gibbs engine): ``mstep`` is then a random
-draw given the statistics of a sampled allocation, the loop runs a fixed number of sweeps per
-chain with no convergence test, and the objective is a trace (``objective_is_monotone =
-False``).  :func:`bayesgmm.fitting.loop.run_em_loop` refuses it until such a loop exists."""
+"""``Engine.iteration`` of a sampler (the Gibbs engine): ``mstep`` is a random draw given the
+statistics of a sampled allocation, the loop (:mod:`bayesgmm.fitting.sampling`) runs chains of
+a fixed number of sweeps with no convergence test, and the objective is a trace
+(``objective_is_monotone = False``)."""

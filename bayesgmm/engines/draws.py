@@ -8,10 +8,12 @@ engine and live here.  Nothing here knows an engine or a family by name.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..families import CovarianceFamily
-from .base import PosteriorDraws
+from .base import MixtureParameters, PosteriorDraws
 
 
 def wishart(rng: np.random.Generator, dof: np.ndarray, root: np.ndarray, S: int) -> np.ndarray:
@@ -71,3 +73,38 @@ def complete_draws(
         covariances = 1.0 / precisions
         precisions_cholesky = np.sqrt(precisions)
     return PosteriorDraws(kind, weights, means, covariances, precisions_cholesky, sticks)
+
+
+@dataclass(frozen=True)
+class ChainDraws:
+    """The kept draws of every chain, relabelled, leading axes ``(chain, draw)``.
+
+    ``covariances`` in the family's storage shape; ``log_posterior`` and
+    ``log_likelihood`` are the summed (unnormalised) log posterior density and
+    log-likelihood of the fitting data at each draw.
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    log_posterior: np.ndarray
+    log_likelihood: np.ndarray
+
+    @property
+    def n_chains(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.weights.shape[1])
+
+    def posterior_mean(self, family: CovarianceFamily) -> MixtureParameters:
+        """The mean of the draws: the point estimate of a Gibbs fit."""
+        weights = self.weights.mean(axis=(0, 1))
+        covariances = self.covariances.mean(axis=(0, 1))
+        return MixtureParameters(
+            weights=weights / weights.sum(),
+            means=self.means.mean(axis=(0, 1)),
+            covariances=covariances,
+            precisions_cholesky=family.precision_cholesky(covariances),
+        )

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, xlogy
 
+from ..families import CovarianceFamily
 from ..stats import LOG_2PI, GaussianTerms, SuffStats
 from .base import (
     EMPTY_COMPONENT_GUARD,
@@ -138,36 +139,7 @@ class MAPEngine(Engine):
 
     def penalty(self, state: MAPState) -> float:
         """Log prior density of the parameters (normalising constants included)."""
-        point, prior = state.parameters, state.prior
-        family, kernel = self.family, self.family.kernel
-        K, D = self.n_components, self.n_features
-        factor = family.kernel_factor(point.precisions_cholesky, K, D)
-        log_det_u = family.log_det_precision_cholesky(point.precisions_cholesky, K, D)
-
-        alpha = prior.weight_concentration
-        log_dirichlet = (
-            gammaln(alpha.sum()) - gammaln(alpha).sum() + xlogy(alpha - 1.0, point.weights).sum()
-        )
-
-        # mu_k | Sigma_k ~ N(mu_P, Sigma_k / kappa)
-        kappa = prior.shrinkage
-        mahalanobis = quadratic(kernel, point.means - prior.mean, factor)
-        log_normal = (
-            -0.5 * D * LOG_2PI + 0.5 * D * np.log(kappa) + log_det_u - 0.5 * kappa * mahalanobis
-        ).sum()
-
-        # Inverse-Wishart_p(nu, Lambda) on each p x p block, evaluated on the kernel
-        # form and divided by the number of kernel copies of each free parameter
-        nu, p = prior.degrees_of_freedom, self._inverse_wishart_dimension
-        scale = in_kernel_form(family, prior.scale, D)
-        per_component = (
-            (D // p) * (-0.5 * nu * p * np.log(2.0) - multigammaln(0.5 * nu, p))
-            + 0.5 * nu * log_det(kernel, scale)
-            + (nu + p + 1.0) * log_det_u  # -(nu + p + 1)/2 log|Sigma|
-            - 0.5 * trace_product(scale, precisions(kernel, factor))
-        )
-        log_inverse_wishart = per_component.sum() / kernel_copies(family, K, D)
-        return float(log_dirichlet + log_normal + log_inverse_wishart)
+        return log_prior_density(self.family, state.prior, state.parameters)
 
     def parameters(self, state: MAPState) -> MixtureParameters:
         return state.parameters
@@ -216,3 +188,40 @@ class MAPEngine(Engine):
         if stats is None:
             return None
         return state.prior.weight_concentration + stats.nk
+
+
+def log_prior_density(family: CovarianceFamily, prior: MAPPrior, point: MixtureParameters) -> float:
+    """Log density of :class:`~bayesgmm.MAPPrior` at ``point`` (normalising constants included).
+
+    MAP-EM adds it to the log-likelihood to form its objective; the Gibbs
+    sampler (:mod:`.gibbs`) samples the posterior it is the prior of.
+    """
+    kernel = family.kernel
+    K, D = point.means.shape
+    factor = family.kernel_factor(point.precisions_cholesky, K, D)
+    log_det_u = family.log_det_precision_cholesky(point.precisions_cholesky, K, D)
+
+    alpha = prior.weight_concentration
+    log_dirichlet = (
+        gammaln(alpha.sum()) - gammaln(alpha).sum() + xlogy(alpha - 1.0, point.weights).sum()
+    )
+
+    # mu_k | Sigma_k ~ N(mu_P, Sigma_k / kappa)
+    kappa = prior.shrinkage
+    mahalanobis = quadratic(kernel, point.means - prior.mean, factor)
+    log_normal = (
+        -0.5 * D * LOG_2PI + 0.5 * D * np.log(kappa) + log_det_u - 0.5 * kappa * mahalanobis
+    ).sum()
+
+    # Inverse-Wishart_p(nu, Lambda) on each p x p block, evaluated on the kernel
+    # form and divided by the number of kernel copies of each free parameter
+    nu, p = prior.degrees_of_freedom, family.inverse_wishart_dimension(D)
+    scale = in_kernel_form(family, prior.scale, D)
+    per_component = (
+        (D // p) * (-0.5 * nu * p * np.log(2.0) - multigammaln(0.5 * nu, p))
+        + 0.5 * nu * log_det(kernel, scale)
+        + (nu + p + 1.0) * log_det_u  # -(nu + p + 1)/2 log|Sigma|
+        - 0.5 * trace_product(scale, precisions(kernel, factor))
+    )
+    log_inverse_wishart = per_component.sum() / kernel_copies(family, K, D)
+    return float(log_dirichlet + log_normal + log_inverse_wishart)

@@ -20,11 +20,18 @@ import numpy as np
 from ..data.sources import DataSource
 from ..engines import Engine, engine_class
 from ..engines import make_engine as build_engine
-from ..engines.base import ITERATE_ASCENT, TOL_SUMMED, NoiseComponent, mixture_terms
+from ..engines.base import (
+    ITERATE_ASCENT,
+    ITERATE_SAMPLING,
+    TOL_SUMMED,
+    NoiseComponent,
+    mixture_terms,
+)
 from ..engines.noise import NoisyState
 from ..spec import ModelSpec
 from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
+from .sampling import run_sampling_loop
 from .step import objective_pass
 
 
@@ -128,15 +135,21 @@ def run_em_loop(
 ) -> tuple[Any, list[float], bool]:
     """Iterate E-step and M-step from ``state``; returns (state, per-sample trace, converged).
 
+    A sampling engine (``engine.iteration == "sampling"``) runs its chains instead
+    (:func:`bayesgmm.fitting.sampling.run_sampling_loop`); ``converged`` then says whether
+    they mixed.
+
     Components that lose all their points are re-seeded before the engine's
     update (see :mod:`bayesgmm.fitting.safeguards`); ``empty_components`` records it.
     """
+    if engine.iteration == ITERATE_SAMPLING:
+        # a sampler runs chains of a fixed number of sweeps: its "converged" is "mixed"
+        return run_sampling_loop(
+            engine, data, state, lambda rng: initial_state(engine, data, rng), on_iteration
+        )
     if engine.iteration != ITERATE_ASCENT:
-        # the hook for a sampling engine (Gibbs): chains of a fixed number of sweeps, a trace
-        # rather than a monotone bound; its loop is not written yet (docs/extending.md)
         raise NotImplementedError(
-            f"engine={engine.name!r} iterates by {engine.iteration!r}; only 'ascent' engines run "
-            "in this loop so far"
+            f"engine={engine.name!r} iterates by {engine.iteration!r}, which no loop runs"
         )
     spec = engine.spec
     total_weight = data.total_weight

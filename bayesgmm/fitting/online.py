@@ -34,10 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from ..data.init import as_generator
 from ..data.sources import DataSource
-from ..engines import Engine
+from ..engines import ITERATE_SAMPLING, Engine
 from ..stats import SuffStats
-from .loop import objective_converged
+from .loop import initial_state, make_engine, objective_converged
+from .result import FitResult
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,11 @@ def online_step(
     Returns the new state, the new running statistics and the batch's own
     statistics (their log-likelihood is the batch's, at the state before the update).
     """
+    if engine.iteration == ITERATE_SAMPLING:
+        raise ValueError(
+            f"partial_fit makes mini-batch EM updates, but engine={engine.name!r} samples the "
+            "posterior given all the data: use fit"
+        )
     spec = engine.spec
     if spec.noise:
         raise ValueError(
@@ -148,3 +155,54 @@ class OnlineProgress:
     log_likelihood: float = 0.0
     n_samples: int = 0
     total_weight: float = 0.0
+
+
+def online_update(
+    spec: Any,
+    data: DataSource,
+    names: Any,
+    progress: OnlineProgress | None,
+    previous: Any = None,
+) -> tuple[Any, OnlineProgress]:
+    """One ``partial_fit`` call: the :class:`~bayesgmm.fitting.result.FitResult` after the
+    mini-batch ``data`` and the progress to carry forward.
+
+    ``progress`` is None on a first call, which starts from ``previous`` (a fitted
+    FitResult) when given, else initialises on ``data``.  Raises before anything is
+    returned, so an estimator that calls it keeps its state on error.
+    """
+    if progress is None:
+        engine = make_engine(spec, data)
+        if previous is not None:
+            state = engine.state_from_saved(previous.parameters, previous.engine_variables)
+        else:
+            spec.check_initial_parameters(data.n_features, data.n_samples)
+            if data.n_samples < spec.n_components:
+                raise ValueError(
+                    f"the first partial_fit chunk has {data.n_samples} rows but n_components="
+                    f"{spec.n_components}; start with a chunk of at least one row per component"
+                )
+            state = initial_state(engine, data, as_generator(spec.random_state))
+        progress = OnlineProgress(engine, state)
+    engine = progress.engine
+    seen_weight = progress.total_weight + data.total_weight
+    total = seen_weight if spec.total_samples is None else spec.total_samples
+    state, running, batch = online_step(engine, progress.state, progress.running, data, total)
+    objective = batch.loglik / batch.total_weight + engine.penalty(progress.state) / total
+    trace = [*progress.trace, objective]
+    loglik = progress.log_likelihood + batch.loglik
+    result = FitResult.from_fit(
+        spec=spec,
+        engine=engine,
+        state=state,
+        trace=np.asarray(trace, dtype=np.float64),
+        converged=False,
+        lower_bound=objective,
+        objective=loglik + engine.penalty(state),
+        log_likelihood=loglik,
+        n_samples=progress.n_samples + data.n_samples,
+        total_weight=seen_weight,
+        feature_names=names,
+    )
+    carried = OnlineProgress(engine, state, running, trace, loglik, result.n_samples, seen_weight)
+    return result, carried

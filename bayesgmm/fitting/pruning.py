@@ -48,7 +48,7 @@ from ..data.checks import check_data
 from ..data.incomplete import in_memory_source
 from ..data.sources import DataSource, InMemoryData
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
-from ..engines import Engine, restore
+from ..engines import ITERATE_SAMPLING, Engine, engine_class, restore
 from ..exceptions import convergence_warning
 from ..spec import prune_threshold
 from ..stats import GaussianTerms
@@ -170,7 +170,9 @@ def engine_and_state(result: FitResult, data: DataSource) -> tuple[Engine, Any]:
 
 
 def warn_if_not_converged(converged: bool, spec) -> None:
-    if not converged and spec.max_iter > 0:
+    # a sampler's refit has warned already if its chains did not mix
+    sampling = engine_class(spec.engine).iteration == ITERATE_SAMPLING
+    if not converged and spec.max_iter > 0 and not sampling:
         warnings.warn(
             f"The refit after pruning did not converge within max_iter={spec.max_iter} "
             f"iterations (tol={spec.tol}). Increase max_iter or tol.",

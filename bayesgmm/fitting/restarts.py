@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data.init import as_generator
 from ..data.sources import DataSource, as_data_source
+from ..engines.base import ITERATE_SAMPLING
 from ..exceptions import convergence_warning
 from ..spec import ModelSpec
 from .loop import initial_state, make_engine, run_em_loop
@@ -57,7 +58,14 @@ def fit(
         spec = dataclasses.replace(spec, n_components=previous.n_components)
     engine = make_engine(spec, data)
     rng = as_generator(spec.random_state)
-    runs = 1 if warm else spec.n_init
+    # a sampler's chains are its restarts: each starts from its own init_params start
+    sampling = engine.iteration == ITERATE_SAMPLING
+    runs = 1 if warm or sampling else spec.n_init
+    if sampling and not data.can_allocate:  # before any start is computed on the data
+        raise NotImplementedError(
+            f"{type(data).__name__} cannot run the Gibbs sampler's pass yet; fit in-memory data "
+            f"(a NumPy array) with engine={engine.name!r}"
+        )
     if not warm and runs > 1 and spec.responsibilities_init is not None:
         # scikit-learn's KMeans does the same for explicit initial centres
         warnings.warn(
@@ -99,7 +107,7 @@ def fit(
         engine, state, trace, converged, pruning = prune_below(
             engine, data, state, spec.prune, trace, converged, pruning
         )
-    if not converged and spec.max_iter > 0:
+    if not converged and spec.max_iter > 0 and not sampling:  # a sampler warns "did not mix"
         warnings.warn(
             # scikit-learn's wording first: code and tests written for it match on it
             "Best performing initialization did not converge. Try different init parameters, "

@@ -64,6 +64,10 @@ _OPTIONAL_SPEC_ATTRS = {
     "missing": str,
     "noise": bool,
     "noise_volume": float,
+    "n_chains": int,
+    "n_draws": int,
+    "n_warmup": int,
+    "thin": int,
 }
 
 
@@ -193,13 +197,27 @@ class FitResult:
         # the survivors live in the same units as the model they came from
         return dataclasses.replace(pruned, standardization=self.standardization)
 
-    def to_arviz(self, X, *, draws: int | None = None, random_state: Any = None):
+    def to_arviz(
+        self,
+        X,
+        *,
+        draws: int | None = None,
+        random_state: Any = None,
+        posterior_predictive: bool = False,
+    ):
         """Posterior draws and pointwise log-likelihood as an ArviZ :class:`xarray.DataTree`.
 
         ``X`` must be the fitting data.  See :func:`bayesgmm.diagnostics.to_arviz`
-        for the groups, the draws of each engine and ``draws`` (default 1000).
+        for the groups, the draws of each engine, ``draws`` (default 1000) and
+        ``posterior_predictive``.
         """
-        return to_arviz(self, X, draws=draws, random_state=random_state)
+        return to_arviz(
+            self,
+            X,
+            draws=draws,
+            random_state=random_state,
+            posterior_predictive=posterior_predictive,
+        )
 
     def summary(self) -> str:
         """A readable multi-line description: spec, fit quality and parameters per component,

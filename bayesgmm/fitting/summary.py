@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..diagnostics.draws import posterior_draws
+from ..diagnostics.mixing import draws_mixing
+from ..engines import ITERATE_SAMPLING, engine_class
+
 if TYPE_CHECKING:
     from .result import FitResult
 
@@ -44,8 +48,7 @@ def summary_text(result: FitResult) -> str:
             f"  samples {result.n_samples}, features {D} ({', '.join(names)})",
             f"  log-likelihood {result.log_likelihood:.4f}   BIC {result.bic():.4f}   "
             f"AIC {result.aic():.4f}   parameters {result.n_parameters}",
-            f"  iterations {result.n_iter}, converged {result.converged}, objective per sample "
-            f"{result.lower_bound:.6f}",
+            _progress_line(result),
             _training_scores_line(result),
         ]
     )
@@ -90,6 +93,24 @@ def summary_text(result: FitResult) -> str:
             f"of {np.exp(p.noise.log_volume):.5g}"
         )
     return "\n".join(lines)
+
+
+def _progress_line(result: FitResult) -> str:
+    spec = result.spec
+    if engine_class(spec.engine).iteration != ITERATE_SAMPLING:
+        return (
+            f"  iterations {result.n_iter}, converged {result.converged}, objective per sample "
+            f"{result.lower_bound:.6f}"
+        )
+    sample = posterior_draws(result)
+    check = draws_mixing(spec.engine, sample)
+    assert check is not None  # a sampling engine's draws are chains
+    return (
+        f"  {sample.n_chains} chains x {sample.n_draws // sample.n_chains} draws (warmup "
+        f"{spec.n_warmup}, thin {spec.thin}), relabelled; parameters below are posterior means. "
+        f"Weights and means: largest R-hat {check.max_rhat:.4f}, smallest bulk ESS "
+        f"{check.min_ess_bulk:.0f}: {'mixed' if check.mixed else 'DID NOT MIX'}"
+    )
 
 
 def _covariance_rows(covariance: np.ndarray, names: list[str], diagonal: bool, heading=True):

@@ -22,6 +22,7 @@ import numpy as np
 from .estep import estep_stats_diag, estep_stats_full
 from .estep32 import estep_stats_full32
 from .logprob import log_rho_diag, log_rho_full
+from .sampling import allocate_stats_diag, allocate_stats_full
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +37,8 @@ class KernelForm:
     estep_stats32 : the float32 statistics kernel, or None when this form has none
         (float32 data then run the float64 kernel)
     log_rho : the (N, K) log-density kernel
+    allocate_stats : the Gibbs sampler's kernel (a sampled allocation and its statistics,
+        :mod:`.sampling`), or None when this form has none
     """
 
     name: str
@@ -43,6 +46,7 @@ class KernelForm:
     estep_stats: object
     estep_stats32: object | None
     log_rho: object
+    allocate_stats: object | None = None
 
     def __reduce__(self):  # one instance per form, also across processes (Dask)
         return (form_named, (self.name,))
@@ -117,8 +121,10 @@ class KernelForm:
         return deviation * factor if self.is_diagonal else deviation @ factor
 
 
-FULL = KernelForm("full", False, estep_stats_full, estep_stats_full32, log_rho_full)
-DIAG = KernelForm("diag", True, estep_stats_diag, None, log_rho_diag)
+FULL = KernelForm(
+    "full", False, estep_stats_full, estep_stats_full32, log_rho_full, allocate_stats_full
+)
+DIAG = KernelForm("diag", True, estep_stats_diag, None, log_rho_diag, allocate_stats_diag)
 KERNEL_FORMS = {form.name: form for form in (FULL, DIAG)}
 
 

@@ -40,6 +40,10 @@ from .model_size import size_variables, warn_overparameterized
 # estimator parameters a sweep passes on to every fit; the others either vary
 # over the grid, are set by select itself, or only make sense for one K
 SWEEP_PARAMETERS = (
+    "n_chains",
+    "n_draws",
+    "n_warmup",
+    "thin",
     "tol",
     "reg_covar",
     "max_iter",

@@ -1,0 +1,331 @@
+"""Sampled allocations: the Gibbs sampler's pass over the data.
+
+One pass computes, for every row, the log densities ``log rho[n, k]`` exactly as
+the E-step kernels of :mod:`.estep` do, draws the row's component from its
+responsibilities with the uniform ``uniforms[n]`` (inverse-CDF over the K
+components), and folds the row into the *hard-allocation* statistics of the
+component it drew (times its sample weight ``w[n]``):
+
+* ``nk[k]  = sum_{n: z_n = k} w[n]``
+* ``sx[k]  = sum_{n: z_n = k} w[n] (x_n - m_k)``
+* ``sxx[k] = sum_{n: z_n = k} w[n] (x_n - m_k)(x_n - m_k)^T`` (``diag``: its diagonal)
+* ``loglik = sum_n w[n] logsumexp_k log rho[n, k]``, the marginal log-likelihood at the
+  parameters the allocation was drawn from
+
+so the statistics are the same additive :class:`~bayesgmm.stats.SuffStats` the
+E-step returns, with 0/1 responsibilities.  The uniforms come in as an array
+drawn by the caller's NumPy generator: the draws do not depend on how the
+threads share the rows.
+
+Two optional outputs serve the relabelling of the draws (ECR, Papastamoulis &
+Iliopoulos 2010):
+
+* ``allocation`` (N,) int64 receives every row's component (pass a (0,) array to skip);
+* ``pivot`` (N,) int64, a reference allocation (pass (0,) to skip): ``agreement[k, j]``
+  sums the weights of the rows drawn into k whose pivot label is j.
+
+float64 only (float32 data are passed in float64 row chunks by the caller).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .blocks import block_bounds, n_row_blocks
+from .estep import TILE, load_tile, load_weights, quad_columns4
+from .vecmath import exp_shifted_add, log_positive, sum_product
+
+
+@njit(cache=True, nogil=True)
+def _tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m):
+    """``lp[k, t] = log_offset[k] - 0.5 ||(x_t - m_k) U_k||^2`` for a tile (as estep_stats_full)."""
+    K, D = means.shape
+    for k in range(K):
+        for i in range(D):
+            mu = means[k, i]
+            for t in range(m):
+                d[i, t] = xt[i, t] - mu
+        for t in range(m):
+            q[t] = 0.0
+        j = 0
+        while j + 3 < D:
+            quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
+            j += 4
+        while j < D:
+            u0 = prec_chol[k, 0, j]
+            for t in range(m):
+                y[t] = d[0, t] * u0
+            for i in range(1, j + 1):
+                u0 = prec_chol[k, i, j]
+                di = d[i]
+                for t in range(m):
+                    y[t] += di[t] * u0
+            for t in range(m):
+                q[t] += y[t] * y[t]
+            j += 1
+        c = log_offset[k]
+        for t in range(m):
+            lp[k, t] = c - 0.5 * q[t]
+
+
+@njit(cache=True, nogil=True)
+def _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m):
+    """``lp[k, t]`` for the diagonal form (as estep_stats_diag)."""
+    K, D = means.shape
+    for k in range(K):
+        for t in range(m):
+            q[t] = 0.0
+        for i in range(D):
+            mu, s = means[k, i], prec_sqrt[k, i]
+            x = xt[i]
+            for t in range(m):
+                v = (x[t] - mu) * s
+                q[t] += v * v
+        c = log_offset[k]
+        for t in range(m):
+            lp[k, t] = c - 0.5 * q[t]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits):
+    """Each row's component ``chosen[t]`` by inverse CDF; its log-sum-exp into ``lse``.
+
+    Normalised as :func:`.estep.normalise_tile` does (same exp and log), every
+    loop along the tile's rows so that it vectorises.  ``prob`` (K, TILE) receives
+    the unnormalised probabilities, ``scratch`` is (4, TILE).  Returns
+    ``sum_t wt[t] lse[t]``.
+    """
+    K = lp.shape[0]
+    top, tot, target, cumulative = scratch[0], scratch[1], scratch[2], scratch[3]
+    for t in range(m):
+        top[t] = lp[0, t]
+    for k in range(1, K):
+        for t in range(m):
+            top[t] = max(top[t], lp[k, t])
+    for t in range(m):
+        tot[t] = 0.0
+    for k in range(K):
+        exp_shifted_add(lp[k], top, prob[k], tot, bits, m)
+    log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
+    for t in range(m):
+        lse[t] += top[t]
+    loglik = sum_product(wt, lse, m)
+    for t in range(m):
+        target[t] = uniforms[t0 + t] * tot[t]
+        cumulative[t] = 0.0
+        chosen[t] = 0
+    # chosen = the first k whose cumulative probability exceeds the target (the last
+    # component takes what round-off leaves): count the k < K - 1 that do not
+    for k in range(K - 1):
+        row = prob[k]
+        for t in range(m):
+            cumulative[t] += row[t]
+            chosen[t] += 1 if cumulative[t] <= target[t] else 0
+    return loglik
+
+
+@njit(cache=True, nogil=True)
+def _record(chosen, t0, m, wt, allocation, pivot, agreement):
+    if allocation.shape[0] > 0:
+        for t in range(m):
+            allocation[t0 + t] = chosen[t]
+    if pivot.shape[0] > 0:
+        for t in range(m):
+            agreement[chosen[t], pivot[t0 + t]] += wt[t]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _allocate_block_full(
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation, start, stop,
+    nk, sx, sxx, agreement,
+):  # fmt: skip
+    """Rows ``start .. stop`` of :func:`allocate_stats_full` into one block's statistics;
+    returns their log-likelihood.  (The parallel loop only calls this: its body stays small,
+    which keeps Numba's parallel compilation short.)"""
+    D = X.shape[1]
+    K = means.shape[0]
+    xt = np.empty((D, TILE))
+    d = np.empty((D, TILE))
+    lp = np.empty((K, TILE))
+    y = np.empty(TILE)
+    y2 = np.empty(TILE)
+    y3 = np.empty(TILE)
+    y4 = np.empty(TILE)
+    q = np.empty(TILE)
+    wt = np.empty(TILE)
+    lse = np.empty(TILE)
+    chosen = np.empty(TILE, dtype=np.int64)
+    prob = np.empty((K, TILE))
+    scratch = np.empty((4, TILE))
+    bits = np.empty(TILE, dtype=np.int64)
+    row = np.empty(D)
+    loglik = 0.0
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile(X, t0, m, xt)
+        load_weights(sample_weight, t0, m, wt)
+        _tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
+        loglik += _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits)
+        _record(chosen, t0, m, wt, allocation, pivot, agreement)
+        for t in range(m):
+            w = wt[t]
+            if w == 0.0:
+                continue
+            k = chosen[t]
+            nk[k] += w
+            for i in range(D):
+                row[i] = xt[i, t] - means[k, i]
+                sx[k, i] += w * row[i]
+            for i in range(D):
+                wi = w * row[i]
+                for j in range(i, D):
+                    sxx[k, i, j] += wi * row[j]
+    return loglik
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _allocate_block_diag(
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation, start, stop,
+    nk, sx, sxx, agreement,
+):  # fmt: skip
+    """Rows ``start .. stop`` of :func:`allocate_stats_diag` (see :func:`_allocate_block_full`)."""
+    D = X.shape[1]
+    K = means.shape[0]
+    xt = np.empty((D, TILE))
+    lp = np.empty((K, TILE))
+    q = np.empty(TILE)
+    wt = np.empty(TILE)
+    lse = np.empty(TILE)
+    chosen = np.empty(TILE, dtype=np.int64)
+    prob = np.empty((K, TILE))
+    scratch = np.empty((4, TILE))
+    bits = np.empty(TILE, dtype=np.int64)
+    loglik = 0.0
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile(X, t0, m, xt)
+        load_weights(sample_weight, t0, m, wt)
+        _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
+        loglik += _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits)
+        _record(chosen, t0, m, wt, allocation, pivot, agreement)
+        for t in range(m):
+            w = wt[t]
+            if w == 0.0:
+                continue
+            k = chosen[t]
+            nk[k] += w
+            for i in range(D):
+                v = xt[i, t] - means[k, i]
+                sx[k, i] += w * v
+                sxx[k, i] += w * v * v
+    return loglik
+
+
+@njit(cache=True, nogil=True)
+def _sum_blocks(nk, sx, sxx, agreement, loglik):
+    """The blocks' statistics summed in block order (reproducible sums)."""
+    total_nk = np.zeros(nk.shape[1:])
+    total_sx = np.zeros(sx.shape[1:])
+    total_sxx = np.zeros(sxx.shape[1:])
+    total_agreement = np.zeros(agreement.shape[1:])
+    total_loglik = 0.0
+    for block in range(nk.shape[0]):
+        total_nk += nk[block]
+        total_sx += sx[block]
+        total_sxx += sxx[block]
+        total_agreement += agreement[block]
+        total_loglik += loglik[block]
+    return total_nk, total_sx, total_sxx, total_loglik, total_agreement
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _blocks_full(
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+    nk, sx, sxx, agreement, loglik,
+):  # fmt: skip
+    # nothing but the parallel loop: every array operation in a parallel function becomes
+    # a parfor of its own, and those made the first compile three times longer (measured)
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = _allocate_block_full(
+            X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+            start, stop, nk[block], sx[block], sxx[block], agreement[block],
+        )  # fmt: skip
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _blocks_diag(
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+    nk, sx, sxx, agreement, loglik,
+):  # fmt: skip
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = _allocate_block_diag(
+            X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+            start, stop, nk[block], sx[block], sxx[block], agreement[block],
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def allocate_stats_full(
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation
+):
+    """Sampled allocation and its statistics for the ``full`` kernel form.
+
+    Parameters
+    ----------
+    X : (N, D) float64, C-contiguous
+    sample_weight : (N,) float64, or (0,) for unit weights
+    uniforms : (N,) float64 in [0, 1), one per row
+    means, prec_chol, log_offset : as :func:`.estep.estep_stats_full`
+    pivot : (N,) int64 reference labels, or (0,)
+    allocation : (N,) int64 output, or (0,)
+
+    Returns
+    -------
+    nk (K,), sx (K, D), sxx (K, D, D), loglik (float), agreement (K, K)
+    """
+    N, D = X.shape
+    K = means.shape[0]
+    n_blocks = n_row_blocks(N)
+    nk = np.zeros((n_blocks, K))
+    sx = np.zeros((n_blocks, K, D))
+    sxx = np.zeros((n_blocks, K, D, D))
+    agreement = np.zeros((n_blocks, K, K))
+    loglik = np.zeros(n_blocks)
+    _blocks_full(
+        X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+        nk, sx, sxx, agreement, loglik,
+    )  # fmt: skip
+    total_nk, total_sx, total_sxx, total_loglik, total_agreement = _sum_blocks(
+        nk, sx, sxx, agreement, loglik
+    )
+    for k in range(K):
+        for i in range(D):
+            for j in range(i + 1, D):
+                total_sxx[k, j, i] = total_sxx[k, i, j]
+    return total_nk, total_sx, total_sxx, total_loglik, total_agreement
+
+
+@njit(cache=True, nogil=True)
+def allocate_stats_diag(
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation
+):
+    """Sampled allocation and its statistics for the ``diag`` kernel form (``sxx`` diagonal).
+
+    Arguments as :func:`allocate_stats_full`, with ``prec_sqrt`` (K, D).
+    """
+    N, D = X.shape
+    K = means.shape[0]
+    n_blocks = n_row_blocks(N)
+    nk = np.zeros((n_blocks, K))
+    sx = np.zeros((n_blocks, K, D))
+    sxx = np.zeros((n_blocks, K, D))
+    agreement = np.zeros((n_blocks, K, K))
+    loglik = np.zeros(n_blocks)
+    _blocks_diag(
+        X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+        nk, sx, sxx, agreement, loglik,
+    )  # fmt: skip
+    return _sum_blocks(nk, sx, sxx, agreement, loglik)
