@@ -131,6 +131,7 @@ def test_string_and_integer_labels_posteriors_and_priors():
         ({"priors": [1.0]}, None, "priors has 1 values but there are 2 classes"),
         ({"kind": "lda"}, None, "kind='lda' is not one of"),
         ({"kind": "edda", "engine": ["em", "map"]}, None, "kind='edda' fits with one engine"),
+        ({"kind": "edda", "engine": "gibbs"}, None, "engine='gibbs' samples allocations"),
         ({}, np.linspace(0, 1, 20), "Unknown label type: continuous"),
         ({"covariance_type": "VVX"}, None, "covariance_type contains 'VVX'"),
     ],

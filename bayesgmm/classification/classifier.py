@@ -20,7 +20,7 @@ from ..data.validation import (
     check_features,
     is_dask_collection,
 )
-from ..engines import ENGINES
+from ..engines import ENGINES, ITERATE_SAMPLING, engine_class
 from ..exceptions import data_conversion_warning, not_fitted_error
 from ..families import ALL_MODELS, all_models, family_names
 from ..fitting.result import FitResult
@@ -221,6 +221,12 @@ class GaussianMixtureClassifier:
             if not isinstance(self.engine, str):
                 raise ValueError(
                     f"kind='edda' fits with one engine; got engine={self.engine!r}: give one name"
+                )
+            if engine_class(self.engine).iteration == ITERATE_SAMPLING:
+                raise ValueError(
+                    f"kind='edda' fits each class's Gaussian by one update from the labels, but "
+                    f"engine={self.engine!r} samples allocations instead of keeping them; use "
+                    "engine='map' (its posterior's mode) or kind='mclustda'"
                 )
             mixture, table = models.fit_edda(X, codes, len(classes), families, weights, settings)
             fitted.update(
