@@ -18,7 +18,45 @@ from .fitting.result import FitResult
 from .spec import ModelSpec, check_warm_start
 
 
-class GaussianMixture(FittedMixtureMethods):
+class ScikitLearnParameters:
+    """scikit-learn's parameter protocol (``get_params``, ``set_params``) and a repr that
+    shows the parameters changed from their defaults, for estimators whose constructor
+    stores each parameter under its own name (scikit-learn is not a dependency)."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [name for name in signature.parameters if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters, as scikit-learn's ``get_params``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set constructor parameters, as scikit-learn's ``set_params``; returns ``self``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"invalid parameter {name!r} for {type(self).__name__}; "
+                    f"valid parameters: {valid}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        shown = [
+            f"{name}={value!r}"
+            for name, value in self.get_params().items()
+            if not _same(value, defaults.get(name))
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class GaussianMixture(ScikitLearnParameters, FittedMixtureMethods):
     """A Gaussian mixture fitted by EM, MAP-EM or variational Bayes, with scikit-learn's names.
 
     Parameters
@@ -202,37 +240,6 @@ class GaussianMixture(FittedMixtureMethods):
         self.n_chains, self.n_draws, self.n_warmup, self.thin = n_chains, n_draws, n_warmup, thin
 
     # ------------------------------------------------------------ parameters
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [name for name in signature.parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters, as scikit-learn's ``get_params``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params) -> GaussianMixture:
-        """Set constructor parameters, as scikit-learn's ``set_params``."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"invalid parameter {name!r} for GaussianMixture; valid parameters: {valid}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        shown = [
-            f"{name}={value!r}"
-            for name, value in self.get_params().items()
-            if not _same(value, defaults.get(name))
-        ]
-        return f"{type(self).__name__}({', '.join(shown)})"
-
     def _check_verbosity(self) -> None:
         for name in ("verbose", "verbose_interval"):
             value = getattr(self, name)

@@ -7,7 +7,6 @@ by all classes (EDDA); a new row goes to the class of largest posterior
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from ..data.validation import (
     is_dask_collection,
 )
 from ..engines import ENGINES, ITERATE_SAMPLING, engine_class
+from ..estimator import ScikitLearnParameters
 from ..exceptions import data_conversion_warning, not_fitted_error
 from ..families import ALL_MODELS, all_models, family_names
 from ..fitting.result import FitResult
@@ -34,7 +34,7 @@ from .summary import classifier_summary
 KINDS = ("mclustda", "edda")
 
 
-class GaussianMixtureClassifier:
+class GaussianMixtureClassifier(ScikitLearnParameters):
     """Classification by Gaussian mixtures: R mclust's ``MclustDA`` and ``EDDA``.
 
     Parameters
@@ -117,38 +117,7 @@ class GaussianMixtureClassifier:
         self.init_params = init_params
         self.random_state = random_state
 
-    # ------------------------------------------------------------ parameters
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters, as scikit-learn's ``get_params``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params) -> GaussianMixtureClassifier:
-        """Set constructor parameters, as scikit-learn's ``set_params``."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"invalid parameter {name!r} for GaussianMixtureClassifier; "
-                    f"valid parameters: {valid}"
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        shown = [
-            f"{name}={value!r}"
-            for name, value in self.get_params().items()
-            if not isinstance(value, np.ndarray) and value != defaults.get(name)
-        ]
-        return f"{type(self).__name__}({', '.join(shown)})"
-
+    # ------------------------------------------------------------ scikit-learn's protocol
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "classes_")
 
