@@ -134,8 +134,17 @@ def responsibilities(model: Any, X) -> np.ndarray:
     its ``predict_proba``, so a noise component's probability is the last of K + 1 columns
     and a model fitted with ``missing="marginalize"`` takes rows with NaN."""
     result = as_result(model)
+    return _responsibilities(result, _checked_rows(result, X))
+
+
+def _checked_rows(result: Any, X) -> np.ndarray:
+    """``X`` as a matrix of the fit's features (NaN only for a marginalizing model)."""
     data, names = as_feature_matrix(X, allow_nan=result.spec.missing == "marginalize")
     check_features(data, names, result.n_features, result.feature_names)
+    return data
+
+
+def _responsibilities(result: Any, data: np.ndarray) -> np.ndarray:
     terms = mixture_terms(result.spec.family, result.parameters)
     return np.exp(log_responsibilities(data.astype(np.float64, copy=False), terms)[1])
 
@@ -169,12 +178,12 @@ def cluster_quality(
         distance between two components; NaN for one component).
     """
     result = as_result(model)
-    z = responsibilities(model, X)
+    data = _checked_rows(result, X)
+    z = _responsibilities(result, data)
     weights = as_sample_weight(sample_weight, z.shape[0])
     labels = z.argmax(axis=1)
     # the silhouette is a distance between rows: it takes the complete rows (missing
     # values) in the Gaussians' clusters (not the rows the noise component explains best)
-    data, _ = as_feature_matrix(X, allow_nan=True)
     clustered = ~np.isnan(data).any(axis=1)
     if result.parameters.noise is not None:
         clustered &= labels < z.shape[1] - 1
