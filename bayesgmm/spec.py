@@ -175,7 +175,7 @@ class ModelSpec:
                 ("missing", self.missing, "error"),
                 ("noise", self.noise, False),
             ):
-                if value is not plain and value != plain:
+                if value != plain:
                     raise ValueError(
                         f"{name}={value!r} is not available with engine={self.engine!r}: the "
                         "sampler draws each row's component from its complete values, with no "
