@@ -229,19 +229,19 @@ def pass_work(n_rows: int, terms: GaussianTerms) -> int:
 
 
 def run_kernel(kernel, work: int, *args):
-    """``kernel(*args)``, on the calling thread alone when ``work`` is below :data:`SERIAL_WORK`."""
+    """``kernel(*args, parallel)``: the row blocks shared among Numba's threads only when
+    ``work`` reaches :data:`SERIAL_WORK`.
+
+    A small pass never enters a parallel region: even with one thread set, entering one
+    cost 30-50 us a call (measured on 31-2000 rows), more than the whole pass on a few
+    hundred rows, and a 14-model sweep makes thousands of such passes.
+    """
     announce_first_compile()
-    threads = numba.get_num_threads()  # thread-local in Numba: other threads keep theirs
     # (numba.parallel_chunksize(1) would let a thread take over the blocks of one
     # the OS has descheduled, but it made Numba hold 400 MB more during a pass
     # with K=32, D=64: measured, and the design promises O(threads K D^2))
-    if work >= SERIAL_WORK or threads == 1:
-        return kernel(*args)
-    numba.set_num_threads(1)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(threads)
+    parallel = work >= SERIAL_WORK and numba.get_num_threads() > 1
+    return kernel(*args, parallel)
 
 
 # float32 data are computed in float32 (kernels/estep32.py) when every component's

@@ -130,8 +130,120 @@ def quad_columns4(d, factor, k, j, y0, y1, y2, y3, q, m):
         q[t] += (y0[t] * y0[t] + y1[t] * y1[t]) + (y2[t] * y2[t] + y3[t] * y3[t])
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
-def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
+@njit(cache=True, nogil=True, error_model="numpy")
+def full_block_stats(X, sample_weight, means, prec_chol, log_offset, start, stop, nk, sx, sxx):
+    """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and the
+    upper triangle of ``sxx`` (K, D, D); returns the block's log-likelihood.
+
+    Arguments as :func:`estep_stats_full`.
+    """
+    D = X.shape[1]
+    K = means.shape[0]
+    loglik = 0.0
+    xt = np.empty((D, TILE))
+    d = np.empty((D, TILE))
+    rd = np.empty((D, TILE))
+    lp = np.empty((K, TILE))
+    resp = np.empty((K, TILE))
+    y = np.empty(TILE)
+    y2 = np.empty(TILE)
+    y3 = np.empty(TILE)
+    y4 = np.empty(TILE)
+    q = np.empty(TILE)
+    wt = np.empty(TILE)
+    lse = np.empty(TILE)
+    scratch = np.empty((2, TILE))
+    bits = np.empty(TILE, dtype=np.int64)
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile(X, t0, m, xt)
+        load_weights(sample_weight, t0, m, wt)
+        for k in range(K):
+            for i in range(D):
+                mu = means[k, i]
+                for t in range(m):
+                    d[i, t] = xt[i, t] - mu
+            for t in range(m):
+                q[t] = 0.0
+            # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
+            # of its reads); then two, then one for the last columns
+            j = 0
+            while j + 3 < D:
+                quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
+                j += 4
+            if j + 1 < D:
+                u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
+                d0 = d[0]
+                for t in range(m):
+                    y[t] = d0[t] * u0
+                    y2[t] = d0[t] * u1
+                for i in range(1, j + 2):
+                    u0 = prec_chol[k, i, j] if i <= j else 0.0
+                    u1 = prec_chol[k, i, j + 1]
+                    di = d[i]
+                    for t in range(m):
+                        y[t] += di[t] * u0
+                        y2[t] += di[t] * u1
+                for t in range(m):
+                    q[t] += y[t] * y[t] + y2[t] * y2[t]
+                j += 2
+            if j < D:
+                u0 = prec_chol[k, 0, j]
+                for t in range(m):
+                    y[t] = d[0, t] * u0
+                for i in range(1, j + 1):
+                    u0 = prec_chol[k, i, j]
+                    di = d[i]
+                    for t in range(m):
+                        y[t] += di[t] * u0
+                for t in range(m):
+                    q[t] += y[t] * y[t]
+            c = log_offset[k]
+            for t in range(m):
+                lp[k, t] = c - 0.5 * q[t]
+        loglik += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
+        for k in range(K):
+            r = resp[k]
+            count = total(r, m)
+            if count == 0.0:
+                continue  # a component far from every row of this tile
+            nk[k] += count
+            for i in range(D):
+                sx[k, i] += centre_and_weigh(xt[i], means[k, i], r, d[i], rd[i], m)
+            for i in range(D):
+                # four columns a pass: rd[i] read once for four products (3 -> 1.25 reads each)
+                j = i
+                while j + 3 < D:
+                    a, b, c, e = sum_product4(rd[i], d[j], d[j + 1], d[j + 2], d[j + 3], m)
+                    sxx[k, i, j] += a
+                    sxx[k, i, j + 1] += b
+                    sxx[k, i, j + 2] += c
+                    sxx[k, i, j + 3] += e
+                    j += 4
+                if j + 1 < D:
+                    a, b = sum_product2(rd[i], d[j], d[j + 1], m)
+                    sxx[k, i, j] += a
+                    sxx[k, i, j + 1] += b
+                    j += 2
+                if j < D:
+                    sxx[k, i, j] += sum_product(rd[i], d[j], m)
+    return loglik
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _full_block_stats_parallel(X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik):
+    # nothing but the parallel loop (see _blocks_full in .sampling: a parallel function's
+    # own array operations become parfors of their own and lengthen the first compile)
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = full_block_stats(
+            X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_full(X, sample_weight, means, prec_chol, log_offset, parallel):
     """Statistics for the ``full`` kernel form.
 
     Parameters
@@ -141,6 +253,10 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     means : (K, D) float64
     prec_chol : (K, D, D) float64, upper triangular factors U with U U^T = precision
     log_offset : (K,) float64
+    parallel : bool, whether the row blocks are shared among Numba's threads; False runs
+        them on the calling thread (small passes: waking the threads costs more than the
+        pass, see :data:`bayesgmm.stats.SERIAL_WORK`).  The blocks, and so the sums, are
+        the same either way.
 
     Returns
     -------
@@ -153,95 +269,16 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D, D))
     loglik = np.zeros(n_blocks)
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        xt = np.empty((D, TILE))
-        d = np.empty((D, TILE))
-        rd = np.empty((D, TILE))
-        lp = np.empty((K, TILE))
-        resp = np.empty((K, TILE))
-        y = np.empty(TILE)
-        y2 = np.empty(TILE)
-        y3 = np.empty(TILE)
-        y4 = np.empty(TILE)
-        q = np.empty(TILE)
-        wt = np.empty(TILE)
-        lse = np.empty(TILE)
-        scratch = np.empty((2, TILE))
-        bits = np.empty(TILE, dtype=np.int64)
-        for t0 in range(start, stop, TILE):
-            m = min(TILE, stop - t0)
-            load_tile(X, t0, m, xt)
-            load_weights(sample_weight, t0, m, wt)
-            for k in range(K):
-                for i in range(D):
-                    mu = means[k, i]
-                    for t in range(m):
-                        d[i, t] = xt[i, t] - mu
-                for t in range(m):
-                    q[t] = 0.0
-                # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
-                # of its reads); then two, then one for the last columns
-                j = 0
-                while j + 3 < D:
-                    quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
-                    j += 4
-                if j + 1 < D:
-                    u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
-                    d0 = d[0]
-                    for t in range(m):
-                        y[t] = d0[t] * u0
-                        y2[t] = d0[t] * u1
-                    for i in range(1, j + 2):
-                        u0 = prec_chol[k, i, j] if i <= j else 0.0
-                        u1 = prec_chol[k, i, j + 1]
-                        di = d[i]
-                        for t in range(m):
-                            y[t] += di[t] * u0
-                            y2[t] += di[t] * u1
-                    for t in range(m):
-                        q[t] += y[t] * y[t] + y2[t] * y2[t]
-                    j += 2
-                if j < D:
-                    u0 = prec_chol[k, 0, j]
-                    for t in range(m):
-                        y[t] = d[0, t] * u0
-                    for i in range(1, j + 1):
-                        u0 = prec_chol[k, i, j]
-                        di = d[i]
-                        for t in range(m):
-                            y[t] += di[t] * u0
-                    for t in range(m):
-                        q[t] += y[t] * y[t]
-                c = log_offset[k]
-                for t in range(m):
-                    lp[k, t] = c - 0.5 * q[t]
-            loglik[block] += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
-            for k in range(K):
-                r = resp[k]
-                count = total(r, m)
-                if count == 0.0:
-                    continue  # a component far from every row of this tile
-                nk[block, k] += count
-                for i in range(D):
-                    sx[block, k, i] += centre_and_weigh(xt[i], means[k, i], r, d[i], rd[i], m)
-                for i in range(D):
-                    # four columns a pass: rd[i] read once for four products (3 -> 1.25 reads each)
-                    j = i
-                    while j + 3 < D:
-                        a, b, c, e = sum_product4(rd[i], d[j], d[j + 1], d[j + 2], d[j + 3], m)
-                        sxx[block, k, i, j] += a
-                        sxx[block, k, i, j + 1] += b
-                        sxx[block, k, i, j + 2] += c
-                        sxx[block, k, i, j + 3] += e
-                        j += 4
-                    if j + 1 < D:
-                        a, b = sum_product2(rd[i], d[j], d[j + 1], m)
-                        sxx[block, k, i, j] += a
-                        sxx[block, k, i, j + 1] += b
-                        j += 2
-                    if j < D:
-                        sxx[block, k, i, j] += sum_product(rd[i], d[j], m)
+    if parallel:
+        _full_block_stats_parallel(
+            X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik
+        )
+    else:  # the same blocks in the same order on this thread: the same sums, bit for bit
+        for block in range(n_blocks):
+            start, stop = block_bounds(block, n_blocks, N)
+            loglik[block] = full_block_stats(
+                X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
+            )  # fmt: skip
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))
@@ -258,8 +295,76 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
     return total_nk, total_sx, total_sxx, total_loglik
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
-def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
+@njit(cache=True, nogil=True, error_model="numpy")
+def diag_block_stats(X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk, sx, sxx):
+    """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and
+    ``sxx`` (K, D); returns the block's log-likelihood.
+
+    Arguments as :func:`estep_stats_diag`.
+    """
+    D = X.shape[1]
+    K = means.shape[0]
+    loglik = 0.0
+    xt = np.empty((D, TILE))
+    lp = np.empty((K, TILE))
+    resp = np.empty((K, TILE))
+    q = np.empty(TILE)
+    wt = np.empty(TILE)
+    lse = np.empty(TILE)
+    scratch = np.empty((2, TILE))
+    bits = np.empty(TILE, dtype=np.int64)
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile(X, t0, m, xt)
+        load_weights(sample_weight, t0, m, wt)
+        for k in range(K):
+            for t in range(m):
+                q[t] = 0.0
+            for i in range(0, D - 1, 2):  # two features a pass: half the traffic on q
+                mu0, s0 = means[k, i], prec_sqrt[k, i]
+                mu1, s1 = means[k, i + 1], prec_sqrt[k, i + 1]
+                x0, x1 = xt[i], xt[i + 1]
+                for t in range(m):
+                    v0 = (x0[t] - mu0) * s0
+                    v1 = (x1[t] - mu1) * s1
+                    q[t] += v0 * v0 + v1 * v1
+            if D % 2:
+                mu0, s0 = means[k, D - 1], prec_sqrt[k, D - 1]
+                x0 = xt[D - 1]
+                for t in range(m):
+                    v0 = (x0[t] - mu0) * s0
+                    q[t] += v0 * v0
+            c = log_offset[k]
+            for t in range(m):
+                lp[k, t] = c - 0.5 * q[t]
+        loglik += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
+        for k in range(K):
+            r = resp[k]
+            count = total(r, m)
+            if count == 0.0:
+                continue
+            nk[k] += count
+            for i in range(D):
+                first, second = weighted_moments(xt[i], means[k, i], r, m)
+                sx[k, i] += first
+                sxx[k, i] += second
+    return loglik
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _diag_block_stats_parallel(X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik):
+    # nothing but the parallel loop (see _blocks_full in .sampling: a parallel function's
+    # own array operations become parfors of their own and lengthen the first compile)
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = diag_block_stats(
+            X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset, parallel):
     """Statistics for the ``diag`` kernel form (``sxx`` holds only the diagonal).
 
     ``prec_sqrt[k, i]`` is ``1 / sigma_ki``; other arguments as
@@ -272,51 +377,16 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D))
     loglik = np.zeros(n_blocks)
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        xt = np.empty((D, TILE))
-        lp = np.empty((K, TILE))
-        resp = np.empty((K, TILE))
-        q = np.empty(TILE)
-        wt = np.empty(TILE)
-        lse = np.empty(TILE)
-        scratch = np.empty((2, TILE))
-        bits = np.empty(TILE, dtype=np.int64)
-        for t0 in range(start, stop, TILE):
-            m = min(TILE, stop - t0)
-            load_tile(X, t0, m, xt)
-            load_weights(sample_weight, t0, m, wt)
-            for k in range(K):
-                for t in range(m):
-                    q[t] = 0.0
-                for i in range(0, D - 1, 2):  # two features a pass: half the traffic on q
-                    mu0, s0 = means[k, i], prec_sqrt[k, i]
-                    mu1, s1 = means[k, i + 1], prec_sqrt[k, i + 1]
-                    x0, x1 = xt[i], xt[i + 1]
-                    for t in range(m):
-                        v0 = (x0[t] - mu0) * s0
-                        v1 = (x1[t] - mu1) * s1
-                        q[t] += v0 * v0 + v1 * v1
-                if D % 2:
-                    mu0, s0 = means[k, D - 1], prec_sqrt[k, D - 1]
-                    x0 = xt[D - 1]
-                    for t in range(m):
-                        v0 = (x0[t] - mu0) * s0
-                        q[t] += v0 * v0
-                c = log_offset[k]
-                for t in range(m):
-                    lp[k, t] = c - 0.5 * q[t]
-            loglik[block] += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
-            for k in range(K):
-                r = resp[k]
-                count = total(r, m)
-                if count == 0.0:
-                    continue
-                nk[block, k] += count
-                for i in range(D):
-                    first, second = weighted_moments(xt[i], means[k, i], r, m)
-                    sx[block, k, i] += first
-                    sxx[block, k, i] += second
+    if parallel:
+        _diag_block_stats_parallel(
+            X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik
+        )
+    else:  # the same blocks in the same order on this thread: the same sums, bit for bit
+        for block in range(n_blocks):
+            start, stop = block_bounds(block, n_blocks, N)
+            loglik[block] = diag_block_stats(
+                X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
+            )  # fmt: skip
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D))

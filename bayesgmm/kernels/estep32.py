@@ -201,8 +201,131 @@ def add_row_tail32(row, a, d, j, m):
         row[j] += sum_product32(a, d[j], m)
 
 
-@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
-def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset):
+@njit(cache=True, nogil=True, error_model="numpy")
+def full_block_stats32(
+    X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop, nk, sx, sxx
+):
+    """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and the
+    upper triangle of ``sxx`` (K, D, D); returns the block's log-likelihood.
+
+    Arguments as :func:`estep_stats_full32`.
+    """
+    D = X.shape[1]
+    K = mean_hi.shape[0]
+    loglik = 0.0
+    f32 = np.float32
+    xt = np.empty((D, PITCH), f32)
+    d = np.empty((D, PITCH), f32)
+    rd = np.empty((D, PITCH), f32)
+    lp = np.empty((K, PITCH), f32)
+    resp = np.empty((K, PITCH), f32)
+    y = np.empty(TILE, f32)
+    y2 = np.empty(TILE, f32)
+    y3 = np.empty(TILE, f32)
+    y4 = np.empty(TILE, f32)
+    q = np.empty(TILE, f32)
+    wt = np.empty(TILE, f32)
+    lse = np.empty(TILE, f32)
+    scratch = np.empty((2, TILE), f32)
+    bits = np.empty(TILE, dtype=np.int32)
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        load_tile32(X, t0, m, xt)
+        load_weights32(sample_weight, t0, m, wt)
+        for k in range(K):
+            for i in range(D):
+                deviations32(xt[i], mean_hi[k, i], mean_lo[k, i], d[i], m)
+            for t in range(m):
+                q[t] = F0
+            j = 0
+            while j + 3 < D:
+                quad_block4_32(d, prec_chol, k, j, y, y2, y3, y4, q, m)
+                j += 4
+            if j + 1 < D:
+                u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
+                d0 = d[0]
+                for t in range(m):
+                    y[t] = d0[t] * u0
+                    y2[t] = d0[t] * u1
+                for i in range(1, j + 2):
+                    u0 = prec_chol[k, i, j] if i <= j else F0
+                    u1 = prec_chol[k, i, j + 1]
+                    di = d[i]
+                    for t in range(m):
+                        y[t] += di[t] * u0
+                        y2[t] += di[t] * u1
+                for t in range(m):
+                    q[t] += y[t] * y[t] + y2[t] * y2[t]
+                j += 2
+            if j < D:
+                u0 = prec_chol[k, 0, j]
+                for t in range(m):
+                    y[t] = d[0, t] * u0
+                for i in range(1, j + 1):
+                    u0 = prec_chol[k, i, j]
+                    di = d[i]
+                    for t in range(m):
+                        y[t] += di[t] * u0
+                for t in range(m):
+                    q[t] += y[t] * y[t]
+            c = log_offset[k]
+            for t in range(m):
+                lp[k, t] = c - HALF * q[t]
+        loglik += normalise_tile32(lp, resp, m, wt, lse, scratch, bits)
+        for k in range(K):
+            r = resp[k]
+            count = total32(r, m)
+            if count == F0:
+                continue
+            nk[k] += count
+            for i in range(D):
+                deviations32(xt[i], mean_hi[k, i], mean_lo[k, i], d[i], m)
+                sx[k, i] += weigh32(r, d[i], rd[i], m)
+            # rows of the upper triangle four at a time, columns four at a time
+            i = 0
+            while i + 3 < D:
+                j = i
+                while j + 3 < D:
+                    block4 = sum_product_4x4_32(
+                        rd[i],
+                        rd[i + 1],
+                        rd[i + 2],
+                        rd[i + 3],
+                        d[j],
+                        d[j + 1],
+                        d[j + 2],
+                        d[j + 3],
+                        m,
+                    )
+                    for a in range(4):
+                        for b in range(4):
+                            sxx[k, i + a, j + b] += block4[4 * a + b]
+                    j += 4
+                for a in range(4):
+                    add_row_tail32(sxx[k, i + a], rd[i + a], d, j, m)
+                i += 4
+            while i < D:
+                add_row_tail32(sxx[k, i], rd[i], d, i, m)
+                i += 1
+    return loglik
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _full_block_stats32_parallel(
+    X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik
+):
+    # nothing but the parallel loop, as in .estep
+    n_blocks, N = nk.shape[0], X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        loglik[block] = full_block_stats32(
+            X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
+            nk[block], sx[block], sxx[block],
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, parallel):
     """Statistics for the ``full`` kernel form, computed in float32.
 
     Parameters
@@ -212,6 +335,7 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     mean_hi, mean_lo : (K, D) float32, the means rounded to float32 and the rest
     prec_chol : (K, D, D) float32, upper triangular factors U with U U^T = precision
     log_offset : (K,) float32, relative to a constant the caller adds back
+    parallel : bool, as :func:`.estep.estep_stats_full`
 
     Returns
     -------
@@ -225,102 +349,17 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D, D))
     loglik = np.zeros(n_blocks)
-    f32 = np.float32
-    for block in prange(n_blocks):
-        start, stop = block_bounds(block, n_blocks, N)
-        xt = np.empty((D, PITCH), f32)
-        d = np.empty((D, PITCH), f32)
-        rd = np.empty((D, PITCH), f32)
-        lp = np.empty((K, PITCH), f32)
-        resp = np.empty((K, PITCH), f32)
-        y = np.empty(TILE, f32)
-        y2 = np.empty(TILE, f32)
-        y3 = np.empty(TILE, f32)
-        y4 = np.empty(TILE, f32)
-        q = np.empty(TILE, f32)
-        wt = np.empty(TILE, f32)
-        lse = np.empty(TILE, f32)
-        scratch = np.empty((2, TILE), f32)
-        bits = np.empty(TILE, dtype=np.int32)
-        for t0 in range(start, stop, TILE):
-            m = min(TILE, stop - t0)
-            load_tile32(X, t0, m, xt)
-            load_weights32(sample_weight, t0, m, wt)
-            for k in range(K):
-                for i in range(D):
-                    deviations32(xt[i], mean_hi[k, i], mean_lo[k, i], d[i], m)
-                for t in range(m):
-                    q[t] = F0
-                j = 0
-                while j + 3 < D:
-                    quad_block4_32(d, prec_chol, k, j, y, y2, y3, y4, q, m)
-                    j += 4
-                if j + 1 < D:
-                    u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
-                    d0 = d[0]
-                    for t in range(m):
-                        y[t] = d0[t] * u0
-                        y2[t] = d0[t] * u1
-                    for i in range(1, j + 2):
-                        u0 = prec_chol[k, i, j] if i <= j else F0
-                        u1 = prec_chol[k, i, j + 1]
-                        di = d[i]
-                        for t in range(m):
-                            y[t] += di[t] * u0
-                            y2[t] += di[t] * u1
-                    for t in range(m):
-                        q[t] += y[t] * y[t] + y2[t] * y2[t]
-                    j += 2
-                if j < D:
-                    u0 = prec_chol[k, 0, j]
-                    for t in range(m):
-                        y[t] = d[0, t] * u0
-                    for i in range(1, j + 1):
-                        u0 = prec_chol[k, i, j]
-                        di = d[i]
-                        for t in range(m):
-                            y[t] += di[t] * u0
-                    for t in range(m):
-                        q[t] += y[t] * y[t]
-                c = log_offset[k]
-                for t in range(m):
-                    lp[k, t] = c - HALF * q[t]
-            loglik[block] += normalise_tile32(lp, resp, m, wt, lse, scratch, bits)
-            for k in range(K):
-                r = resp[k]
-                count = total32(r, m)
-                if count == F0:
-                    continue
-                nk[block, k] += count
-                for i in range(D):
-                    deviations32(xt[i], mean_hi[k, i], mean_lo[k, i], d[i], m)
-                    sx[block, k, i] += weigh32(r, d[i], rd[i], m)
-                # rows of the upper triangle four at a time, columns four at a time
-                i = 0
-                while i + 3 < D:
-                    j = i
-                    while j + 3 < D:
-                        block4 = sum_product_4x4_32(
-                            rd[i],
-                            rd[i + 1],
-                            rd[i + 2],
-                            rd[i + 3],
-                            d[j],
-                            d[j + 1],
-                            d[j + 2],
-                            d[j + 3],
-                            m,
-                        )
-                        for a in range(4):
-                            for b in range(4):
-                                sxx[block, k, i + a, j + b] += block4[4 * a + b]
-                        j += 4
-                    for a in range(4):
-                        add_row_tail32(sxx[block, k, i + a], rd[i + a], d, j, m)
-                    i += 4
-                while i < D:
-                    add_row_tail32(sxx[block, k, i], rd[i], d, i, m)
-                    i += 1
+    if parallel:
+        _full_block_stats32_parallel(
+            X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik
+        )
+    else:  # the same blocks in the same order on this thread: the same sums, bit for bit
+        for block in range(n_blocks):
+            start, stop = block_bounds(block, n_blocks, N)
+            loglik[block] = full_block_stats32(
+                X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
+                nk[block], sx[block], sxx[block],
+            )  # fmt: skip
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))

@@ -3,19 +3,24 @@
 Returns the full (N, K) matrix ``log rho[n, k]``; callers normalise it into
 log-responsibilities or reduce it to per-row log-likelihoods.  Fitting never
 calls these: it uses the fused statistics kernels in :mod:`.estep`.
+
+``parallel`` says whether row blocks are shared among Numba's threads (as the
+statistics kernels, see :func:`.estep.estep_stats_full`); each row's values do not
+depend on it.
 """
 
 import numpy as np
 from numba import njit, prange
 
+from .blocks import block_bounds, n_row_blocks
 
-@njit(parallel=True, cache=True, nogil=True)
-def log_rho_full(X, means, prec_chol, log_offset):
-    N, D = X.shape
+
+@njit(cache=True, nogil=True)
+def _rows_full(X, means, prec_chol, log_offset, start, stop, out):
+    D = X.shape[1]
     K = means.shape[0]
-    out = np.empty((N, K))
-    for n in prange(N):
-        diff = np.empty(D)
+    diff = np.empty(D)
+    for n in range(start, stop):
         for k in range(K):
             for i in range(D):
                 diff[i] = X[n, i] - means[k, i]
@@ -26,19 +31,54 @@ def log_rho_full(X, means, prec_chol, log_offset):
                     y += diff[i] * prec_chol[k, i, j]
                 quad += y * y
             out[n, k] = log_offset[k] - 0.5 * quad
-    return out
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def log_rho_diag(X, means, prec_sqrt, log_offset):
-    N, D = X.shape
+@njit(cache=True, nogil=True)
+def _rows_diag(X, means, prec_sqrt, log_offset, start, stop, out):
+    D = X.shape[1]
     K = means.shape[0]
-    out = np.empty((N, K))
-    for n in prange(N):
+    for n in range(start, stop):
         for k in range(K):
             quad = 0.0
             for i in range(D):
                 y = (X[n, i] - means[k, i]) * prec_sqrt[k, i]
                 quad += y * y
             out[n, k] = log_offset[k] - 0.5 * quad
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _blocks_full(X, means, prec_chol, log_offset, out):
+    n_blocks, N = n_row_blocks(X.shape[0]), X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        _rows_full(X, means, prec_chol, log_offset, start, stop, out)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _blocks_diag(X, means, prec_sqrt, log_offset, out):
+    n_blocks, N = n_row_blocks(X.shape[0]), X.shape[0]
+    for block in prange(n_blocks):
+        start, stop = block_bounds(block, n_blocks, N)
+        _rows_diag(X, means, prec_sqrt, log_offset, start, stop, out)
+
+
+@njit(cache=True, nogil=True)
+def log_rho_full(X, means, prec_chol, log_offset, parallel):
+    """``log rho`` (N, K) for the ``full`` kernel form (arguments as the statistics kernel)."""
+    out = np.empty((X.shape[0], means.shape[0]))
+    if parallel:
+        _blocks_full(X, means, prec_chol, log_offset, out)
+    else:
+        _rows_full(X, means, prec_chol, log_offset, 0, X.shape[0], out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def log_rho_diag(X, means, prec_sqrt, log_offset, parallel):
+    """``log rho`` (N, K) for the ``diag`` kernel form."""
+    out = np.empty((X.shape[0], means.shape[0]))
+    if parallel:
+        _blocks_diag(X, means, prec_sqrt, log_offset, out)
+    else:
+        _rows_diag(X, means, prec_sqrt, log_offset, 0, X.shape[0], out)
     return out

@@ -269,7 +269,7 @@ def _blocks_diag(
 
 @njit(cache=True, nogil=True)
 def allocate_stats_full(
-    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation, parallel
 ):
     """Sampled allocation and its statistics for the ``full`` kernel form.
 
@@ -281,6 +281,7 @@ def allocate_stats_full(
     means, prec_chol, log_offset : as :func:`.estep.estep_stats_full`
     pivot : (N,) int64 reference labels, or (0,)
     allocation : (N,) int64 output, or (0,)
+    parallel : bool, as :func:`.estep.estep_stats_full`
 
     Returns
     -------
@@ -294,10 +295,18 @@ def allocate_stats_full(
     sxx = np.zeros((n_blocks, K, D, D))
     agreement = np.zeros((n_blocks, K, K))
     loglik = np.zeros(n_blocks)
-    _blocks_full(
-        X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
-        nk, sx, sxx, agreement, loglik,
-    )  # fmt: skip
+    if parallel:
+        _blocks_full(
+            X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+            nk, sx, sxx, agreement, loglik,
+        )  # fmt: skip
+    else:  # the same blocks in the same order: the same draws and sums
+        for block in range(n_blocks):
+            start, stop = block_bounds(block, n_blocks, N)
+            loglik[block] = _allocate_block_full(
+                X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+                start, stop, nk[block], sx[block], sxx[block], agreement[block],
+            )  # fmt: skip
     total_nk, total_sx, total_sxx, total_loglik, total_agreement = _sum_blocks(
         nk, sx, sxx, agreement, loglik
     )
@@ -310,7 +319,7 @@ def allocate_stats_full(
 
 @njit(cache=True, nogil=True)
 def allocate_stats_diag(
-    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation, parallel
 ):
     """Sampled allocation and its statistics for the ``diag`` kernel form (``sxx`` diagonal).
 
@@ -324,8 +333,16 @@ def allocate_stats_diag(
     sxx = np.zeros((n_blocks, K, D))
     agreement = np.zeros((n_blocks, K, K))
     loglik = np.zeros(n_blocks)
-    _blocks_diag(
-        X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
-        nk, sx, sxx, agreement, loglik,
-    )  # fmt: skip
+    if parallel:
+        _blocks_diag(
+            X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+            nk, sx, sxx, agreement, loglik,
+        )  # fmt: skip
+    else:  # the same blocks in the same order: the same draws and sums
+        for block in range(n_blocks):
+            start, stop = block_bounds(block, n_blocks, N)
+            loglik[block] = _allocate_block_diag(
+                X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+                start, stop, nk[block], sx[block], sxx[block], agreement[block],
+            )  # fmt: skip
     return _sum_blocks(nk, sx, sxx, agreement, loglik)
