@@ -129,11 +129,13 @@ class GaussianMixture(ScikitLearnParameters, FittedMixtureMethods):
         Serves EM, MAP and VB (VB extrapolates its ``q(theta)``);
         ``learning_method="online"`` runs unaccelerated.  ``n_iter_`` then counts passes
         over the data (E-steps), as it does for plain EM.  See ``docs/engines.md``.
-    stopping : {"change", "aitken"}, default "change"
+    stopping : {"change", "aitken", "relative"}, default "change"
         "change": stop when the per-sample objective changes by less than ``tol`` in one
         iteration (scikit-learn's rule).  "aitken": stop when Aitken's estimate of the
         limiting objective is within ``tol`` of the current one (Böhning 1994), which does
-        not stop early where EM crawls (scikit-learn's issue #10122).  See ``docs/engines.md``.
+        not stop early where EM crawls (scikit-learn's issue #10122).  "relative": stop when
+        the summed objective changes by at most ``tol`` times ``1 + |objective|`` (R
+        mclust's rule; ``tol=1e-5`` is mclust's default).  See ``docs/engines.md``.
     missing : {"error", "marginalize"}, default "error"
         NaN in ``X``: "error" refuses them; "marginalize" fits each row on its observed
         values (missing at random assumed) and lets the predictions, :meth:`impute` and

@@ -21,7 +21,7 @@ from .families import ONE_DIMENSIONAL_MODELS, family_named, family_names
 
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data", "hc")
 LEARNING_METHODS = ("batch", "online")
-STOPPING_RULES = ("change", "aitken")
+STOPPING_RULES = ("change", "aitken", "relative")
 MISSING_VALUES = ("error", "marginalize")
 
 
@@ -113,7 +113,8 @@ class ModelSpec:
     total_samples: float | None = None  # partial_fit's data-set weight (None: the weight seen)
     # SQUAREM-accelerated EM with a monotone safeguard (bayesgmm.fitting.acceleration)
     accelerate: bool = False
-    # the stopping rule: "change" (scikit-learn's) or "aitken" (bayesgmm.fitting.acceleration)
+    # the stopping rule: "change" (scikit-learn's), "aitken" or "relative" (mclust's);
+    # bayesgmm.fitting.stopping
     stopping: str = "change"
     # NaN in X: "error" refuses them, "marginalize" fits the observed values (bayesgmm.data.incomplete)
     missing: str = "error"

@@ -21,7 +21,7 @@ from bayesgmm import GaussianMixture, ModelSpec, VBPrior, datasets
 from bayesgmm.data.sources import as_data_source
 from bayesgmm.engines import make_engine
 from bayesgmm.fitting import acceleration
-from bayesgmm.fitting.acceleration import should_stop
+from bayesgmm.fitting.stopping import should_stop
 
 
 def shipped(name):
@@ -230,6 +230,21 @@ def test_aitken_rule_on_a_geometric_sequence():
     assert not should_stop([-3.0, -2.9, -2.0], tol, "aitken")  # rate 9: not linear yet
     assert should_stop([-3.0, -2.0, -2.0], tol, "aitken")  # standing still
     assert not should_stop([-3.0, -2.0, -2.0], 0.0, "aitken")  # tol=0: run to max_iter
+
+
+def test_relative_rule_is_mclusts():
+    """|L_k - L_{k-1}| / (1 + |L_k|) <= tol on the summed objectives L = total_weight * l."""
+    weight = 200.0
+    # summed -1000 -> -999.99: relative change 0.01 / 1000.99 = 9.99e-6
+    chain = [-1000.0 / weight, -999.99 / weight]
+    assert should_stop(chain, 1e-5, "relative", weight)
+    assert not should_stop(chain, 9.9e-6, "relative", weight)
+    assert not should_stop(chain[-1:], 1.0, "relative", weight)  # needs two values
+    # the same per-sample change is far below the change rule's tol=1e-5 only per sample:
+    # "change" reads 5e-5 per sample and goes on
+    assert not should_stop(chain, 1e-5, "change", weight)
+    with pytest.raises(ValueError, match="stopping"):
+        GaussianMixture(2, stopping="mclust").fit(shipped("faithful"))
 
 
 def test_aitken_does_not_stop_early_where_em_crawls():

@@ -264,10 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument(
         "--stopping",
-        choices=("change", "aitken"),
+        choices=("change", "aitken", "relative"),
         default="change",
-        help="stopping rule: change of the objective per sample (scikit-learn's, default) or "
-        "Aitken's extrapolated limit",
+        help="stopping rule: change of the objective per sample (scikit-learn's, default), "
+        "Aitken's extrapolated limit, or the change relative to the objective (mclust's)",
     )
     fit.add_argument(
         "--missing",

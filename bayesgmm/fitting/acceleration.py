@@ -54,10 +54,10 @@ import numpy as np
 
 from ..data.sources import DataSource
 from ..engines import Engine
-from ..engines.base import TOL_SUMMED
 from ..exceptions import SingularCovarianceError
 from .safeguards import EmptyComponents
 from .step import objective_pass
+from .stopping import per_sample_tol, should_stop
 
 # Varadhan & Roland's SQUAREM defaults: the largest step starts at 1 (plain EM) and grows
 # by this factor each time the step reaches it, shrinking by it after a fall-back
@@ -103,9 +103,7 @@ def run_squarem_loop(
     """
     spec = engine.spec
     total_weight = data.total_weight
-    # the chain holds per-sample objectives: an engine whose tol bounds the summed objective
-    # (VB, as scikit-learn's BayesianGaussianMixture) stops at tol / total_weight per sample
-    tol = spec.tol / total_weight if engine.tol_applies_to == TOL_SUMMED else spec.tol
+    tol = per_sample_tol(engine, total_weight)  # the chain holds per-sample objectives
     trace: list[float] = []
     step_max = 1.0
     passes = 0
@@ -153,7 +151,7 @@ def run_squarem_loop(
             chain, state = [], state1
             continue
         chain.append(objective0)
-        if should_stop(chain, tol, spec.stopping):
+        if should_stop(chain, tol, spec.stopping, total_weight):
             return state1, trace, True
         if not extrapolate or passes >= spec.max_iter:
             state = state1
@@ -165,7 +163,7 @@ def run_squarem_loop(
             chain, state = [], state2
             continue
         chain.append(objective1)
-        stop = should_stop(chain, tol, spec.stopping)
+        stop = should_stop(chain, tol, spec.stopping, total_weight)
         if stop or passes >= spec.max_iter:
             return state2, trace, stop
         # the extrapolated point t' and its stabilising iteration t'' = F(t')
@@ -196,30 +194,3 @@ def run_squarem_loop(
         record(objective_x)
         chain, state = [objective_x], state_x
     return state, trace, False
-
-
-def should_stop(chain: list[float], tol: float, stopping: str) -> bool:
-    """The stopping rule on the objectives of successive plain iterations (per sample).
-
-    ``"change"`` (scikit-learn's): the last iteration changed the objective by less than
-    ``tol``.  ``"aitken"`` (Böhning 1994; McLachlan & Krishnan 2008, section 4.9): with
-    the rate ``a = (l_k - l_{k-1}) / (l_{k-1} - l_{k-2})`` of a linearly converging
-    sequence, the limit is estimated as ``l_inf = l_{k-1} + (l_k - l_{k-1}) / (1 - a)``;
-    stop when ``|l_inf - l_k| < tol``.  Where EM crawls (``a`` near 1) a small change is
-    no sign of convergence, and the rule keeps going where ``"change"`` stops early
-    (scikit-learn's issue #10122); where EM converges fast it stops sooner.  A rate outside
-    ``[0, 1)`` (not yet in the linear regime) never stops.
-    """
-    if stopping == "change":
-        return len(chain) >= 2 and abs(chain[-1] - chain[-2]) < tol
-    if len(chain) < 3:
-        return False
-    step, before = chain[-1] - chain[-2], chain[-2] - chain[-3]
-    if step == 0.0:  # standing still: the limit is here (tol=0 still runs to max_iter)
-        return tol > 0.0
-    if before == 0.0:
-        return False
-    rate = step / before
-    if not 0.0 <= rate < 1.0:
-        return False
-    return abs(step * rate / (1.0 - rate)) < tol  # l_inf - l_k

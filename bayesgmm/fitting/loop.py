@@ -2,8 +2,8 @@
 
 ``objective = stats.loglik + engine.penalty(state)`` is the log-likelihood
 (EM), the log-posterior (MAP) or the ELBO (VB).  Convergence follows
-scikit-learn, per engine (``Engine.tol_applies_to``, read only by
-:func:`objective_converged`): EM and MAP stop when the *per-sample* objective
+``stopping`` (:mod:`bayesgmm.fitting.stopping`); by default scikit-learn's rule, per
+engine (``Engine.tol_applies_to``): EM and MAP stop when the *per-sample* objective
 changes by less than ``tol`` (as its GaussianMixture), VB when the *summed*
 ELBO does (as its BayesianGaussianMixture).  :mod:`bayesgmm.fitting.restarts` runs this loop from
 ``n_init`` starts and keeps the best.
@@ -23,7 +23,6 @@ from ..engines import make_engine as build_engine
 from ..engines.base import (
     ITERATE_ASCENT,
     ITERATE_SAMPLING,
-    TOL_SUMMED,
     NoiseComponent,
     mixture_terms,
 )
@@ -33,6 +32,7 @@ from .acceleration import can_accelerate, run_squarem_loop
 from .safeguards import EmptyComponents
 from .sampling import run_sampling_loop
 from .step import objective_pass
+from .stopping import STOPPING_AITKEN, per_sample_tol, should_stop
 
 
 def moments_for(spec: ModelSpec, data: DataSource):
@@ -113,16 +113,15 @@ def initial_state(
 def objective_converged(
     engine: Engine, objective: float, previous: float, total_weight: float
 ) -> bool:
-    """Whether the per-sample ``objective`` moved from ``previous`` by less than the spec's tol.
-
-    The one place the stopping rule lives: ``tol`` bounds the change of the per-sample
-    objective, or of the summed one (times ``total_weight``) when the engine says
-    ``tol_applies_to == TOL_SUMMED`` (VB, as scikit-learn's BayesianGaussianMixture).
-    """
-    change = abs(objective - previous)
-    if engine.tol_applies_to == TOL_SUMMED:
-        change *= total_weight
-    return bool(change < engine.spec.tol)
+    """Whether one plain iteration, from ``previous`` to ``objective`` (per sample), meets the
+    spec's stopping rule: "change" or "relative" (:mod:`bayesgmm.fitting.stopping`, where
+    every rule lives; "aitken" needs three objectives and runs in the accelerated loop)."""
+    return should_stop(
+        [previous, objective],
+        per_sample_tol(engine, total_weight),
+        engine.spec.stopping,
+        total_weight,
+    )
 
 
 def run_em_loop(
@@ -156,7 +155,7 @@ def run_em_loop(
     if empty_components is None:
         empty_components = EmptyComponents.for_engine(engine, data.n_samples, total_weight)
     accelerated = spec.accelerate and can_accelerate(engine, state)
-    if accelerated or spec.stopping != "change":  # SQUAREM, Aitken's rule: fitting/acceleration.py
+    if accelerated or spec.stopping == STOPPING_AITKEN:  # SQUAREM, Aitken: fitting/acceleration.py
         return run_squarem_loop(
             engine, data, state, previous_objective, on_iteration, empty_components, accelerated
         )
