@@ -17,6 +17,7 @@ import numpy as np
 from .families import CovarianceFamily
 from .kernels.cache import announce_first_compile
 from .kernels.forms import KernelForm, form_named
+from .kernels.linalg import shifted_scatter_diag, shifted_scatter_full
 from .kernels.missing import (
     incomplete_conditionals,
     missing_patterns,
@@ -167,12 +168,13 @@ class SuffStats:
 
     def shifted_scatter(self, shift: np.ndarray) -> np.ndarray:
         """``sum_n r (x - c - shift)(x - c - shift)^T`` per component (kernel form)."""
-        nk = self.nk[:, None]
-        if self.is_diagonal:
-            return self.sxx - 2.0 * self.sx * shift + nk * shift**2
-        cross = self.sx[:, :, None] * shift[:, None, :]
-        outer = shift[:, :, None] * shift[:, None, :]
-        return self.sxx - cross - np.swapaxes(cross, 1, 2) + nk[:, :, None] * outer
+        kernel = shifted_scatter_diag if self.is_diagonal else shifted_scatter_full
+        return kernel(
+            np.ascontiguousarray(self.sxx, dtype=np.float64),
+            np.ascontiguousarray(self.sx, dtype=np.float64),
+            np.ascontiguousarray(self.nk, dtype=np.float64),
+            np.ascontiguousarray(shift, dtype=np.float64),
+        )
 
     def weighted_means(self, nk_denominator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Means ``center + sx / denominator`` and the scatter about them.

@@ -77,7 +77,7 @@ class EmptyComponents:
 
     def reseed(self, stats: SuffStats, iteration: int) -> tuple[SuffStats, bool]:
         """Statistics with every empty component re-seeded; True if any was."""
-        if not self.enabled:
+        if not self.enabled or stats.nk.min() >= self.min_count:  # the usual case, at once
             return stats, False
         changed = False
         for component in np.flatnonzero(stats.nk < self.min_count):

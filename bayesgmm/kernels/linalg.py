@@ -54,3 +54,36 @@ def precision_cholesky_full(covariances, out):
                     value -= lower[i, m] * U[j, m]
                 U[j, i] = value / lower[i, i]
     return -1
+
+
+@njit(cache=True, nogil=True)
+def shifted_scatter_full(sxx, sx, nk, shift):
+    """``sxx[k] - sx[k] shift[k]^T - shift[k] sx[k]^T + nk[k] shift[k] shift[k]^T`` per component.
+
+    The scatter about ``center + shift`` from moments about ``center`` (see
+    :meth:`bayesgmm.stats.SuffStats.shifted_scatter`), in one call: the same
+    operations in the same order as the NumPy expression it replaces, so the same
+    bits, without its eight temporary arrays (about 10 us an M-step at K=3).
+    """
+    K, D = sx.shape
+    out = np.empty((K, D, D))
+    for k in range(K):
+        for i in range(D):
+            for j in range(D):
+                out[k, i, j] = (
+                    sxx[k, i, j] - sx[k, i] * shift[k, j] - sx[k, j] * shift[k, i]
+                ) + nk[k] * (shift[k, i] * shift[k, j])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def shifted_scatter_diag(sxx, sx, nk, shift):
+    """The diagonal form of :func:`shifted_scatter_full` (``sxx`` holds the diagonals)."""
+    K, D = sx.shape
+    out = np.empty((K, D))
+    for k in range(K):
+        for i in range(D):
+            out[k, i] = (sxx[k, i] - 2.0 * sx[k, i] * shift[k, i]) + nk[k] * (
+                shift[k, i] * shift[k, i]
+            )
+    return out
