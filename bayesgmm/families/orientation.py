@@ -28,7 +28,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.orientation import common_orientation_rounds
+from ..kernels.orientation import (
+    common_orientation_rounds,
+    covariances_from_orientation,
+    equal_matrix_rounds,
+    equal_shape_rounds,
+)
 
 INNER_TOL = float(np.sqrt(np.finfo(np.float64).eps))
 """Relative change of ``f`` at which an inner iteration stops: mclust's (sqrt(eps), 1.5e-8).
@@ -55,12 +60,6 @@ def geometric_mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.exp(np.log(values).mean(axis=axis))
 
 
-def _converged(value: float, previous: float) -> bool:
-    # a non-finite f (a volume collapsed to 0) ends the rounds at once: the covariance
-    # check that follows names the singular component, instead of INNER_MAX_ITER futile rounds
-    return not np.isfinite(value) or abs(previous - value) <= INNER_TOL * (1.0 + abs(value))
-
-
 def eigen_descending(scatter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (K, D), descending, and eigenvectors (K, D, D) as columns, of each ``W_k``."""
     values, vectors = np.linalg.eigh(scatter)
@@ -69,8 +68,11 @@ def eigen_descending(scatter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def from_orientation(orientation: np.ndarray, variances: np.ndarray) -> np.ndarray:
     """``D_k diag(variances_k) D_k^T``; ``orientation`` (D, D) shared or (K, D, D)."""
-    covariance = (orientation * variances[:, None, :]) @ np.swapaxes(orientation, -1, -2)
-    return 0.5 * (covariance + np.swapaxes(covariance, -1, -2))
+    stacked = orientation if orientation.ndim == 3 else orientation[None]
+    return covariances_from_orientation(
+        np.ascontiguousarray(stacked, dtype=np.float64),
+        np.ascontiguousarray(variances, dtype=np.float64),
+    )
 
 
 # ----------------------------------------------------------- diagonal families
@@ -82,15 +84,10 @@ def variable_volume_equal_diagonal_shape(
     volume = _start_volumes(start)
     if volume is None:
         volume = scatter.sum(axis=1) / (D * counts)  # the volumes of B = I
-    previous = np.inf
-    for _ in range(INNER_MAX_ITER):
-        shape = (scatter / volume[:, None]).sum(axis=0)
-        shape /= geometric_mean(shape)
-        volume = (scatter / shape).sum(axis=1) / (D * counts)
-        value = D * float(counts @ (np.log(volume) + 1.0))
-        if _converged(value, previous):
-            break
-        previous = value
+    volume = np.array(volume, dtype=np.float64)  # the rounds overwrite it
+    shape = equal_shape_rounds(
+        np.ascontiguousarray(scatter, dtype=np.float64), counts, volume, INNER_TOL, INNER_MAX_ITER
+    )
     return volume[:, None] * shape
 
 
@@ -112,18 +109,10 @@ def variable_volume_equal_matrix(
     volume = _start_volumes(start)
     if volume is None:
         volume = np.trace(scatter, axis1=1, axis2=2) / (D * counts)  # the volumes of C = I
-    previous = np.inf
-    shape = np.eye(D)
-    for _ in range(INNER_MAX_ITER):
-        shape = (scatter / volume[:, None, None]).sum(axis=0)
-        _, log_det = np.linalg.slogdet(shape)
-        shape = shape / np.exp(log_det / D)
-        inverse = np.linalg.inv(shape)
-        volume = np.einsum("kij,ji->k", scatter, inverse) / (D * counts)
-        value = D * float(counts @ (np.log(volume) + 1.0))
-        if _converged(value, previous):
-            break
-        previous = value
+    volume = np.array(volume, dtype=np.float64)  # the rounds overwrite it
+    shape = equal_matrix_rounds(
+        np.ascontiguousarray(scatter, dtype=np.float64), counts, volume, INNER_TOL, INNER_MAX_ITER
+    )
     covariance = volume[:, None, None] * shape
     return 0.5 * (covariance + np.swapaxes(covariance, -1, -2))
 
