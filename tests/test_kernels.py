@@ -252,6 +252,38 @@ def test_statistics_are_the_same_bits_whatever_the_thread_count():
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_serial_and_parallel_passes_are_the_same_bits(covariance_type):
+    """A small pass runs its row blocks on the calling thread (stats.run_kernel): the same
+    blocks in the same order as the parallel loop, so the same sums, for every kernel."""
+    rng = np.random.default_rng(3)
+    K, D, N = 3, 4, 5000  # two row blocks
+    terms = terms_of(covariance_type, *random_model(covariance_type, K, D, rng))
+    X = rng.normal(scale=2.5, size=(N, D))
+    weights = rng.uniform(0, 3, size=N)
+    uniforms = rng.random(N)
+    no_labels = np.zeros(0, dtype=np.int64)
+    form = terms.kernel
+    arguments = (terms.means, terms.factor, terms.log_offset)
+    for kernel, args in (
+        (form.estep_stats, (X, weights, *arguments)),
+        (form.log_rho, (X, *arguments)),
+        (form.allocate_stats, (X, weights, uniforms, *arguments, no_labels, no_labels)),
+    ):
+        serial, parallel = kernel(*args, False), kernel(*args, True)
+        if isinstance(serial, np.ndarray):
+            serial, parallel = (serial,), (parallel,)
+        assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
+    if form.estep_stats32 is not None:
+        X32 = X.astype(np.float32)
+        hi = terms.means.astype(np.float32)
+        lo = (terms.means - hi).astype(np.float32)
+        args32 = (X32, weights, hi, lo, terms.factor.astype(np.float32),
+                  terms.log_offset.astype(np.float32))  # fmt: skip
+        serial, parallel = form.estep_stats32(*args32, False), form.estep_stats32(*args32, True)
+        assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
 @pytest.mark.parametrize("n_features", [1, 2, 5, 6, 7, 9, 20])
 def test_every_column_blocking_remainder_matches_the_reference(covariance_type, n_features):
     # the full kernel walks columns in fours, then twos, then ones; diag in twos

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_objective import _fit_trace, assert_ascends
 
-from bayesgmm import GaussianMixture, MAPPrior, load, save, select
+from bayesgmm import GaussianMixture, MAPPrior, SingularCovarianceError, load, save, select
 from bayesgmm.families import (
     ALIASES,
     CONJUGATE_FAMILY_NAMES,
@@ -296,3 +296,13 @@ def test_weights_dask_and_pruning_serve_every_family(model):
     ).fit(make_mixture(300, 2, 2, separation=8.0, seed=3))
     assert pruned.n_components <= 5
     assert pruned.weights_.min() >= 0.05
+
+
+@pytest.mark.parametrize("model", ["VEI", "VEE", "VEV", "EVE", "VVE", "EEV", "EVV", "EVI"])
+def test_a_feature_without_spread_is_a_singular_covariance_not_a_silent_fit(model):
+    """The compiled inner solves meet a zero variance (reg_covar=0): the fit says which
+    problem it met instead of returning non-finite or arbitrary covariances."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=(60, 2)), np.full(60, 7.25)])
+    with pytest.raises(SingularCovarianceError, match="reg_covar"):
+        GaussianMixture(2, covariance_type=model, reg_covar=0, random_state=0).fit(X)
