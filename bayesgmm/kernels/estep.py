@@ -130,6 +130,86 @@ def quad_columns4(d, factor, k, j, y0, y1, y2, y3, q, m):
         q[t] += (y0[t] * y0[t] + y1[t] * y1[t]) + (y2[t] * y2[t] + y3[t] * y3[t])
 
 
+@njit(cache=True, nogil=True)
+def tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m):
+    """``lp[k, t] = log_offset[k] - 0.5 ||(x_t - m_k) U_k||^2`` for the tile ``xt`` (D, TILE).
+
+    Leaves the deviations of the last component in ``d``; ``y .. y4`` and ``q`` are
+    (TILE,) scratch.  Shared by the statistics and the sampling kernels (.sampling), so
+    both see the same log densities to the bit.
+    """
+    K, D = means.shape
+    for k in range(K):
+        for i in range(D):
+            mu = means[k, i]
+            for t in range(m):
+                d[i, t] = xt[i, t] - mu
+        for t in range(m):
+            q[t] = 0.0
+        # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
+        # of its reads); then two, then one for the last columns
+        j = 0
+        while j + 3 < D:
+            quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
+            j += 4
+        if j + 1 < D:
+            u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
+            d0 = d[0]
+            for t in range(m):
+                y[t] = d0[t] * u0
+                y2[t] = d0[t] * u1
+            for i in range(1, j + 2):
+                u0 = prec_chol[k, i, j] if i <= j else 0.0
+                u1 = prec_chol[k, i, j + 1]
+                di = d[i]
+                for t in range(m):
+                    y[t] += di[t] * u0
+                    y2[t] += di[t] * u1
+            for t in range(m):
+                q[t] += y[t] * y[t] + y2[t] * y2[t]
+            j += 2
+        if j < D:
+            u0 = prec_chol[k, 0, j]
+            for t in range(m):
+                y[t] = d[0, t] * u0
+            for i in range(1, j + 1):
+                u0 = prec_chol[k, i, j]
+                di = d[i]
+                for t in range(m):
+                    y[t] += di[t] * u0
+            for t in range(m):
+                q[t] += y[t] * y[t]
+        c = log_offset[k]
+        for t in range(m):
+            lp[k, t] = c - 0.5 * q[t]
+
+
+@njit(cache=True, nogil=True)
+def tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m):
+    """``lp[k, t]`` for the diagonal form (``prec_sqrt`` (K, D)); ``q`` is (TILE,) scratch."""
+    K, D = means.shape
+    for k in range(K):
+        for t in range(m):
+            q[t] = 0.0
+        for i in range(0, D - 1, 2):  # two features a pass: half the traffic on q
+            mu0, s0 = means[k, i], prec_sqrt[k, i]
+            mu1, s1 = means[k, i + 1], prec_sqrt[k, i + 1]
+            x0, x1 = xt[i], xt[i + 1]
+            for t in range(m):
+                v0 = (x0[t] - mu0) * s0
+                v1 = (x1[t] - mu1) * s1
+                q[t] += v0 * v0 + v1 * v1
+        if D % 2:
+            mu0, s0 = means[k, D - 1], prec_sqrt[k, D - 1]
+            x0 = xt[D - 1]
+            for t in range(m):
+                v0 = (x0[t] - mu0) * s0
+                q[t] += v0 * v0
+        c = log_offset[k]
+        for t in range(m):
+            lp[k, t] = c - 0.5 * q[t]
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def full_block_stats(X, sample_weight, means, prec_chol, log_offset, start, stop, nk, sx, sxx):
     """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and the
@@ -158,49 +238,7 @@ def full_block_stats(X, sample_weight, means, prec_chol, log_offset, start, stop
         m = min(TILE, stop - t0)
         load_tile(X, t0, m, xt)
         load_weights(sample_weight, t0, m, wt)
-        for k in range(K):
-            for i in range(D):
-                mu = means[k, i]
-                for t in range(m):
-                    d[i, t] = xt[i, t] - mu
-            for t in range(m):
-                q[t] = 0.0
-            # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
-            # of its reads); then two, then one for the last columns
-            j = 0
-            while j + 3 < D:
-                quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
-                j += 4
-            if j + 1 < D:
-                u0, u1 = prec_chol[k, 0, j], prec_chol[k, 0, j + 1]
-                d0 = d[0]
-                for t in range(m):
-                    y[t] = d0[t] * u0
-                    y2[t] = d0[t] * u1
-                for i in range(1, j + 2):
-                    u0 = prec_chol[k, i, j] if i <= j else 0.0
-                    u1 = prec_chol[k, i, j + 1]
-                    di = d[i]
-                    for t in range(m):
-                        y[t] += di[t] * u0
-                        y2[t] += di[t] * u1
-                for t in range(m):
-                    q[t] += y[t] * y[t] + y2[t] * y2[t]
-                j += 2
-            if j < D:
-                u0 = prec_chol[k, 0, j]
-                for t in range(m):
-                    y[t] = d[0, t] * u0
-                for i in range(1, j + 1):
-                    u0 = prec_chol[k, i, j]
-                    di = d[i]
-                    for t in range(m):
-                        y[t] += di[t] * u0
-                for t in range(m):
-                    q[t] += y[t] * y[t]
-            c = log_offset[k]
-            for t in range(m):
-                lp[k, t] = c - 0.5 * q[t]
+        tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
         loglik += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
         for k in range(K):
             r = resp[k]
@@ -317,26 +355,7 @@ def diag_block_stats(X, sample_weight, means, prec_sqrt, log_offset, start, stop
         m = min(TILE, stop - t0)
         load_tile(X, t0, m, xt)
         load_weights(sample_weight, t0, m, wt)
-        for k in range(K):
-            for t in range(m):
-                q[t] = 0.0
-            for i in range(0, D - 1, 2):  # two features a pass: half the traffic on q
-                mu0, s0 = means[k, i], prec_sqrt[k, i]
-                mu1, s1 = means[k, i + 1], prec_sqrt[k, i + 1]
-                x0, x1 = xt[i], xt[i + 1]
-                for t in range(m):
-                    v0 = (x0[t] - mu0) * s0
-                    v1 = (x1[t] - mu1) * s1
-                    q[t] += v0 * v0 + v1 * v1
-            if D % 2:
-                mu0, s0 = means[k, D - 1], prec_sqrt[k, D - 1]
-                x0 = xt[D - 1]
-                for t in range(m):
-                    v0 = (x0[t] - mu0) * s0
-                    q[t] += v0 * v0
-            c = log_offset[k]
-            for t in range(m):
-                lp[k, t] = c - 0.5 * q[t]
+        tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
         loglik += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
         for k in range(K):
             r = resp[k]

@@ -1,7 +1,7 @@
 """Sampled allocations: the Gibbs sampler's pass over the data.
 
-One pass computes, for every row, the log densities ``log rho[n, k]`` exactly as
-the E-step kernels of :mod:`.estep` do, draws the row's component from its
+One pass computes, for every row, the log densities ``log rho[n, k]`` with the E-step
+kernels' own tile functions (:mod:`.estep`), draws the row's component from its
 responsibilities with the uniform ``uniforms[n]`` (inverse-CDF over the K
 components), and folds the row into the *hard-allocation* statistics of the
 component it drew (times its sample weight ``w[n]``):
@@ -31,58 +31,8 @@ import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
-from .estep import TILE, load_tile, load_weights, quad_columns4
+from .estep import TILE, load_tile, load_weights, tile_log_density_diag, tile_log_density_full
 from .vecmath import exp_shifted_add, log_positive, sum_product
-
-
-@njit(cache=True, nogil=True)
-def _tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m):
-    """``lp[k, t] = log_offset[k] - 0.5 ||(x_t - m_k) U_k||^2`` for a tile (as estep_stats_full)."""
-    K, D = means.shape
-    for k in range(K):
-        for i in range(D):
-            mu = means[k, i]
-            for t in range(m):
-                d[i, t] = xt[i, t] - mu
-        for t in range(m):
-            q[t] = 0.0
-        j = 0
-        while j + 3 < D:
-            quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
-            j += 4
-        while j < D:
-            u0 = prec_chol[k, 0, j]
-            for t in range(m):
-                y[t] = d[0, t] * u0
-            for i in range(1, j + 1):
-                u0 = prec_chol[k, i, j]
-                di = d[i]
-                for t in range(m):
-                    y[t] += di[t] * u0
-            for t in range(m):
-                q[t] += y[t] * y[t]
-            j += 1
-        c = log_offset[k]
-        for t in range(m):
-            lp[k, t] = c - 0.5 * q[t]
-
-
-@njit(cache=True, nogil=True)
-def _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m):
-    """``lp[k, t]`` for the diagonal form (as estep_stats_diag)."""
-    K, D = means.shape
-    for k in range(K):
-        for t in range(m):
-            q[t] = 0.0
-        for i in range(D):
-            mu, s = means[k, i], prec_sqrt[k, i]
-            x = xt[i]
-            for t in range(m):
-                v = (x[t] - mu) * s
-                q[t] += v * v
-        c = log_offset[k]
-        for t in range(m):
-            lp[k, t] = c - 0.5 * q[t]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -163,7 +113,7 @@ def _allocate_block_full(
         m = min(TILE, stop - t0)
         load_tile(X, t0, m, xt)
         load_weights(sample_weight, t0, m, wt)
-        _tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
+        tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
         loglik += _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits)
         _record(chosen, t0, m, wt, allocation, pivot, agreement)
         for t in range(m):
@@ -204,7 +154,7 @@ def _allocate_block_diag(
         m = min(TILE, stop - t0)
         load_tile(X, t0, m, xt)
         load_weights(sample_weight, t0, m, wt)
-        _tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
+        tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
         loglik += _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits)
         _record(chosen, t0, m, wt, allocation, pivot, agreement)
         for t in range(m):
