@@ -1,6 +1,6 @@
 """bayesgmm's 14-model sweep against R mclust's ``Mclust(X, G = 1:9)`` on mclust's own data sets.
 
-``python -m bench.mclust_datasets [rounds]``: needs ``Rscript`` with mclust (Debian:
+``python -m bench.mclust_datasets [rounds] [name,name,...]``: needs ``Rscript`` with mclust (Debian:
 ``apt-get install r-cran-mclust``); the benchmark calls R, the test suite never does.  For
 each data set mclust ships (numeric columns only; class/label columns dropped), R exports the
 data and times ``Mclust(X, G = 1:9)`` (all 14 models, its hierarchical start, its default
@@ -90,13 +90,16 @@ def ours(X: np.ndarray, rounds: int):
     return statistics.median(times), top_models(sweep, 1)[0]
 
 
-def main(rounds: int = 3) -> None:
+def main(rounds: int = 3, only: str = "") -> None:
     if shutil.which("Rscript") is None:
         sys.exit("this benchmark needs Rscript with mclust: apt-get install r-cran-mclust")
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "mclust.R"
         script.write_text(R_SCRIPT)
-        names = list(DATASETS)
+        names = only.split(",") if only else list(DATASETS)
+        unknown = sorted(set(names) - set(DATASETS))
+        if unknown:
+            sys.exit(f"unknown data sets {unknown}; choose from {', '.join(DATASETS)}")
         output = subprocess.run(
             ["Rscript", str(script), folder, str(rounds), ",".join(names)]
             + [DATASETS[n] for n in names],
@@ -119,4 +122,4 @@ def main(rounds: int = 3) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    main(*(int(a) if i == 0 else a for i, a in enumerate(sys.argv[1:3])))
