@@ -17,8 +17,9 @@ def compile_all() -> dict:
 
     import bayesgmm
     from bayesgmm import kernels
+    from bayesgmm.densities import log_rho
     from bayesgmm.families import FAMILIES
-    from bayesgmm.stats import GaussianTerms, accumulate, log_rho
+    from bayesgmm.stats import GaussianTerms, accumulate
 
     imported = time.perf_counter()
     rng = np.random.default_rng(0)

@@ -19,6 +19,7 @@ LAYERS = (
     ("_version", "_lazy", "exceptions", "kernels"),
     ("families",),
     ("stats",),
+    ("densities",),
     ("data", "datasets"),
     ("engines",),
     ("diagnostics",),

@@ -19,11 +19,12 @@ from bayesgmm import GaussianMixture, MAPPrior
 from bayesgmm.data.allocation import allocate
 from bayesgmm.data.sources import InMemoryData
 from bayesgmm.datasets import load_faithful
+from bayesgmm.densities import log_rho
 from bayesgmm.diagnostics import loo
 from bayesgmm.families import family_named
 from bayesgmm.fitting.loop import initial_state, make_engine, run_em_loop
 from bayesgmm.spec import ModelSpec
-from bayesgmm.stats import GaussianTerms, log_rho
+from bayesgmm.stats import GaussianTerms
 
 FAITHFUL = np.asarray(load_faithful(), dtype=np.float64)
 

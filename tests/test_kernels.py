@@ -6,9 +6,10 @@ from conftest import COVARIANCE_TYPES
 from reference import estep_statistics, full_covariances, log_rho
 
 from bayesgmm.data.moments import data_moments
+from bayesgmm.densities import log_responsibilities
+from bayesgmm.densities import log_rho as kernel_log_rho
 from bayesgmm.families import FAMILIES
-from bayesgmm.stats import GaussianTerms, accumulate, log_responsibilities
-from bayesgmm.stats import log_rho as kernel_log_rho
+from bayesgmm.stats import GaussianTerms, accumulate
 
 
 def random_model(covariance_type, K, D, rng):

@@ -22,9 +22,9 @@ from test_objective import ENGINES_AND_PRIORS, _fit_trace, assert_ascends
 import bayesgmm
 from bayesgmm import GaussianMixture
 from bayesgmm.data.incomplete import IncompleteData, accumulate_incomplete
+from bayesgmm.densities import log_responsibilities
 from bayesgmm.engines.base import mixture_terms
 from bayesgmm.kernels.missing import missing_patterns
-from bayesgmm.stats import log_responsibilities
 
 
 def _with_holes(X, fraction, seed):

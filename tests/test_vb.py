@@ -20,8 +20,8 @@ from bayesgmm import BayesianGaussianMixture, GaussianMixture, ModelSpec, VBPrio
 from bayesgmm.data import InMemoryData
 from bayesgmm.data.init import statistics_from_assignment
 from bayesgmm.datasets import load_faithful
+from bayesgmm.densities import log_rho
 from bayesgmm.fitting.loop import make_engine, run_em_loop
-from bayesgmm.stats import log_rho
 
 RTOL = 1e-8
 WEIGHT_PRIORS = ["dirichlet_process", "dirichlet_distribution"]

@@ -19,13 +19,13 @@ from ..data.validation import (
     check_features,
     is_dask_collection,
 )
+from ..densities import logsumexp_rows
 from ..engines import ENGINES, ITERATE_SAMPLING, engine_class
 from ..estimator import ScikitLearnParameters
 from ..exceptions import data_conversion_warning, not_fitted_error
 from ..families import ALL_MODELS, all_models, family_names
 from ..fitting.result import FitResult
 from ..model_selection.select import _choices, _component_counts
-from ..stats import logsumexp_rows
 from . import models
 from .labels import class_codes
 from .saving import from_datatree, to_datatree

@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 
 from .._lazy import xr
+from ..densities import log_rho, logsumexp_rows
 from ..diagnostics import criteria
 from ..engines.base import mixture_terms
 from ..estimator import GaussianMixture
 from ..exceptions import OverparameterizedWarning
 from ..model_selection.select import best_model, select
-from ..stats import GaussianTerms, log_rho, logsumexp_rows
+from ..stats import GaussianTerms
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..densities import has_nan
 from ..kernels.missing import MissingPatterns, incomplete_statistics, missing_patterns
-from ..stats import GaussianTerms, SuffStats, accumulate, has_nan
+from ..stats import GaussianTerms, SuffStats, accumulate
 from .moments import DataMoments, data_moments
 from .scores import RowScores, log_densities
 from .sources import InMemoryData

@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..stats import GaussianTerms, log_responsibilities
+from ..densities import log_responsibilities
+from ..stats import GaussianTerms
 
 CHUNK_ROWS = 65_536
 MAX_GATHERED_ROWS = 10_000_000

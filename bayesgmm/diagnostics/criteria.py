@@ -32,9 +32,10 @@ import numpy as np
 
 from .._lazy import xr
 from ..data.validation import as_feature_matrix, as_sample_weight
+from ..densities import has_nan, log_responsibilities, log_rho, logsumexp_rows
 from ..engines.base import MixtureParameters, mixture_terms
 from ..families import CovarianceFamily
-from ..stats import accumulate, has_nan, log_responsibilities, log_rho, logsumexp_rows
+from ..stats import accumulate
 from .fitted import as_result
 
 CONVENTIONS = ("sklearn", "mclust")
@@ -161,14 +162,22 @@ CONVENTION_NOTE = (
 
 
 def result_criteria(
-    result, X: np.ndarray, sample_weight: np.ndarray | None = None
+    result,
+    X: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    *,
+    fitting_data: bool = False,
 ) -> dict[str, float]:
     """``bic``, ``aic``, ``icl`` and ``log_likelihood`` of a FitResult on its fitting data.
 
     BIC and AIC are the result's own (from the fit's final pass); ICL adds
     twice the classification entropy, which needs the responsibilities of ``X``.
+    ``fitting_data=True`` says ``X`` and ``sample_weight`` are exactly the rows the result
+    was fitted to: the entropy its final pass computed is used instead of another pass.
     """
-    _, entropy, _ = data_fit(X, result.spec.family, result.parameters, sample_weight)
+    entropy = result.classification_entropy if fitting_data else None
+    if entropy is None:
+        _, entropy, _ = data_fit(X, result.spec.family, result.parameters, sample_weight)
     bic_value = result.bic()
     return {
         "bic": bic_value,

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..data.init import recordable_seed
+from ..densities import log_rho, logsumexp_rows
 from ..engines import Engine, engine_class, restore
 from ..engines.base import PosteriorDraws, mixture_terms
 from ..engines.map_posterior import ConjugatePosterior
 from ..families import CovarianceFamily
-from ..stats import GaussianTerms, SuffStats, accumulate, log_rho, logsumexp_rows
+from ..stats import GaussianTerms, SuffStats, accumulate
 from .checks import DEFAULT_DRAWS, _check_draws, _fitting_data
 from .fitted import as_result
 

@@ -34,8 +34,8 @@ import numpy as np
 from .._lazy import xr
 from ..data.init import as_generator
 from ..data.validation import as_feature_matrix, as_sample_weight, check_features
+from ..densities import log_responsibilities
 from ..engines.base import mixture_terms
-from ..stats import log_responsibilities
 from .alignment import component_distances
 from .fitted import as_result
 

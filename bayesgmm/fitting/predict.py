@@ -14,11 +14,11 @@ import numpy as np
 
 from ..data.init import as_generator
 from ..data.validation import as_feature_matrix, check_features, is_dask_collection
+from ..densities import log_responsibilities, log_rho, logsumexp_rows
 from ..diagnostics import criteria
 from ..engines.base import mixture_terms
 from ..exceptions import not_fitted_error
 from ..kernels.missing import conditional_expectations
-from ..stats import log_responsibilities, log_rho, logsumexp_rows
 from .anomaly import AnomalyMethods
 
 

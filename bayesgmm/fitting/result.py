@@ -93,6 +93,10 @@ class FitResult:
     score_quantiles : ScoreQuantiles or None, the training rows' log-density at fixed
         percentiles, where anomaly thresholds come from (None: not stored, e.g. partial_fit),
         see :mod:`bayesgmm.fitting.score_quantiles`
+    classification_entropy : float or None, ICL's ``-sum_n w_n log z[n, map(n)]`` on the
+        fitting data at the parameters, a by-product of the final pass (None: not known,
+        as for a loaded fit; :func:`bayesgmm.diagnostics.criteria.result_criteria` then
+        computes it from the data)
     """
 
     spec: ModelSpec
@@ -109,6 +113,7 @@ class FitResult:
     pruning: PruningHistory | None = None
     standardization: Standardization | None = None
     score_quantiles: ScoreQuantiles | None = None
+    classification_entropy: float | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_fit(cls, *, spec, engine: Engine, state, **fields) -> FitResult:
@@ -422,10 +427,10 @@ def finish_fit(
     final = data.accumulate(terms)
     scores = data.row_scores(terms) if score_quantiles else None
     parameters = engine.parameters(state)
-    if engine.terms_are_point_estimate:
-        log_likelihood = final.loglik
-    else:
-        log_likelihood = data.accumulate(mixture_terms(engine.family, parameters)).loglik
+    point = final if engine.terms_are_point_estimate else None
+    if point is None:  # the engine's terms are not the point estimate's (VB)
+        point = data.accumulate(mixture_terms(engine.family, parameters))
+    entropy = point.classification_entropy
     return FitResult.from_fit(
         spec=engine.spec,
         engine=engine,
@@ -434,10 +439,11 @@ def finish_fit(
         converged=converged,
         lower_bound=trace[-1] if len(trace) else -np.inf,
         objective=final.loglik + engine.penalty(state),
-        log_likelihood=log_likelihood,
+        log_likelihood=point.loglik,
         n_samples=data.n_samples,
         total_weight=final.total_weight,
         feature_names=feature_names,
         pruning=pruning,
         score_quantiles=None if scores is None else ScoreQuantiles.of(scores),
+        classification_entropy=float(entropy) if np.isfinite(entropy) else None,
     )

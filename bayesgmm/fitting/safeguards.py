@@ -16,7 +16,7 @@ What bayesgmm does, and why, is written up in ``docs/robustness.md``.  In short:
 The checks of the data themselves (scales that overflow float64, a dominating
 ``reg_covar``) are made once for every entry point by the data layer
 (:mod:`bayesgmm.data.checks`); rows too far from every component for float64
-are handled by :func:`bayesgmm.stats.log_responsibilities`.
+are handled by :func:`bayesgmm.densities.log_responsibilities`.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
     """Log densities ``lp`` (K, TILE) -> weighted responsibilities ``resp`` (K, TILE).
 
     Writes each row's log-sum-exp into ``lse`` and returns ``sum_t wt[t] lse[t]``.
-    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (2, TILE).
+    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (2, TILE); on return
+    ``scratch[0]`` holds each row's largest log density (its hard assignment's).
     """
     K = lp.shape[0]
     top = scratch[0]
@@ -213,13 +214,15 @@ def tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m):
 @njit(cache=True, nogil=True, error_model="numpy")
 def full_block_stats(X, sample_weight, means, prec_chol, log_offset, start, stop, nk, sx, sxx):
     """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and the
-    upper triangle of ``sxx`` (K, D, D); returns the block's log-likelihood.
+    upper triangle of ``sxx`` (K, D, D); returns the block's log-likelihood and its
+    classification log-likelihood (see :func:`estep_stats_full`).
 
     Arguments as :func:`estep_stats_full`.
     """
     D = X.shape[1]
     K = means.shape[0]
     loglik = 0.0
+    best = 0.0
     xt = np.empty((D, TILE))
     d = np.empty((D, TILE))
     rd = np.empty((D, TILE))
@@ -240,6 +243,7 @@ def full_block_stats(X, sample_weight, means, prec_chol, log_offset, start, stop
         load_weights(sample_weight, t0, m, wt)
         tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4, q, m)
         loglik += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
+        best += sum_product(wt, scratch[0], m)
         for k in range(K):
             r = resp[k]
             count = total(r, m)
@@ -265,17 +269,19 @@ def full_block_stats(X, sample_weight, means, prec_chol, log_offset, start, stop
                     j += 2
                 if j < D:
                     sxx[k, i, j] += sum_product(rd[i], d[j], m)
-    return loglik
+    return loglik, best
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _full_block_stats_parallel(X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik):
+def _full_block_stats_parallel(
+    X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik, best
+):
     # nothing but the parallel loop (see _blocks_full in .sampling: a parallel function's
     # own array operations become parfors of their own and lengthen the first compile)
     n_blocks, N = nk.shape[0], X.shape[0]
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        loglik[block] = full_block_stats(
+        loglik[block], best[block] = full_block_stats(
             X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
         )  # fmt: skip
 
@@ -298,7 +304,9 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset, parallel):
 
     Returns
     -------
-    nk (K,), sx (K, D), sxx (K, D, D), loglik (float)
+    nk (K,), sx (K, D), sxx (K, D, D), loglik (float), and the classification
+    log-likelihood ``sum_n w[n] max_k log rho[n, k]`` (float), whose difference from
+    ``loglik`` is ICL's classification entropy
     """
     N, D = X.shape
     K = means.shape[0]
@@ -307,42 +315,46 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset, parallel):
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D, D))
     loglik = np.zeros(n_blocks)
+    best = np.zeros(n_blocks)
     if parallel:
         _full_block_stats_parallel(
-            X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik
+            X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik, best
         )
     else:  # the same blocks in the same order on this thread: the same sums, bit for bit
         for block in range(n_blocks):
             start, stop = block_bounds(block, n_blocks, N)
-            loglik[block] = full_block_stats(
+            loglik[block], best[block] = full_block_stats(
                 X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
             )  # fmt: skip
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))
     total_loglik = 0.0
+    total_best = 0.0
     for block in range(n_blocks):  # fixed order: reproducible sums
         total_nk += nk[block]
         total_sx += sx[block]
         total_sxx += sxx[block]
         total_loglik += loglik[block]
+        total_best += best[block]
     for k in range(K):
         for i in range(D):
             for j in range(i + 1, D):
                 total_sxx[k, j, i] = total_sxx[k, i, j]
-    return total_nk, total_sx, total_sxx, total_loglik
+    return total_nk, total_sx, total_sxx, total_loglik, total_best
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def diag_block_stats(X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk, sx, sxx):
     """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and
-    ``sxx`` (K, D); returns the block's log-likelihood.
+    ``sxx`` (K, D); returns the block's log-likelihood and classification log-likelihood.
 
     Arguments as :func:`estep_stats_diag`.
     """
     D = X.shape[1]
     K = means.shape[0]
     loglik = 0.0
+    best = 0.0
     xt = np.empty((D, TILE))
     lp = np.empty((K, TILE))
     resp = np.empty((K, TILE))
@@ -357,6 +369,7 @@ def diag_block_stats(X, sample_weight, means, prec_sqrt, log_offset, start, stop
         load_weights(sample_weight, t0, m, wt)
         tile_log_density_diag(xt, means, prec_sqrt, log_offset, lp, q, m)
         loglik += normalise_tile(lp, resp, m, wt, lse, scratch, bits)
+        best += sum_product(wt, scratch[0], m)
         for k in range(K):
             r = resp[k]
             count = total(r, m)
@@ -367,17 +380,19 @@ def diag_block_stats(X, sample_weight, means, prec_sqrt, log_offset, start, stop
                 first, second = weighted_moments(xt[i], means[k, i], r, m)
                 sx[k, i] += first
                 sxx[k, i] += second
-    return loglik
+    return loglik, best
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _diag_block_stats_parallel(X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik):
+def _diag_block_stats_parallel(
+    X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik, best
+):
     # nothing but the parallel loop (see _blocks_full in .sampling: a parallel function's
     # own array operations become parfors of their own and lengthen the first compile)
     n_blocks, N = nk.shape[0], X.shape[0]
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        loglik[block] = diag_block_stats(
+        loglik[block], best[block] = diag_block_stats(
             X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
         )  # fmt: skip
 
@@ -396,23 +411,26 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset, parallel):
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D))
     loglik = np.zeros(n_blocks)
+    best = np.zeros(n_blocks)
     if parallel:
         _diag_block_stats_parallel(
-            X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik
+            X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik, best
         )
     else:  # the same blocks in the same order on this thread: the same sums, bit for bit
         for block in range(n_blocks):
             start, stop = block_bounds(block, n_blocks, N)
-            loglik[block] = diag_block_stats(
+            loglik[block], best[block] = diag_block_stats(
                 X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
             )  # fmt: skip
     total_nk = np.zeros(K)
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D))
     total_loglik = 0.0
+    total_best = 0.0
     for block in range(n_blocks):
         total_nk += nk[block]
         total_sx += sx[block]
         total_sxx += sxx[block]
         total_loglik += loglik[block]
-    return total_nk, total_sx, total_sxx, total_loglik
+        total_best += best[block]
+    return total_nk, total_sx, total_sxx, total_loglik, total_best

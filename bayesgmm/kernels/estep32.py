@@ -206,13 +206,15 @@ def full_block_stats32(
     X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop, nk, sx, sxx
 ):
     """Rows ``start .. stop`` added into one block's ``nk`` (K,), ``sx`` (K, D) and the
-    upper triangle of ``sxx`` (K, D, D); returns the block's log-likelihood.
+    upper triangle of ``sxx`` (K, D, D); returns the block's log-likelihood and
+    classification log-likelihood.
 
     Arguments as :func:`estep_stats_full32`.
     """
     D = X.shape[1]
     K = mean_hi.shape[0]
     loglik = 0.0
+    best = 0.0
     f32 = np.float32
     xt = np.empty((D, PITCH), f32)
     d = np.empty((D, PITCH), f32)
@@ -272,6 +274,7 @@ def full_block_stats32(
             for t in range(m):
                 lp[k, t] = c - HALF * q[t]
         loglik += normalise_tile32(lp, resp, m, wt, lse, scratch, bits)
+        best += sum_product32(wt, scratch[0], m)  # each row's largest log density
         for k in range(K):
             r = resp[k]
             count = total32(r, m)
@@ -307,18 +310,18 @@ def full_block_stats32(
             while i < D:
                 add_row_tail32(sxx[k, i], rd[i], d, i, m)
                 i += 1
-    return loglik
+    return loglik, best
 
 
 @njit(parallel=True, cache=True, nogil=True)
 def _full_block_stats32_parallel(
-    X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik
+    X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik, best
 ):
     # nothing but the parallel loop, as in .estep
     n_blocks, N = nk.shape[0], X.shape[0]
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
-        loglik[block] = full_block_stats32(
+        loglik[block], best[block] = full_block_stats32(
             X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
             nk[block], sx[block], sxx[block],
         )  # fmt: skip
@@ -340,7 +343,8 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     Returns
     -------
     nk (K,), sx (K, D), sxx (K, D, D) float64 moments about ``hi + lo``, and
-    the summed log-likelihood (float64) without the caller's constant
+    the summed log-likelihood (float64) and classification log-likelihood (as
+    :func:`.estep.estep_stats_full`), both without the caller's constant
     """
     N, D = X.shape
     K = mean_hi.shape[0]
@@ -349,14 +353,15 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     sx = np.zeros((n_blocks, K, D))
     sxx = np.zeros((n_blocks, K, D, D))
     loglik = np.zeros(n_blocks)
+    best = np.zeros(n_blocks)
     if parallel:
         _full_block_stats32_parallel(
-            X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik
+            X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik, best
         )
     else:  # the same blocks in the same order on this thread: the same sums, bit for bit
         for block in range(n_blocks):
             start, stop = block_bounds(block, n_blocks, N)
-            loglik[block] = full_block_stats32(
+            loglik[block], best[block] = full_block_stats32(
                 X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
                 nk[block], sx[block], sxx[block],
             )  # fmt: skip
@@ -364,13 +369,15 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     total_sx = np.zeros((K, D))
     total_sxx = np.zeros((K, D, D))
     total_loglik = 0.0
+    total_best = 0.0
     for block in range(n_blocks):
         total_nk += nk[block]
         total_sx += sx[block]
         total_sxx += sxx[block]
         total_loglik += loglik[block]
+        total_best += best[block]
     for k in range(K):
         for i in range(D):
             for j in range(i + 1, D):
                 total_sxx[k, j, i] = total_sxx[k, i, j]
-    return total_nk, total_sx, total_sxx, total_loglik
+    return total_nk, total_sx, total_sxx, total_loglik, total_best

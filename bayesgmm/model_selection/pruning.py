@@ -93,7 +93,10 @@ def prune_path(model, X, sample_weight=None, *, min_components: int = 1) -> Prun
         )
         n_iter.append(len(trace) - start)
         removed_weight.append(float(current[remove][0]))
-    rows = [criteria.result_criteria(r, data.given_rows, data.sample_weight) for r in results]
+    rows = [
+        criteria.result_criteria(r, data.given_rows, data.sample_weight, fitting_data=True)
+        for r in results
+    ]
     table = xr.Dataset(
         {
             **{

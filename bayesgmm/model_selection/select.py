@@ -268,7 +268,7 @@ def select(
                     # recorded in `converged`, summarised once below
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     result = restarts.fit(specs[key], source, None, names, score_quantiles=False)
-                row = criteria.result_criteria(result, data, weights)
+                row = criteria.result_criteria(result, data, weights, fitting_data=True)
             except ValueError as exc:  # includes SingularCovarianceError and LinAlgError
                 errors[index] = f"{type(exc).__name__}: {exc}"
             else:
@@ -427,7 +427,9 @@ def best_model(
         warnings.simplefilter("ignore", ConvergenceWarning)  # the sweep recorded it already
         model.fit(X, sample_weight=sample_weight)
     data_and_weights = _data_and_weights(X, sample_weight, model.missing == "marginalize")
-    refitted = criteria.result_criteria(model.result_, *data_and_weights)[criterion]
+    refitted = criteria.result_criteria(model.result_, *data_and_weights, fitting_data=True)[
+        criterion
+    ]
     if not np.isclose(refitted, winner["value"], rtol=1e-9, atol=1e-9):
         warnings.warn(
             f"the refitted model's {criterion} is {refitted:.6f}, the sweep's {winner['value']:.6f}: "
