@@ -19,6 +19,46 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def cholesky_lower(S, lower):
+    """The Cholesky factor ``L`` (``S = L L^T``) into the lower triangle of ``lower``.
+
+    False when ``S`` is not positive definite (a pivot not positive, or not finite);
+    ``lower`` is then partly written.  Its upper triangle is never touched.
+    """
+    D = S.shape[0]
+    for j in range(D):
+        pivot = S[j, j]
+        for m in range(j):
+            pivot -= lower[j, m] * lower[j, m]
+        if not (pivot > 0.0 and pivot < np.inf):  # also catches NaN
+            return False
+        root = np.sqrt(pivot)
+        lower[j, j] = root
+        for i in range(j + 1, D):
+            value = S[i, j]
+            for m in range(j):
+                value -= lower[i, m] * lower[j, m]
+            lower[i, j] = value / root
+    return True
+
+
+@njit(cache=True, nogil=True)
+def lower_inverse_transposed(lower, out):
+    """``out = L^-T`` (upper triangular) for the lower-triangular Cholesky factor ``L``:
+    column j of ``L^-1``, by forward substitution, is row j of ``out``."""
+    D = lower.shape[0]
+    for j in range(D):
+        for i in range(j):
+            out[j, i] = 0.0
+        out[j, j] = 1.0 / lower[j, j]
+        for i in range(j + 1, D):
+            value = 0.0
+            for m in range(j, i):
+                value -= lower[i, m] * out[j, m]
+            out[j, i] = value / lower[i, i]
+
+
+@njit(cache=True, nogil=True)
 def precision_cholesky_full(covariances, out):
     """Write ``U_k`` (upper triangular, ``U_k U_k^T = covariances[k]^-1``) into ``out[k]``.
 
@@ -28,31 +68,9 @@ def precision_cholesky_full(covariances, out):
     K, D, _ = covariances.shape
     lower = np.empty((D, D))  # the Cholesky factor L of one component, S = L L^T
     for k in range(K):
-        S = covariances[k]
-        for j in range(D):
-            pivot = S[j, j]
-            for m in range(j):
-                pivot -= lower[j, m] * lower[j, m]
-            if not (pivot > 0.0 and pivot < np.inf):  # also catches NaN
-                return k
-            root = np.sqrt(pivot)
-            lower[j, j] = root
-            for i in range(j + 1, D):
-                value = S[i, j]
-                for m in range(j):
-                    value -= lower[i, m] * lower[j, m]
-                lower[i, j] = value / root
-        # U = L^-T: column j of L^-1 (forward substitution) is row j of U
-        U = out[k]
-        for j in range(D):
-            for i in range(j):
-                U[j, i] = 0.0
-            U[j, j] = 1.0 / lower[j, j]
-            for i in range(j + 1, D):
-                value = 0.0
-                for m in range(j, i):
-                    value -= lower[i, m] * U[j, m]
-                U[j, i] = value / lower[i, i]
+        if not cholesky_lower(covariances[k], lower):
+            return k
+        lower_inverse_transposed(lower, out[k])  # U = L^-T
     return -1
 
 

@@ -12,6 +12,8 @@ float64 only, when such a model is first fitted.
 import numpy as np
 from numba import njit
 
+from .linalg import cholesky_lower, lower_inverse_transposed
+
 
 @njit(cache=True, nogil=True)
 def _product(a, b, out):
@@ -242,12 +244,12 @@ def equal_matrix_rounds(scatter, counts, volume, tol, max_rounds):
     pooled matrix is not positive definite (the caller's check names the singular
     component).  Given the volumes, ``C`` is ``sum_k W_k / lambda_k`` scaled to
     determinant 1; given ``C``, ``lambda_k = tr(W_k C^-1) / (D n_k)``.  Both through one
-    Cholesky factor, written out: NumPy's slogdet, inv and einsum cost about 25 us a round.
+    Cholesky factor (:mod:`.linalg`): NumPy's slogdet, inv and einsum cost about 25 us a round.
     """
     K, D, _ = scatter.shape
     shape = np.empty((D, D))
     lower = np.empty((D, D))
-    inverse_lower = np.empty((D, D))
+    upper_inverse = np.empty((D, D))
     inverse = np.empty((D, D))
     previous = np.inf
     for _ in range(max_rounds):
@@ -257,41 +259,23 @@ def equal_matrix_rounds(scatter, counts, volume, tol, max_rounds):
                 for k in range(K):
                     total += scatter[k, i, j] / volume[k]
                 shape[i, j] = total
+        if not cholesky_lower(shape, lower):  # shape = L L^T
+            shape[:, :] = np.nan
+            return shape
         log_det = 0.0
-        for j in range(D):  # Cholesky-Crout: shape = L L^T
-            pivot = shape[j, j]
-            for m in range(j):
-                pivot -= lower[j, m] * lower[j, m]
-            if not (pivot > 0.0 and pivot < np.inf):
-                shape[:, :] = np.nan
-                return shape
-            root = np.sqrt(pivot)
-            lower[j, j] = root
-            log_det += 2.0 * np.log(root)
-            for i in range(j + 1, D):
-                entry = shape[i, j]
-                for m in range(j):
-                    entry -= lower[i, m] * lower[j, m]
-                lower[i, j] = entry / root
+        for j in range(D):
+            log_det += 2.0 * np.log(lower[j, j])
         scale = np.exp(log_det / D)
         for i in range(D):
             for j in range(D):
                 shape[i, j] /= scale
-        # C^-1 = scale * L^-T L^-1, with L^-1 by forward substitution
-        for j in range(D):
-            for i in range(D):
-                inverse_lower[i, j] = 0.0
-            inverse_lower[j, j] = 1.0 / lower[j, j]
-            for i in range(j + 1, D):
-                entry = 0.0
-                for m in range(j, i):
-                    entry -= lower[i, m] * inverse_lower[m, j]
-                inverse_lower[i, j] = entry / lower[i, i]
+        # C^-1 = scale * L^-T L^-1
+        lower_inverse_transposed(lower, upper_inverse)
         for i in range(D):
             for j in range(D):
                 entry = 0.0
                 for m in range(max(i, j), D):
-                    entry += inverse_lower[m, i] * inverse_lower[m, j]
+                    entry += upper_inverse[i, m] * upper_inverse[j, m]
                 inverse[i, j] = scale * entry
         value = 0.0
         for k in range(K):
