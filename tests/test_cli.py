@@ -72,6 +72,7 @@ def test_demo_prints_the_engine_comparison_and_writes_its_report(tmp_path):
         "covariance",
     ):
         assert word in out
+    assert "gibbs" not in out  # the demo's three engines, as its help says (first compile)
     # the well-known two-cluster answer: short eruptions ~2 min after ~54 min, long ~4.3 after ~80
     assert "2.0364" in out and "4.2897" in out
     report = tmp_path / "report"

@@ -379,7 +379,7 @@ def _demo(args: argparse.Namespace) -> int:
             max_iter=1000,
             random_state=args.seed,
         ).fit(X)
-        for engine in args.engines  # the parser's ENGINE_NAMES
+        for engine in args.engines  # the parser's DEMO_ENGINES
     }
     # ranked by BIC, which every engine has; PSIS-LOO only where a posterior exists (MAP, VB)
     table = compare(models, X, random_state=args.seed, criterion="bic")
