@@ -6,13 +6,15 @@ calls these: it uses the fused statistics kernels in :mod:`.estep`.
 
 ``parallel`` says whether row blocks are shared among Numba's threads (as the
 statistics kernels, see :func:`.estep.estep_stats_full`); each row's values do not
-depend on it.
+depend on it, nor on the split, so the rows are cut into up to :data:`.blocks.MAX_BLOCKS`
+blocks whatever their number (the statistics kernels' blocks are at least 2048 rows: a
+prediction on a few hundred rows with many large components still uses every thread).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .blocks import block_bounds, n_row_blocks
+from .blocks import MAX_BLOCKS, block_bounds
 
 
 @njit(cache=True, nogil=True)
@@ -48,7 +50,8 @@ def _rows_diag(X, means, prec_sqrt, log_offset, start, stop, out):
 
 @njit(parallel=True, cache=True, nogil=True)
 def _blocks_full(X, means, prec_chol, log_offset, out):
-    n_blocks, N = n_row_blocks(X.shape[0]), X.shape[0]
+    N = X.shape[0]
+    n_blocks = min(N, MAX_BLOCKS)
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
         _rows_full(X, means, prec_chol, log_offset, start, stop, out)
@@ -56,7 +59,8 @@ def _blocks_full(X, means, prec_chol, log_offset, out):
 
 @njit(parallel=True, cache=True, nogil=True)
 def _blocks_diag(X, means, prec_sqrt, log_offset, out):
-    n_blocks, N = n_row_blocks(X.shape[0]), X.shape[0]
+    N = X.shape[0]
+    n_blocks = min(N, MAX_BLOCKS)
     for block in prange(n_blocks):
         start, stop = block_bounds(block, n_blocks, N)
         _rows_diag(X, means, prec_sqrt, log_offset, start, stop, out)
