@@ -194,7 +194,8 @@ class Engine(ABC):
     # What ``tol`` bounds: the change of the objective per unit of sample weight
     # (``TOL_PER_SAMPLE``, scikit-learn's GaussianMixture) or of the summed objective
     # (``TOL_SUMMED``, scikit-learn's BayesianGaussianMixture, whose summed ELBO it tests).
-    # The loop reads it in one place (:func:`bayesgmm.fitting.loop.objective_converged`).
+    # Read in one place, :func:`bayesgmm.fitting.stopping.per_sample_tol` (the "relative"
+    # rule is scale-free and ignores it).
     tol_applies_to: ClassVar[str] = "per_sample"
 
     def __init__(
