@@ -7,13 +7,17 @@ One pass over ``X`` computes, for each component k and with responsibilities
 * ``sx[k]   = sum_n r[n, k] (x_n - m_k)``
 * ``sxx[k]  = sum_n r[n, k] (x_n - m_k)(x_n - m_k)^T`` (``diag``: its diagonal)
 * ``loglik  = sum_n w[n] logsumexp_k log rho[n, k]``
+* ``sum_n w[n] max_k log rho[n, k]``, the classification log-likelihood (ICL's entropy
+  is ``loglik`` minus it), found anyway while normalising
 
 The N x K responsibility matrix is never stored.  Moments are taken about
 the current means ``m_k``, which the E-step subtracts anyway, so data far
 from the origin keep their precision.
 
-Layout: each thread owns whole row blocks (:mod:`.blocks`) and walks them in
-tiles of :data:`TILE` rows, copied transposed (feature-major) into float64
+Layout: a block function (``full_block_stats``, ``diag_block_stats``) does one
+row block (:mod:`.blocks`); the kernel runs the blocks on Numba's threads
+(``parallel``) or one after another, the same blocks either way.  A block is
+walked in tiles of :data:`TILE` rows, copied transposed (feature-major) into float64
 scratch, so that every inner loop runs along the rows of a tile and LLVM
 vectorises it; the tile's (K, TILE) log densities stay in cache.  These
 kernels use no BLAS, at any D: per-tile BLAS calls on D x D factors cost more
