@@ -70,12 +70,13 @@ def load_weights(sample_weight, t0, m, wt):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
-    """Log densities ``lp`` (K, TILE) -> weighted responsibilities ``resp`` (K, TILE).
+def tile_log_sum_exp(lp, out, m, wt, lse, scratch, bits):
+    """Each row's ``log sum_k exp(lp[k, t])`` (``lp`` (K, TILE)) into ``lse``.
 
-    Writes each row's log-sum-exp into ``lse`` and returns ``sum_t wt[t] lse[t]``.
-    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (2, TILE); on return
-    ``scratch[0]`` holds each row's largest log density (its hard assignment's).
+    ``out`` (K, TILE) receives ``exp(lp - max_k lp)``, ``scratch[0]`` each row's largest
+    log density and ``scratch[1]`` the sum of ``out`` over k (at least 1).  Returns
+    ``sum_t wt[t] lse[t]``.  Shared by the statistics (:func:`normalise_tile`) and the
+    sampler (:mod:`.sampling`), so both normalise with the same exp and log.
     """
     K = lp.shape[0]
     top = scratch[0]
@@ -90,19 +91,59 @@ def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
     for k in range(K):
         # into another array: with input and output the same, LLVM's overlap
         # check sends the loop down its scalar path (3x slower, measured)
-        exp_shifted_add(lp[k], top, resp[k], tot, bits, m)
+        exp_shifted_add(lp[k], top, out[k], tot, bits, m)
     log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
     for t in range(m):
         lse[t] += top[t]
-    loglik = sum_product(wt, lse, m)
+    return sum_product(wt, lse, m)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def normalise_tile(lp, resp, m, wt, lse, scratch, bits):
+    """Log densities ``lp`` (K, TILE) -> weighted responsibilities ``resp`` (K, TILE).
+
+    Writes each row's log-sum-exp into ``lse`` and returns ``sum_t wt[t] lse[t]``.
+    Responsibilities below exp(-300) become exactly 0.  ``scratch`` is (2, TILE); on return
+    ``scratch[0]`` holds each row's largest log density (its hard assignment's).
+    """
+    loglik = tile_log_sum_exp(lp, resp, m, wt, lse, scratch, bits)
+    tot = scratch[1]
     for t in range(m):
         tot[t] = 1.0 / tot[t]
-    for k in range(K):
+    for k in range(lp.shape[0]):
         row = resp[k]
         for t in range(m):
             r = row[t] * tot[t]
             row[t] = r * wt[t] if r >= RESP_FLOOR else 0.0
     return loglik
+
+
+@njit(cache=True, nogil=True)
+def sum_blocks(nk, sx, sxx, loglik, best):
+    """The row blocks' statistics summed in block order: the same sums whatever the threads."""
+    total_nk = np.zeros(nk.shape[1:])
+    total_sx = np.zeros(sx.shape[1:])
+    total_sxx = np.zeros(sxx.shape[1:])
+    total_loglik = 0.0
+    total_best = 0.0
+    for block in range(nk.shape[0]):
+        total_nk += nk[block]
+        total_sx += sx[block]
+        total_sxx += sxx[block]
+        total_loglik += loglik[block]
+        total_best += best[block]
+    return total_nk, total_sx, total_sxx, total_loglik, total_best
+
+
+@njit(cache=True, nogil=True)
+def mirror_upper(sxx):
+    """Copy the upper triangle of each (D, D) matrix of ``sxx`` (K, D, D) onto its lower one
+    (the full kernels accumulate the upper triangle only)."""
+    K, D, _ = sxx.shape
+    for k in range(K):
+        for i in range(D):
+            for j in range(i + 1, D):
+                sxx[k, j, i] = sxx[k, i, j]
 
 
 @njit(cache=True, nogil=True)
@@ -330,22 +371,9 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset, parallel):
             loglik[block], best[block] = full_block_stats(
                 X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
             )  # fmt: skip
-    total_nk = np.zeros(K)
-    total_sx = np.zeros((K, D))
-    total_sxx = np.zeros((K, D, D))
-    total_loglik = 0.0
-    total_best = 0.0
-    for block in range(n_blocks):  # fixed order: reproducible sums
-        total_nk += nk[block]
-        total_sx += sx[block]
-        total_sxx += sxx[block]
-        total_loglik += loglik[block]
-        total_best += best[block]
-    for k in range(K):
-        for i in range(D):
-            for j in range(i + 1, D):
-                total_sxx[k, j, i] = total_sxx[k, i, j]
-    return total_nk, total_sx, total_sxx, total_loglik, total_best
+    totals = sum_blocks(nk, sx, sxx, loglik, best)
+    mirror_upper(totals[2])
+    return totals
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -426,15 +454,4 @@ def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset, parallel):
             loglik[block], best[block] = diag_block_stats(
                 X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
             )  # fmt: skip
-    total_nk = np.zeros(K)
-    total_sx = np.zeros((K, D))
-    total_sxx = np.zeros((K, D))
-    total_loglik = 0.0
-    total_best = 0.0
-    for block in range(n_blocks):
-        total_nk += nk[block]
-        total_sx += sx[block]
-        total_sxx += sxx[block]
-        total_loglik += loglik[block]
-        total_best += best[block]
-    return total_nk, total_sx, total_sxx, total_loglik, total_best
+    return sum_blocks(nk, sx, sxx, loglik, best)

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
+from .estep import mirror_upper, sum_blocks
 from .vecmath32 import (
     F0,
     HALF,
@@ -365,19 +366,6 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
                 X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
                 nk[block], sx[block], sxx[block],
             )  # fmt: skip
-    total_nk = np.zeros(K)
-    total_sx = np.zeros((K, D))
-    total_sxx = np.zeros((K, D, D))
-    total_loglik = 0.0
-    total_best = 0.0
-    for block in range(n_blocks):
-        total_nk += nk[block]
-        total_sx += sx[block]
-        total_sxx += sxx[block]
-        total_loglik += loglik[block]
-        total_best += best[block]
-    for k in range(K):
-        for i in range(D):
-            for j in range(i + 1, D):
-                total_sxx[k, j, i] = total_sxx[k, i, j]
-    return total_nk, total_sx, total_sxx, total_loglik, total_best
+    totals = sum_blocks(nk, sx, sxx, loglik, best)
+    mirror_upper(totals[2])
+    return totals

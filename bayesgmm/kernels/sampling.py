@@ -31,34 +31,29 @@ import numpy as np
 from numba import njit, prange
 
 from .blocks import block_bounds, n_row_blocks
-from .estep import TILE, load_tile, load_weights, tile_log_density_diag, tile_log_density_full
-from .vecmath import exp_shifted_add, log_positive, sum_product
+from .estep import (
+    TILE,
+    load_tile,
+    load_weights,
+    mirror_upper,
+    tile_log_density_diag,
+    tile_log_density_full,
+    tile_log_sum_exp,
+)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _draw_tile(lp, prob, uniforms, t0, m, wt, chosen, lse, scratch, bits):
     """Each row's component ``chosen[t]`` by inverse CDF; its log-sum-exp into ``lse``.
 
-    Normalised as :func:`.estep.normalise_tile` does (same exp and log), every
+    Normalised by the statistics kernels' own :func:`.estep.tile_log_sum_exp`, every
     loop along the tile's rows so that it vectorises.  ``prob`` (K, TILE) receives
     the unnormalised probabilities, ``scratch`` is (4, TILE).  Returns
     ``sum_t wt[t] lse[t]``.
     """
     K = lp.shape[0]
-    top, tot, target, cumulative = scratch[0], scratch[1], scratch[2], scratch[3]
-    for t in range(m):
-        top[t] = lp[0, t]
-    for k in range(1, K):
-        for t in range(m):
-            top[t] = max(top[t], lp[k, t])
-    for t in range(m):
-        tot[t] = 0.0
-    for k in range(K):
-        exp_shifted_add(lp[k], top, prob[k], tot, bits, m)
-    log_positive(tot, lse, bits, m)  # tot >= 1: the top component contributes exp(0)
-    for t in range(m):
-        lse[t] += top[t]
-    loglik = sum_product(wt, lse, m)
+    loglik = tile_log_sum_exp(lp, prob, m, wt, lse, scratch, bits)
+    tot, target, cumulative = scratch[1], scratch[2], scratch[3]
     for t in range(m):
         target[t] = uniforms[t0 + t] * tot[t]
         cumulative[t] = 0.0
@@ -257,14 +252,9 @@ def allocate_stats_full(
                 X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
                 start, stop, nk[block], sx[block], sxx[block], agreement[block],
             )  # fmt: skip
-    total_nk, total_sx, total_sxx, total_loglik, total_agreement = _sum_blocks(
-        nk, sx, sxx, agreement, loglik
-    )
-    for k in range(K):
-        for i in range(D):
-            for j in range(i + 1, D):
-                total_sxx[k, j, i] = total_sxx[k, i, j]
-    return total_nk, total_sx, total_sxx, total_loglik, total_agreement
+    totals = _sum_blocks(nk, sx, sxx, agreement, loglik)
+    mirror_upper(totals[2])
+    return totals
 
 
 @njit(cache=True, nogil=True)
