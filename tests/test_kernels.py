@@ -5,10 +5,19 @@ import pytest
 from conftest import COVARIANCE_TYPES
 from reference import estep_statistics, full_covariances, log_rho
 
+from bayesgmm import GaussianMixture
 from bayesgmm.data.moments import data_moments
 from bayesgmm.densities import log_responsibilities
 from bayesgmm.densities import log_rho as kernel_log_rho
 from bayesgmm.families import FAMILIES
+from bayesgmm.kernels import (
+    estep_stats_diag,
+    estep_stats_full,
+    log_rho_diag,
+    log_rho_full,
+    read_only,
+)
+from bayesgmm.kernels.kmeans import lloyd
 from bayesgmm.stats import GaussianTerms, accumulate
 
 
@@ -212,7 +221,10 @@ def test_a_zero_weight_component_and_far_components_get_nothing(covariance_type)
 
 _STATS_SCRIPT = """
 import sys, numpy as np
+from bayesgmm import GaussianMixture
 from bayesgmm.families import FAMILIES
+from bayesgmm.kernels import estep_stats_diag, estep_stats_full, log_rho_diag, log_rho_full, read_only
+from bayesgmm.kernels.kmeans import lloyd
 from bayesgmm.stats import GaussianTerms, accumulate
 for name in ("full", "diag"):
     for dtype in ("float64", "float32"):
@@ -252,6 +264,24 @@ def test_statistics_are_the_same_bits_whatever_the_thread_count():
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+def test_kernels_see_the_data_read_only_so_each_compiles_once():
+    """A read-only X (a memory map, a pandas copy-on-write column) and a writeable one fit
+    alike, and every kernel that read them was compiled for read-only data only."""
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(size=(150, 3)), rng.normal(6.0, size=(150, 3))])
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    fits = [GaussianMixture(2, covariance_type=c, random_state=0) for c in ("full", "diag")] * 2
+    for model, data in zip(fits, (X, X, frozen, frozen)):
+        model.fit(data).predict(data)
+    for writeable, frozen_fit in zip(fits[:2], fits[2:]):
+        np.testing.assert_array_equal(writeable.means_, frozen_fit.means_)
+    kernels = (estep_stats_full, estep_stats_diag, log_rho_full, log_rho_diag, lloyd)
+    for kernel in kernels:
+        assert kernel.signatures, kernel
+        assert all(not signature[0].mutable for signature in kernel.signatures), kernel
+
+
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])
 def test_serial_and_parallel_passes_are_the_same_bits(covariance_type):
     """A small pass runs its row blocks on the calling thread (stats.run_kernel): the same
@@ -259,7 +289,7 @@ def test_serial_and_parallel_passes_are_the_same_bits(covariance_type):
     rng = np.random.default_rng(3)
     K, D, N = 3, 4, 5000  # two row blocks
     terms = terms_of(covariance_type, *random_model(covariance_type, K, D, rng))
-    X = rng.normal(scale=2.5, size=(N, D))
+    X = read_only(rng.normal(scale=2.5, size=(N, D)))  # as stats.run_kernel passes it
     weights = rng.uniform(0, 3, size=N)
     uniforms = rng.random(N)
     no_labels = np.zeros(0, dtype=np.int64)
@@ -275,7 +305,7 @@ def test_serial_and_parallel_passes_are_the_same_bits(covariance_type):
             serial, parallel = (serial,), (parallel,)
         assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
     if form.estep_stats32 is not None:
-        X32 = X.astype(np.float32)
+        X32 = read_only(X.astype(np.float32))
         hi = terms.means.astype(np.float32)
         lo = (terms.means - hi).astype(np.float32)
         args32 = (X32, weights, hi, lo, terms.factor.astype(np.float32),

@@ -15,6 +15,7 @@ from bayesgmm.data.init import (
     nearest_centroid_labels,
     statistics_from_assignment,
 )
+from bayesgmm.kernels import read_only
 from bayesgmm.kernels.kmeans import lloyd
 
 
@@ -108,7 +109,7 @@ def test_lloyd_stops_at_the_first_round_whose_centre_shift_is_within_tol():
     path = [seeds]
     for rounds in range(1, 301):  # the centroids after each count of rounds, tol 0
         centroids = seeds.copy()
-        done = lloyd(X, centroids, np.empty(X.shape[0], dtype=np.int64), rounds, 0.0)
+        done = lloyd(read_only(X), centroids, np.empty(X.shape[0], dtype=np.int64), rounds, 0.0)
         if done < rounds:
             break
         path.append(centroids)
@@ -124,7 +125,7 @@ def test_lloyd_stops_at_the_first_round_whose_centre_shift_is_within_tol():
         assert shifts[expected - 1] <= scale * tol and (shifts[: expected - 1] > scale * tol).all()
         centroids = seeds.copy()
         labels = np.empty(X.shape[0], dtype=np.int64)
-        assert lloyd(X, centroids, labels, 300, scale * tol) == expected
+        assert lloyd(read_only(X), centroids, labels, 300, scale * tol) == expected
         np.testing.assert_array_equal(centroids, path[expected])
         # the labels are those of the final centroids, not of the round before
         np.testing.assert_array_equal(labels, numpy_nearest(X, centroids))
@@ -135,7 +136,7 @@ def test_lloyd_stops_after_max_rounds_with_labels_of_the_last_centroids():
     seeds = kmeans_plus_plus_seeds(X, 10, np.random.default_rng(0))
     centroids = seeds.copy()
     labels = np.empty(X.shape[0], dtype=np.int64)
-    assert lloyd(X, centroids, labels, 3, 0.0) == 3
+    assert lloyd(read_only(X), centroids, labels, 3, 0.0) == 3
     np.testing.assert_array_equal(labels, numpy_nearest(X, centroids))
     np.testing.assert_array_equal(nearest_centroid_labels(X, seeds, 0), numpy_nearest(X, seeds))
 

@@ -376,10 +376,10 @@ def _python(label: Any) -> Any:
 
 
 def _kernel_ready(X: np.ndarray) -> np.ndarray:
-    """``X`` as a writeable C-contiguous float64 array (a copy only when it is not one).
+    """``X`` as a C-contiguous float64 array (a copy only when it is not one).
 
-    The class models are fitted and evaluated in float64 whatever the input's dtype, and a
-    read-only input (a memory map) would make Numba compile a second, read-only variant of
-    every kernel it reaches: minutes of compiling on a fresh machine to save one copy.
+    The class models are fitted and evaluated in float64 whatever the input's dtype; a
+    read-only input (a memory map) is fine as it is: every kernel sees its data read-only
+    (:func:`bayesgmm.kernels.read_only`).
     """
-    return np.require(X, dtype=np.float64, requirements=["C", "W"])
+    return np.require(X, dtype=np.float64, requirements=["C"])

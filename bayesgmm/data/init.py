@@ -37,6 +37,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..kernels import read_only
 from ..kernels.cache import announce_first_compile
 from ..kernels.kmeans import candidate_potentials, labelled_moments, lloyd, min_squared_distance
 from ..stats import SuffStats
@@ -94,6 +95,7 @@ def kmeans_plus_plus_seeds(
     each remaining seed is the data's first row.
     """
     N, D = X.shape
+    X = read_only(X)  # as every kernel sees its data: one compiled variant
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_components))
     seeds = np.empty((n_components, D))
@@ -123,7 +125,7 @@ def nearest_centroid_labels(
     nearest centroid.
     """
     labels = np.empty(X.shape[0], dtype=np.int64)
-    lloyd(X, centroids.copy(), labels, rounds, tol)
+    lloyd(read_only(X), centroids.copy(), labels, rounds, tol)
     return labels
 
 
@@ -180,7 +182,7 @@ def hierarchical_statistics(
 
 def _hard_moments(X, K, diagonal, labels, sample_weight):
     weights = _UNIT_WEIGHTS if sample_weight is None else sample_weight
-    nk, first, sx, sxx = labelled_moments(X, labels, weights, K)
+    nk, first, sx, sxx = labelled_moments(read_only(X), read_only(labels), weights, K)
     if diagonal:
         sxx = np.ascontiguousarray(np.diagonal(sxx, axis1=1, axis2=2))
     return nk, _means_or_overall(X, nk, first), sx, sxx

@@ -73,7 +73,8 @@ def log_rho_full(X, means, prec_chol, log_offset, parallel):
     if parallel:
         _blocks_full(X, means, prec_chol, log_offset, out)
     else:
-        _rows_full(X, means, prec_chol, log_offset, 0, X.shape[0], out)
+        # np.int64(0), not 0: a literal would compile _rows_full once more (Literal[int](0))
+        _rows_full(X, means, prec_chol, log_offset, np.int64(0), X.shape[0], out)
     return out
 
 
@@ -84,5 +85,6 @@ def log_rho_diag(X, means, prec_sqrt, log_offset, parallel):
     if parallel:
         _blocks_diag(X, means, prec_sqrt, log_offset, out)
     else:
-        _rows_diag(X, means, prec_sqrt, log_offset, 0, X.shape[0], out)
+        # np.int64(0), not 0: a literal would compile _rows_diag once more (Literal[int](0))
+        _rows_diag(X, means, prec_sqrt, log_offset, np.int64(0), X.shape[0], out)
     return out
