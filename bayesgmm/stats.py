@@ -17,7 +17,7 @@ import numpy as np
 from .families import CovarianceFamily
 from .kernels import read_only
 from .kernels.cache import announce_first_compile
-from .kernels.forms import KernelForm, form_named
+from .kernels.forms import KernelForm, RowKernel, form_named
 from .kernels.linalg import shifted_scatter_diag, shifted_scatter_full
 
 LOG_2PI = np.log(2.0 * np.pi)
@@ -242,10 +242,10 @@ def pass_work(n_rows: int, terms: GaussianTerms) -> int:
     return n_rows * K * (per_pair + 8)  # + 8: the exp, log and normalisation of each pair
 
 
-def run_kernel(kernel, work: int, X, *args):
-    """``kernel(X, *args, parallel)``: the row blocks shared among Numba's threads only when
-    ``work`` reaches :data:`SERIAL_WORK`; ``X`` read-only, as every kernel sees its data
-    (:func:`bayesgmm.kernels.read_only`).
+def run_kernel(kernel: RowKernel, work: int, X, *args):
+    """``kernel``'s parallel entry on ``(X, *args)`` when ``work`` reaches
+    :data:`SERIAL_WORK` (and Numba has threads to share), its serial entry otherwise;
+    ``X`` read-only, as every kernel sees its data (:func:`bayesgmm.kernels.read_only`).
 
     A small pass never enters a parallel region: even with one thread set, entering one
     cost 30-50 us a call (measured on 31-2000 rows), more than the whole pass on a few
@@ -256,7 +256,7 @@ def run_kernel(kernel, work: int, X, *args):
     # the OS has descheduled, but it made Numba hold 400 MB more during a pass
     # with K=32, D=64: measured, and the design promises O(threads K D^2))
     parallel = work >= SERIAL_WORK and numba.get_num_threads() > 1
-    return kernel(read_only(X), *args, parallel)
+    return (kernel.parallel if parallel else kernel.serial)(read_only(X), *args)
 
 
 # float32 data are computed in float32 (kernels/estep32.py) when every component's

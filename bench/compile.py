@@ -38,6 +38,12 @@ def compile_all() -> dict:
                 accumulate(X, terms)
                 accumulate(X, terms, np.ones(300))
                 log_rho(X, terms)
+                # the parallel entries, which passes of 300 rows never reach
+                arguments = (terms.means, terms.factor, terms.log_offset)
+                X64 = kernels.read_only(np.asarray(X, dtype=np.float64))
+                terms.kernel.estep_stats.parallel(X64, np.ones(300), *arguments)
+                terms.kernel.estep_stats.parallel(X64, np.empty(0), *arguments)
+                terms.kernel.log_rho.parallel(X64, *arguments)
     with np.errstate(all="ignore"):
         for dtype in (np.float64, np.float32):  # the k-means kernels of the initialisation
             bayesgmm.GaussianMixture(2, random_state=0).fit(rng.normal(size=(50, 2)).astype(dtype))

@@ -37,3 +37,25 @@ def test_a_warm_cache_prints_nothing(monkeypatch, capsys):
     monkeypatch.setattr(cache, "_announced", False)
     GaussianMixture(2, random_state=0).fit(np.random.default_rng(2).normal(size=(60, 2)))
     assert capsys.readouterr().err == ""
+
+
+SMALL_FIT = """
+import numpy as np
+from bayesgmm import GaussianMixture
+from bayesgmm.kernels.forms import FULL
+X = np.random.default_rng(3).normal(size=(300, 2))
+GaussianMixture(2, random_state=0).fit(X).predict(X)
+print(len(FULL.estep_stats.serial.signatures), len(FULL.estep_stats.parallel.signatures),
+      len(FULL.log_rho.serial.signatures), len(FULL.log_rho.parallel.signatures))
+"""
+
+
+def test_small_fits_never_load_or_compile_the_parallel_kernels():
+    # the parallel entries are separate functions so that small passes, which always run
+    # serially, never pay for their compile (7 of the full kernel's 20 s, cold)
+    run = subprocess.run(
+        [sys.executable, "-c", SMALL_FIT], capture_output=True, text=True, check=True
+    )
+    serial, parallel, serial_rho, parallel_rho = map(int, run.stdout.split())
+    assert serial >= 1 and serial_rho >= 1
+    assert parallel == parallel_rho == 0

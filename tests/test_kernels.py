@@ -300,7 +300,7 @@ def test_serial_and_parallel_passes_are_the_same_bits(covariance_type):
         (form.log_rho, (X, *arguments)),
         (form.allocate_stats, (X, weights, uniforms, *arguments, no_labels, no_labels)),
     ):
-        serial, parallel = kernel(*args, False), kernel(*args, True)
+        serial, parallel = kernel.serial(*args), kernel.parallel(*args)
         if isinstance(serial, np.ndarray):
             serial, parallel = (serial,), (parallel,)
         assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
@@ -310,7 +310,8 @@ def test_serial_and_parallel_passes_are_the_same_bits(covariance_type):
         lo = (terms.means - hi).astype(np.float32)
         args32 = (X32, weights, hi, lo, terms.factor.astype(np.float32),
                   terms.log_offset.astype(np.float32))  # fmt: skip
-        serial, parallel = form.estep_stats32(*args32, False), form.estep_stats32(*args32, True)
+        kernel32 = form.estep_stats32
+        serial, parallel = kernel32.serial(*args32), kernel32.parallel(*args32)
         assert all(np.array_equal(a, b) for a, b in zip(serial, parallel, strict=True))
 
 

@@ -15,8 +15,11 @@ the current means ``m_k``, which the E-step subtracts anyway, so data far
 from the origin keep their precision.
 
 Layout: a block function (``full_block_stats``, ``diag_block_stats``) does one
-row block (:mod:`.blocks`); the kernel runs the blocks on Numba's threads
-(``parallel``) or one after another, the same blocks either way.  A block is
+row block (:mod:`.blocks`); each kernel has two entry points, one running the blocks one
+after another on the calling thread (``estep_stats_full``) and one sharing them among
+Numba's threads (``estep_stats_full_parallel``), the same blocks either way.  They are
+separate functions so that a process making only small passes never compiles the parallel
+loop (7 of the full kernel's 20 s of first compile).  A block is
 walked in tiles of :data:`TILE` rows, copied transposed (feature-major) into float64
 scratch, so that every inner loop runs along the rows of a tile and LLVM
 vectorises it; the tile's (K, TILE) log densities stay in cache.  These
@@ -193,8 +196,9 @@ def tile_log_density_full(xt, d, means, prec_chol, log_offset, lp, y, y2, y3, y4
         for t in range(m):
             q[t] = 0.0
         # y_j = sum_{i <= j} d_i U_ij, four columns j a pass over d (a quarter
-        # of its reads); then two, then one for the last columns
-        j = 0
+        # of its reads); then two, then one for the last columns (np.int64: a literal 0
+        # compiled quad_columns4 a second time, for Literal[int](0))
+        j = np.int64(0)
         while j + 3 < D:
             quad_columns4(d, prec_chol, k, j, y, y2, y3, y4, q, m)
             j += 4
@@ -332,8 +336,21 @@ def _full_block_stats_parallel(
 
 
 @njit(cache=True, nogil=True)
-def estep_stats_full(X, sample_weight, means, prec_chol, log_offset, parallel):
-    """Statistics for the ``full`` kernel form.
+def block_accumulators(n_rows, K, D):
+    """Zeroed per-block ``nk`` (B, K), ``sx`` (B, K, D), ``loglik`` (B,) and ``best`` (B,)
+    for the :func:`.blocks.n_row_blocks` blocks of ``n_rows`` rows."""
+    n_blocks = n_row_blocks(n_rows)
+    return (
+        np.zeros((n_blocks, K)),
+        np.zeros((n_blocks, K, D)),
+        np.zeros(n_blocks),
+        np.zeros(n_blocks),
+    )
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_full(X, sample_weight, means, prec_chol, log_offset):
+    """Statistics for the ``full`` kernel form, the row blocks run on the calling thread.
 
     Parameters
     ----------
@@ -342,35 +359,41 @@ def estep_stats_full(X, sample_weight, means, prec_chol, log_offset, parallel):
     means : (K, D) float64
     prec_chol : (K, D, D) float64, upper triangular factors U with U U^T = precision
     log_offset : (K,) float64
-    parallel : bool, whether the row blocks are shared among Numba's threads; False runs
-        them on the calling thread (small passes: waking the threads costs more than the
-        pass, see :data:`bayesgmm.stats.SERIAL_WORK`).  The blocks, and so the sums, are
-        the same either way.
 
     Returns
     -------
     nk (K,), sx (K, D), sxx (K, D, D), loglik (float), and the classification
     log-likelihood ``sum_n w[n] max_k log rho[n, k]`` (float), whose difference from
     ``loglik`` is ICL's classification entropy
+
+    :func:`estep_stats_full_parallel` shares the same blocks among Numba's threads, so
+    the sums are the same bits; small passes run here (waking the threads costs more than
+    the pass, see :data:`bayesgmm.stats.SERIAL_WORK`).
     """
     N, D = X.shape
     K = means.shape[0]
-    n_blocks = n_row_blocks(N)
-    nk = np.zeros((n_blocks, K))
-    sx = np.zeros((n_blocks, K, D))
-    sxx = np.zeros((n_blocks, K, D, D))
-    loglik = np.zeros(n_blocks)
-    best = np.zeros(n_blocks)
-    if parallel:
-        _full_block_stats_parallel(
-            X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik, best
-        )
-    else:  # the same blocks in the same order on this thread: the same sums, bit for bit
-        for block in range(n_blocks):
-            start, stop = block_bounds(block, n_blocks, N)
-            loglik[block], best[block] = full_block_stats(
-                X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
-            )  # fmt: skip
+    nk, sx, loglik, best = block_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D, D))
+    for block in range(nk.shape[0]):  # the parallel entry's blocks, in block order
+        start, stop = block_bounds(block, nk.shape[0], N)
+        loglik[block], best[block] = full_block_stats(
+            X, sample_weight, means, prec_chol, log_offset, start, stop, nk[block], sx[block], sxx[block]
+        )  # fmt: skip
+    totals = sum_blocks(nk, sx, sxx, loglik, best)
+    mirror_upper(totals[2])
+    return totals
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_full_parallel(X, sample_weight, means, prec_chol, log_offset):
+    """:func:`estep_stats_full` with the row blocks shared among Numba's threads."""
+    N, D = X.shape
+    K = means.shape[0]
+    nk, sx, loglik, best = block_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D, D))
+    _full_block_stats_parallel(
+        X, sample_weight, means, prec_chol, log_offset, nk, sx, sxx, loglik, best
+    )
     totals = sum_blocks(nk, sx, sxx, loglik, best)
     mirror_upper(totals[2])
     return totals
@@ -430,28 +453,33 @@ def _diag_block_stats_parallel(
 
 
 @njit(cache=True, nogil=True)
-def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset, parallel):
-    """Statistics for the ``diag`` kernel form (``sxx`` holds only the diagonal).
+def estep_stats_diag(X, sample_weight, means, prec_sqrt, log_offset):
+    """Statistics for the ``diag`` kernel form (``sxx`` holds only the diagonal), the row
+    blocks run on the calling thread.
 
     ``prec_sqrt[k, i]`` is ``1 / sigma_ki``; other arguments as
     :func:`estep_stats_full`.
     """
     N, D = X.shape
     K = means.shape[0]
-    n_blocks = n_row_blocks(N)
-    nk = np.zeros((n_blocks, K))
-    sx = np.zeros((n_blocks, K, D))
-    sxx = np.zeros((n_blocks, K, D))
-    loglik = np.zeros(n_blocks)
-    best = np.zeros(n_blocks)
-    if parallel:
-        _diag_block_stats_parallel(
-            X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik, best
-        )
-    else:  # the same blocks in the same order on this thread: the same sums, bit for bit
-        for block in range(n_blocks):
-            start, stop = block_bounds(block, n_blocks, N)
-            loglik[block], best[block] = diag_block_stats(
-                X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
-            )  # fmt: skip
+    nk, sx, loglik, best = block_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D))
+    for block in range(nk.shape[0]):  # the parallel entry's blocks, in block order
+        start, stop = block_bounds(block, nk.shape[0], N)
+        loglik[block], best[block] = diag_block_stats(
+            X, sample_weight, means, prec_sqrt, log_offset, start, stop, nk[block], sx[block], sxx[block]
+        )  # fmt: skip
+    return sum_blocks(nk, sx, sxx, loglik, best)
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_diag_parallel(X, sample_weight, means, prec_sqrt, log_offset):
+    """:func:`estep_stats_diag` with the row blocks shared among Numba's threads."""
+    N, D = X.shape
+    K = means.shape[0]
+    nk, sx, loglik, best = block_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D))
+    _diag_block_stats_parallel(
+        X, sample_weight, means, prec_sqrt, log_offset, nk, sx, sxx, loglik, best
+    )
     return sum_blocks(nk, sx, sxx, loglik, best)

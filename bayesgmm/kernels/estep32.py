@@ -27,8 +27,8 @@ see its docstring.
 import numpy as np
 from numba import njit, prange
 
-from .blocks import block_bounds, n_row_blocks
-from .estep import mirror_upper, sum_blocks
+from .blocks import block_bounds
+from .estep import block_accumulators, mirror_upper, sum_blocks
 from .vecmath32 import (
     F0,
     HALF,
@@ -329,8 +329,9 @@ def _full_block_stats32_parallel(
 
 
 @njit(cache=True, nogil=True)
-def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, parallel):
-    """Statistics for the ``full`` kernel form, computed in float32.
+def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset):
+    """Statistics for the ``full`` kernel form, computed in float32, the row blocks run on
+    the calling thread (:func:`estep_stats_full32_parallel` shares them among Numba's threads).
 
     Parameters
     ----------
@@ -339,7 +340,6 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     mean_hi, mean_lo : (K, D) float32, the means rounded to float32 and the rest
     prec_chol : (K, D, D) float32, upper triangular factors U with U U^T = precision
     log_offset : (K,) float32, relative to a constant the caller adds back
-    parallel : bool, as :func:`.estep.estep_stats_full`
 
     Returns
     -------
@@ -349,23 +349,29 @@ def estep_stats_full32(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset
     """
     N, D = X.shape
     K = mean_hi.shape[0]
-    n_blocks = n_row_blocks(N)
-    nk = np.zeros((n_blocks, K))
-    sx = np.zeros((n_blocks, K, D))
-    sxx = np.zeros((n_blocks, K, D, D))
-    loglik = np.zeros(n_blocks)
-    best = np.zeros(n_blocks)
-    if parallel:
-        _full_block_stats32_parallel(
-            X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik, best
-        )
-    else:  # the same blocks in the same order on this thread: the same sums, bit for bit
-        for block in range(n_blocks):
-            start, stop = block_bounds(block, n_blocks, N)
-            loglik[block], best[block] = full_block_stats32(
-                X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
-                nk[block], sx[block], sxx[block],
-            )  # fmt: skip
+    nk, sx, loglik, best = block_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D, D))
+    for block in range(nk.shape[0]):  # the parallel entry's blocks, in block order
+        start, stop = block_bounds(block, nk.shape[0], N)
+        loglik[block], best[block] = full_block_stats32(
+            X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, start, stop,
+            nk[block], sx[block], sxx[block],
+        )  # fmt: skip
+    totals = sum_blocks(nk, sx, sxx, loglik, best)
+    mirror_upper(totals[2])
+    return totals
+
+
+@njit(cache=True, nogil=True)
+def estep_stats_full32_parallel(X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset):
+    """:func:`estep_stats_full32` with the row blocks shared among Numba's threads."""
+    N, D = X.shape
+    K = mean_hi.shape[0]
+    nk, sx, loglik, best = block_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D, D))
+    _full_block_stats32_parallel(
+        X, sample_weight, mean_hi, mean_lo, prec_chol, log_offset, nk, sx, sxx, loglik, best
+    )
     totals = sum_blocks(nk, sx, sxx, loglik, best)
     mirror_upper(totals[2])
     return totals

@@ -4,9 +4,9 @@ Returns the full (N, K) matrix ``log rho[n, k]``; callers normalise it into
 log-responsibilities or reduce it to per-row log-likelihoods.  Fitting never
 calls these: it uses the fused statistics kernels in :mod:`.estep`.
 
-``parallel`` says whether row blocks are shared among Numba's threads (as the
-statistics kernels, see :func:`.estep.estep_stats_full`); each row's values do not
-depend on it, nor on the split, so the rows are cut into up to :data:`.blocks.MAX_BLOCKS`
+Each has a serial entry and a ``_parallel`` one sharing row blocks among Numba's threads
+(as the statistics kernels, see :mod:`.estep`); each row's values do not depend on the
+entry, nor on the split, so the rows are cut into up to :data:`.blocks.MAX_BLOCKS`
 blocks whatever their number (the statistics kernels' blocks are at least 2048 rows: a
 prediction on a few hundred rows with many large components still uses every thread).
 """
@@ -67,24 +67,34 @@ def _blocks_diag(X, means, prec_sqrt, log_offset, out):
 
 
 @njit(cache=True, nogil=True)
-def log_rho_full(X, means, prec_chol, log_offset, parallel):
-    """``log rho`` (N, K) for the ``full`` kernel form (arguments as the statistics kernel)."""
+def log_rho_full(X, means, prec_chol, log_offset):
+    """``log rho`` (N, K) for the ``full`` kernel form (arguments as the statistics kernel),
+    on the calling thread; :func:`log_rho_full_parallel` shares the rows among the threads."""
     out = np.empty((X.shape[0], means.shape[0]))
-    if parallel:
-        _blocks_full(X, means, prec_chol, log_offset, out)
-    else:
-        # np.int64(0), not 0: a literal would compile _rows_full once more (Literal[int](0))
-        _rows_full(X, means, prec_chol, log_offset, np.int64(0), X.shape[0], out)
+    # np.int64(0), not 0: a literal would compile _rows_full once more (Literal[int](0))
+    _rows_full(X, means, prec_chol, log_offset, np.int64(0), X.shape[0], out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def log_rho_diag(X, means, prec_sqrt, log_offset, parallel):
-    """``log rho`` (N, K) for the ``diag`` kernel form."""
+def log_rho_full_parallel(X, means, prec_chol, log_offset):
+    """:func:`log_rho_full` with row blocks shared among Numba's threads."""
     out = np.empty((X.shape[0], means.shape[0]))
-    if parallel:
-        _blocks_diag(X, means, prec_sqrt, log_offset, out)
-    else:
-        # np.int64(0), not 0: a literal would compile _rows_diag once more (Literal[int](0))
-        _rows_diag(X, means, prec_sqrt, log_offset, np.int64(0), X.shape[0], out)
+    _blocks_full(X, means, prec_chol, log_offset, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def log_rho_diag(X, means, prec_sqrt, log_offset):
+    """``log rho`` (N, K) for the ``diag`` kernel form, on the calling thread."""
+    out = np.empty((X.shape[0], means.shape[0]))
+    _rows_diag(X, means, prec_sqrt, log_offset, np.int64(0), X.shape[0], out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def log_rho_diag_parallel(X, means, prec_sqrt, log_offset):
+    """:func:`log_rho_diag` with row blocks shared among Numba's threads."""
+    out = np.empty((X.shape[0], means.shape[0]))
+    _blocks_diag(X, means, prec_sqrt, log_offset, out)
     return out

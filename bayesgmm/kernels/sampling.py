@@ -30,9 +30,10 @@ float64 only (float32 data are passed in float64 row chunks by the caller).
 import numpy as np
 from numba import njit, prange
 
-from .blocks import block_bounds, n_row_blocks
+from .blocks import block_bounds
 from .estep import (
     TILE,
+    block_accumulators,
     load_tile,
     load_weights,
     mirror_upper,
@@ -213,10 +214,19 @@ def _blocks_diag(
 
 
 @njit(cache=True, nogil=True)
+def _allocation_accumulators(n_rows, K, D):
+    """Zeroed per-block ``nk``, ``sx``, ``agreement`` (B, K, K) and ``loglik``."""
+    nk, sx, loglik, _ = block_accumulators(n_rows, K, D)
+    return nk, sx, np.zeros((nk.shape[0], K, K)), loglik
+
+
+@njit(cache=True, nogil=True)
 def allocate_stats_full(
-    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation, parallel
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation
 ):
-    """Sampled allocation and its statistics for the ``full`` kernel form.
+    """Sampled allocation and its statistics for the ``full`` kernel form, the row blocks
+    run on the calling thread (:func:`allocate_stats_full_parallel` shares the same blocks
+    among Numba's threads: the same draws and sums).
 
     Parameters
     ----------
@@ -226,7 +236,6 @@ def allocate_stats_full(
     means, prec_chol, log_offset : as :func:`.estep.estep_stats_full`
     pivot : (N,) int64 reference labels, or (0,)
     allocation : (N,) int64 output, or (0,)
-    parallel : bool, as :func:`.estep.estep_stats_full`
 
     Returns
     -------
@@ -234,24 +243,32 @@ def allocate_stats_full(
     """
     N, D = X.shape
     K = means.shape[0]
-    n_blocks = n_row_blocks(N)
-    nk = np.zeros((n_blocks, K))
-    sx = np.zeros((n_blocks, K, D))
-    sxx = np.zeros((n_blocks, K, D, D))
-    agreement = np.zeros((n_blocks, K, K))
-    loglik = np.zeros(n_blocks)
-    if parallel:
-        _blocks_full(
+    nk, sx, agreement, loglik = _allocation_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D, D))
+    for block in range(nk.shape[0]):  # the parallel entry's blocks, in block order
+        start, stop = block_bounds(block, nk.shape[0], N)
+        loglik[block] = _allocate_block_full(
             X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
-            nk, sx, sxx, agreement, loglik,
+            start, stop, nk[block], sx[block], sxx[block], agreement[block],
         )  # fmt: skip
-    else:  # the same blocks in the same order: the same draws and sums
-        for block in range(n_blocks):
-            start, stop = block_bounds(block, n_blocks, N)
-            loglik[block] = _allocate_block_full(
-                X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
-                start, stop, nk[block], sx[block], sxx[block], agreement[block],
-            )  # fmt: skip
+    totals = _sum_blocks(nk, sx, sxx, agreement, loglik)
+    mirror_upper(totals[2])
+    return totals
+
+
+@njit(cache=True, nogil=True)
+def allocate_stats_full_parallel(
+    X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation
+):
+    """:func:`allocate_stats_full` with the row blocks shared among Numba's threads."""
+    N, D = X.shape
+    K = means.shape[0]
+    nk, sx, agreement, loglik = _allocation_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D, D))
+    _blocks_full(
+        X, sample_weight, uniforms, means, prec_chol, log_offset, pivot, allocation,
+        nk, sx, sxx, agreement, loglik,
+    )  # fmt: skip
     totals = _sum_blocks(nk, sx, sxx, agreement, loglik)
     mirror_upper(totals[2])
     return totals
@@ -259,30 +276,37 @@ def allocate_stats_full(
 
 @njit(cache=True, nogil=True)
 def allocate_stats_diag(
-    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation, parallel
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation
 ):
-    """Sampled allocation and its statistics for the ``diag`` kernel form (``sxx`` diagonal).
+    """Sampled allocation and its statistics for the ``diag`` kernel form (``sxx`` diagonal),
+    on the calling thread.
 
     Arguments as :func:`allocate_stats_full`, with ``prec_sqrt`` (K, D).
     """
     N, D = X.shape
     K = means.shape[0]
-    n_blocks = n_row_blocks(N)
-    nk = np.zeros((n_blocks, K))
-    sx = np.zeros((n_blocks, K, D))
-    sxx = np.zeros((n_blocks, K, D))
-    agreement = np.zeros((n_blocks, K, K))
-    loglik = np.zeros(n_blocks)
-    if parallel:
-        _blocks_diag(
+    nk, sx, agreement, loglik = _allocation_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D))
+    for block in range(nk.shape[0]):  # the parallel entry's blocks, in block order
+        start, stop = block_bounds(block, nk.shape[0], N)
+        loglik[block] = _allocate_block_diag(
             X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
-            nk, sx, sxx, agreement, loglik,
+            start, stop, nk[block], sx[block], sxx[block], agreement[block],
         )  # fmt: skip
-    else:  # the same blocks in the same order: the same draws and sums
-        for block in range(n_blocks):
-            start, stop = block_bounds(block, n_blocks, N)
-            loglik[block] = _allocate_block_diag(
-                X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
-                start, stop, nk[block], sx[block], sxx[block], agreement[block],
-            )  # fmt: skip
+    return _sum_blocks(nk, sx, sxx, agreement, loglik)
+
+
+@njit(cache=True, nogil=True)
+def allocate_stats_diag_parallel(
+    X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation
+):
+    """:func:`allocate_stats_diag` with the row blocks shared among Numba's threads."""
+    N, D = X.shape
+    K = means.shape[0]
+    nk, sx, agreement, loglik = _allocation_accumulators(N, K, D)
+    sxx = np.zeros((nk.shape[0], K, D))
+    _blocks_diag(
+        X, sample_weight, uniforms, means, prec_sqrt, log_offset, pivot, allocation,
+        nk, sx, sxx, agreement, loglik,
+    )  # fmt: skip
     return _sum_blocks(nk, sx, sxx, agreement, loglik)
