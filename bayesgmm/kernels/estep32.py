@@ -240,7 +240,7 @@ def full_block_stats32(
                 deviations32(xt[i], mean_hi[k, i], mean_lo[k, i], d[i], m)
             for t in range(m):
                 q[t] = F0
-            j = 0
+            j = np.int64(0)  # not a literal 0, which compiles quad_block4_32 a second time
             while j + 3 < D:
                 quad_block4_32(d, prec_chol, k, j, y, y2, y3, y4, q, m)
                 j += 4
