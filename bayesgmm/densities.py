@@ -52,6 +52,17 @@ def logsumexp_rows(rho: np.ndarray, return_max: bool = False):
     return (norm, top) if return_max else norm
 
 
+def log_density(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
+    """Per-row log-density (N,): :func:`log_responsibilities`' first value, the same numbers,
+    without forming the (N, K) log-responsibilities (the score pass of every fit needs only
+    this)."""
+    if has_nan(X):
+        return _log_responsibilities_incomplete(X, terms)[0]
+    rho = log_rho(X, terms)
+    rho[np.isnan(rho)] = -np.inf  # an overflowed deviation, as in log_responsibilities
+    return logsumexp_rows(rho)
+
+
 def log_responsibilities(X: np.ndarray, terms: GaussianTerms) -> tuple[np.ndarray, np.ndarray]:
     """Per-row log-density (N,) and log-responsibilities (N, K), never NaN for finite X.
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..densities import log_responsibilities
+from ..densities import log_density
 from ..stats import GaussianTerms
 
 CHUNK_ROWS = 65_536
@@ -41,5 +41,5 @@ def log_densities(X: np.ndarray, terms: GaussianTerms) -> np.ndarray:
     out = np.empty(X.shape[0], dtype=np.float64)
     for start in range(0, X.shape[0], CHUNK_ROWS):
         rows = X[start : start + CHUNK_ROWS]
-        out[start : start + rows.shape[0]] = log_responsibilities(rows, terms)[0]
+        out[start : start + rows.shape[0]] = log_density(rows, terms)
     return out
