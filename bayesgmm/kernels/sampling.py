@@ -37,6 +37,7 @@ from .estep import (
     load_tile,
     load_weights,
     mirror_upper,
+    sum_blocks,
     tile_log_density_diag,
     tile_log_density_full,
     tile_log_sum_exp,
@@ -168,18 +169,12 @@ def _allocate_block_diag(
 
 @njit(cache=True, nogil=True)
 def _sum_blocks(nk, sx, sxx, agreement, loglik):
-    """The blocks' statistics summed in block order (reproducible sums)."""
-    total_nk = np.zeros(nk.shape[1:])
-    total_sx = np.zeros(sx.shape[1:])
-    total_sxx = np.zeros(sxx.shape[1:])
+    """The blocks' statistics summed in block order (:func:`.estep.sum_blocks`, whose
+    second per-block sum is not needed here), and their agreement matrices."""
+    total_nk, total_sx, total_sxx, total_loglik, _ = sum_blocks(nk, sx, sxx, loglik, loglik)
     total_agreement = np.zeros(agreement.shape[1:])
-    total_loglik = 0.0
-    for block in range(nk.shape[0]):
-        total_nk += nk[block]
-        total_sx += sx[block]
-        total_sxx += sxx[block]
+    for block in range(agreement.shape[0]):
         total_agreement += agreement[block]
-        total_loglik += loglik[block]
     return total_nk, total_sx, total_sxx, total_loglik, total_agreement
 
 
